@@ -1,0 +1,3 @@
+//! Thin binary entry point: all logic lives in the library.
+
+fn main() {}

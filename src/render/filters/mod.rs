@@ -1,0 +1,1 @@
+//! Custom filters, functions and tests of the template language (see docs/templates.md).

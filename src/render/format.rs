@@ -1,0 +1,1 @@
+//! How template values print: YAML-safe scalars, failing loudly on undefined values.
