@@ -2,5 +2,66 @@
 //!
 //! The library holds everything; `main.rs` only maps the result of [`run`] to an exit code.
 
+pub mod action;
+pub mod chart;
+pub mod cli;
+pub mod cluster;
+pub mod error;
+pub mod manifest;
+pub mod output;
 pub mod render;
 pub mod values;
+
+use clap::{CommandFactory, FromArgMatches};
+
+/// Parse the command line, run the command and return the process exit code.
+pub fn run() -> i32 {
+    let matches = match cli::Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    error::OK
+                }
+                _ => error::USAGE,
+            };
+        }
+    };
+    let parsed = match cli::Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return error::USAGE;
+        }
+    };
+    output::init_color(parsed.global.no_color);
+    let ctx = action::Ctx {
+        namespace: parsed.global.namespace.clone(),
+        kubeconfig: parsed.global.kubeconfig.clone(),
+        kube_context: parsed.global.kube_context.clone(),
+    };
+    let sub = matches.subcommand().map(|(_, m)| m);
+    let sets = sub.map(cli::ordered_sets).unwrap_or_default();
+    let result = match &parsed.command {
+        cli::Command::Template(a) => action::template::run(&ctx, a, &sets),
+        cli::Command::Values(a) => action::values::run(&ctx, a, &sets),
+        cli::Command::Lint(a) => action::lint::run(&ctx, a, &sets),
+        cli::Command::Version(a) => action::version::run(&ctx, a),
+        cli::Command::Completions { shell } => {
+            let mut cmd = cli::Cli::command();
+            clap_complete::generate(*shell, &mut cmd, "tack", &mut std::io::stdout());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => error::OK,
+        Err(e) => {
+            if let Some(r) = e.downcast_ref::<error::Reported>() {
+                return r.code;
+            }
+            output::print_error(&e);
+            error::FAILURE
+        }
+    }
+}

@@ -1,3 +1,5 @@
 //! Thin binary entry point: all logic lives in the library.
 
-fn main() {}
+fn main() {
+    std::process::exit(tack::run());
+}

@@ -1,4 +1,475 @@
-//! The template environment: minijinja configured for Kubernetes YAML, and rendering of a chart.
+//! The template environment: minijinja configured for Kubernetes YAML, and rendering of a chart and its
+//! subcharts into named documents. Pure: nothing here touches the cluster or the disk.
 
+pub mod errors;
+pub mod files;
 pub mod filters;
 pub mod format;
+pub mod tpl;
+
+use crate::chart::{Chart, ChartFile};
+use crate::values::{self, Values};
+use anyhow::Result;
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Value;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+pub use errors::TemplateError;
+
+/// Instructions one template may execute before rendering is stopped (a guard against endless loops).
+pub const DEFAULT_FUEL: u64 = 200_000_000;
+/// Kubernetes version templates see when no cluster is asked.
+pub const DEFAULT_KUBE_VERSION: &str = "v1.32.0";
+
+/// API versions templates see offline (`"policy/v1" in capabilities.apiVersions`).
+const OFFLINE_API_VERSIONS: &[(&str, &[&str])] = &[
+    (
+        "v1",
+        &[
+            "ConfigMap",
+            "Secret",
+            "Service",
+            "ServiceAccount",
+            "Namespace",
+            "Pod",
+            "PersistentVolumeClaim",
+            "PersistentVolume",
+            "ResourceQuota",
+            "LimitRange",
+        ],
+    ),
+    (
+        "apps/v1",
+        &[
+            "Deployment",
+            "StatefulSet",
+            "DaemonSet",
+            "ReplicaSet",
+        ],
+    ),
+    ("batch/v1", &["Job", "CronJob"]),
+    ("autoscaling/v2", &["HorizontalPodAutoscaler"]),
+    ("autoscaling/v1", &["HorizontalPodAutoscaler"]),
+    ("policy/v1", &["PodDisruptionBudget"]),
+    (
+        "networking.k8s.io/v1",
+        &["Ingress", "IngressClass", "NetworkPolicy"],
+    ),
+    (
+        "rbac.authorization.k8s.io/v1",
+        &["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"],
+    ),
+    ("storage.k8s.io/v1", &["StorageClass", "CSIDriver"]),
+    ("apiextensions.k8s.io/v1", &["CustomResourceDefinition"]),
+    (
+        "admissionregistration.k8s.io/v1",
+        &[
+            "MutatingWebhookConfiguration",
+            "ValidatingWebhookConfiguration",
+        ],
+    ),
+    ("coordination.k8s.io/v1", &["Lease"]),
+    ("scheduling.k8s.io/v1", &["PriorityClass"]),
+    ("discovery.k8s.io/v1", &["EndpointSlice"]),
+    ("node.k8s.io/v1", &["RuntimeClass"]),
+    ("certificates.k8s.io/v1", &["CertificateSigningRequest"]),
+];
+
+/// Everything about a render that does not come from the chart or its values.
+#[derive(Clone)]
+pub struct RenderOptions {
+    pub release_name: String,
+    pub namespace: String,
+    pub revision: u64,
+    pub is_install: bool,
+    pub is_upgrade: bool,
+    /// Kubernetes version as `v1.32.0`.
+    pub kube_version: String,
+    /// Extra API versions (`group/version` or `group/version/Kind`) added to the offline list.
+    pub api_versions: Vec<String>,
+    /// Print undefined values as empty strings instead of failing.
+    pub lenient: bool,
+    pub fuel: Option<u64>,
+    /// Seed for `rand_*` functions, for reproducible tests.
+    pub rng_seed: Option<u64>,
+    /// Where `lookup` reads from; `None` renders offline (`lookup` returns `{}`).
+    pub lookup: Option<Arc<dyn tpl::Lookup>>,
+    /// Also render NOTES of subcharts.
+    pub subchart_notes: bool,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            release_name: "release-name".into(),
+            namespace: "default".into(),
+            revision: 1,
+            is_install: true,
+            is_upgrade: false,
+            kube_version: DEFAULT_KUBE_VERSION.into(),
+            api_versions: Vec::new(),
+            lenient: false,
+            fuel: Some(DEFAULT_FUEL),
+            rng_seed: None,
+            lookup: None,
+            subchart_notes: false,
+        }
+    }
+}
+
+/// The text one chart file produced.
+#[derive(Debug, Clone)]
+pub struct RenderedFile {
+    /// Path relative to the top chart (`charts/db/templates/statefulset.yaml.j2`).
+    pub source: String,
+    /// Name for `# Source:` lines (`app/charts/db/templates/statefulset.yaml`).
+    pub display: String,
+    pub text: String,
+}
+
+/// The result of rendering a chart.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub files: Vec<RenderedFile>,
+    pub crds: Vec<RenderedFile>,
+    pub notes: Option<String>,
+}
+
+/// Every template error of a render (rendering continues past the first one so lint can report all).
+#[derive(Debug)]
+pub struct RenderErrors(pub Vec<TemplateError>);
+
+impl fmt::Display for RenderErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RenderErrors {}
+
+/// Fill in the values of enabled subcharts: each subchart's defaults, overlaid with what the parent sets
+/// under the subchart's key, plus the parent's `global`. The result is what templates see as `values`.
+pub fn coalesce_subcharts(chart: &Chart, values: &mut Values) -> Result<()> {
+    if !values.is_object() {
+        *values = Values::Object(Default::default());
+    }
+    for (dep, sub) in chart.dependencies() {
+        let key = dep.values_key().to_string();
+        let mut sub_values = match &sub.values_file {
+            Some(p) => values::load_yaml_file(p)?.0,
+            None => Values::Object(Default::default()),
+        };
+        if let Some(over) = values.get(&key) {
+            if over.is_object() {
+                values::merge(&mut sub_values, over);
+            }
+        }
+        let mut global = sub_values
+            .get("global")
+            .cloned()
+            .unwrap_or_else(|| Values::Object(Default::default()));
+        if let Some(g) = values.get("global") {
+            values::merge(&mut global, g);
+        }
+        if let Some(obj) = sub_values.as_object_mut() {
+            obj.insert("global".into(), global);
+        }
+        coalesce_subcharts(sub, &mut sub_values)?;
+        values[key.as_str()] = sub_values;
+    }
+    Ok(())
+}
+
+/// Whether a dependency is enabled: the first `condition` path that holds a boolean decides; default on.
+fn dependency_enabled(condition: Option<&str>, values: &Values) -> bool {
+    let Some(cond) = condition else { return true };
+    for path in cond.split(',') {
+        let mut cur = values;
+        let mut found = true;
+        for seg in path.trim().split('.') {
+            match cur.get(seg) {
+                Some(v) => cur = v,
+                None => {
+                    found = false;
+                    break;
+                }
+            }
+        }
+        if found {
+            if let Some(b) = cur.as_bool() {
+                return b;
+            }
+        }
+    }
+    true
+}
+
+/// Render `chart` (values already merged and coalesced with [`coalesce_subcharts`]).
+pub fn render_chart(
+    chart: &Chart,
+    values: &Values,
+    opts: &RenderOptions,
+) -> Result<Rendered, RenderErrors> {
+    let mut out = Rendered::default();
+    let mut errs = Vec::new();
+    render_into(chart, values, opts, "", &chart.meta.name, true, &mut out, &mut errs);
+    if errs.is_empty() {
+        Ok(out)
+    } else {
+        Err(RenderErrors(errs))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_into(
+    chart: &Chart,
+    values: &Values,
+    opts: &RenderOptions,
+    prefix: &str,
+    display: &str,
+    top: bool,
+    out: &mut Rendered,
+    errs: &mut Vec<TemplateError>,
+) {
+    for (dep, sub) in chart.dependencies() {
+        if sub.is_library() || !dependency_enabled(dep.condition.as_deref(), values) {
+            continue;
+        }
+        let key = dep.values_key();
+        let sub_values = values
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| Values::Object(Default::default()));
+        let sub_prefix = format!("{prefix}charts/{}/", sub.meta.name);
+        let sub_display = format!("{display}/charts/{key}");
+        render_into(sub, &sub_values, opts, &sub_prefix, &sub_display, false, out, errs);
+    }
+    for crd in &chart.crds {
+        match crd.text() {
+            Ok(t) => out.crds.push(RenderedFile {
+                source: format!("{prefix}{}", crd.path),
+                display: format!("{display}/{}", crd.path),
+                text: t.to_string(),
+            }),
+            Err(e) => errs.push(plain_error(&format!("{prefix}{}", crd.path), format!("{e:#}"))),
+        }
+    }
+    if chart.is_library() {
+        return;
+    }
+
+    let tpl_prefix = format!("{prefix}templates/");
+    let env = match build_env(chart, opts, &tpl_prefix) {
+        Ok(env) => env,
+        Err(mut e) => {
+            errs.append(&mut e);
+            return;
+        }
+    };
+    let base = base_context(chart, values, opts);
+    for file in &chart.templates {
+        let rel = &file.path["templates/".len()..];
+        let base_name = rel.rsplit('/').next().unwrap_or(rel);
+        if base_name.starts_with('_') {
+            continue;
+        }
+        let source = format!("{prefix}{}", file.path);
+        let out_rel = rel.strip_suffix(".j2").unwrap_or(rel);
+        let shown = format!("{display}/templates/{out_rel}");
+        let is_notes = out_rel == "NOTES.txt";
+        if is_notes && !top && !opts.subchart_notes {
+            continue;
+        }
+        let text = if rel.ends_with(".j2") {
+            let mut ctx = base.clone();
+            ctx.insert(
+                "template".into(),
+                Value::from_iter([
+                    ("name", Value::from(shown.clone())),
+                    ("basePath", Value::from(format!("{display}/templates"))),
+                ]),
+            );
+            tpl::reset_budget();
+            let rendered = env
+                .get_template(rel)
+                .and_then(|t| t.render(Value::from_iter(ctx)));
+            match rendered {
+                Ok(t) => t,
+                Err(e) => {
+                    errs.push(errors::convert(&e, &source, &tpl_prefix));
+                    continue;
+                }
+            }
+        } else {
+            match file.text() {
+                Ok(t) => t.to_string(),
+                Err(e) => {
+                    errs.push(plain_error(&source, format!("{e:#}")));
+                    continue;
+                }
+            }
+        };
+        if is_notes {
+            let notes = out.notes.get_or_insert_with(String::new);
+            notes.push_str(&text);
+        } else {
+            out.files.push(RenderedFile {
+                source,
+                display: shown,
+                text,
+            });
+        }
+    }
+}
+
+fn plain_error(source: &str, message: String) -> TemplateError {
+    TemplateError {
+        source: source.to_string(),
+        location: None,
+        message,
+        chain: Vec::new(),
+        excerpt: None,
+    }
+}
+
+/// The environment for one chart: its templates and partials, plus those of its library dependencies
+/// under the library's name (`common/_names.j2`). Syntax errors of all files are collected.
+fn build_env(
+    chart: &Chart,
+    opts: &RenderOptions,
+    tpl_prefix: &str,
+) -> Result<Environment<'static>, Vec<TemplateError>> {
+    let mut env = Environment::new();
+    env.set_debug(true);
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_undefined_behavior(UndefinedBehavior::Chainable);
+    let syntax = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+        .expect("static syntax configuration is valid");
+    env.set_syntax(syntax);
+    env.set_fuel(opts.fuel);
+    minijinja_contrib::add_to_environment(&mut env);
+    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    filters::register(
+        &mut env,
+        &filters::FilterOptions {
+            lenient: opts.lenient,
+            rng_seed: opts.rng_seed,
+        },
+    );
+    env.set_formatter(format::formatter(opts.lenient));
+    env.add_filter("tpl", tpl::tpl);
+    env.add_function("lookup", tpl::lookup_fn(opts.lookup.clone()));
+
+    let mut errs = Vec::new();
+    let mut add = |env: &mut Environment<'static>, name: String, file: &ChartFile, shown: String| {
+        let text = match file.text() {
+            Ok(t) => t.to_string(),
+            Err(e) => {
+                errs.push(plain_error(&shown, format!("{e:#}")));
+                return;
+            }
+        };
+        if let Err(e) = env.add_template_owned(name, text) {
+            errs.push(errors::convert(&e, &shown, tpl_prefix));
+        }
+    };
+    for file in &chart.templates {
+        let rel = &file.path["templates/".len()..];
+        let base = rel.rsplit('/').next().unwrap_or(rel);
+        if rel.ends_with(".j2") || base.starts_with('_') {
+            add(&mut env, rel.to_string(), file, format!("{tpl_prefix}{rel}"));
+        }
+    }
+    for (dep, sub) in chart.dependencies() {
+        if !sub.is_library() {
+            continue;
+        }
+        for file in &sub.templates {
+            let rel = &file.path["templates/".len()..];
+            add(
+                &mut env,
+                format!("{}/{rel}", dep.name),
+                file,
+                format!("charts/{}/{}", dep.name, file.path),
+            );
+        }
+    }
+    if errs.is_empty() {
+        Ok(env)
+    } else {
+        Err(errs)
+    }
+}
+
+fn base_context(chart: &Chart, values: &Values, opts: &RenderOptions) -> BTreeMap<String, Value> {
+    let mut ctx = BTreeMap::new();
+    ctx.insert("values".to_string(), Value::from(minijinja::value::Serde(values)));
+    ctx.insert("chart".to_string(), Value::from(minijinja::value::Serde(&chart.raw)));
+    ctx.insert(
+        "release".to_string(),
+        Value::from_iter([
+            ("name", Value::from(opts.release_name.clone())),
+            ("namespace", Value::from(opts.namespace.clone())),
+            ("revision", Value::from(opts.revision)),
+            ("isInstall", Value::from(opts.is_install)),
+            ("isUpgrade", Value::from(opts.is_upgrade)),
+            ("service", Value::from("tack")),
+        ]),
+    );
+    ctx.insert("capabilities".to_string(), capabilities(opts));
+    ctx.insert(
+        "files".to_string(),
+        Value::from_object(files::Files::new(
+            chart
+                .files
+                .iter()
+                .map(|f| (f.path.clone(), f.bytes.clone())),
+        )),
+    );
+    ctx
+}
+
+fn capabilities(opts: &RenderOptions) -> Value {
+    let v = opts.kube_version.trim_start_matches('v');
+    let mut parts = v.split(['.', '-', '+']);
+    let major = parts.next().unwrap_or("1").to_string();
+    let minor = parts.next().unwrap_or("0").to_string();
+    let mut apis: Vec<String> = Vec::new();
+    for (gv, kinds) in OFFLINE_API_VERSIONS {
+        apis.push((*gv).to_string());
+        for k in *kinds {
+            apis.push(format!("{gv}/{k}"));
+        }
+    }
+    apis.extend(opts.api_versions.iter().cloned());
+    apis.sort();
+    apis.dedup();
+    Value::from_iter([
+        (
+            "kubeVersion",
+            Value::from_iter([
+                ("version", Value::from(format!("v{v}"))),
+                ("gitVersion", Value::from(format!("v{v}"))),
+                ("major", Value::from(major)),
+                ("minor", Value::from(minor)),
+            ]),
+        ),
+        (
+            "apiVersions",
+            Value::from(apis.into_iter().map(Value::from).collect::<Vec<_>>()),
+        ),
+    ])
+}

@@ -1,0 +1,201 @@
+//! Command-line types (clap derive) and nothing else: no logic lives here.
+
+use clap::{ArgMatches, Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+use crate::values::{SetArg, SetKind};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tack",
+    version,
+    about = "Render Jinja charts from layered values, preview diffs and manage releases on Kubernetes",
+    long_about = "tack renders chart templates written in Jinja from layered values (chart defaults < env < tier \
+< -f files < --set), previews what would change on a cluster, and installs, upgrades, rolls back and uninstalls \
+tracked releases.\n\nRendering (`template`, `values`, `lint`) never talks to a cluster.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Namespace of the release (and the default for namespaced objects)
+    #[arg(short = 'n', long, global = true, env = "TACK_NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Path of the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use (default: the current context)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub kube_context: Option<String>,
+    /// Never colour output (also honoured: NO_COLOR)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render a chart to a YAML stream, in install order (no cluster needed)
+    Template(TemplateArgs),
+    /// Print the merged values of a chart, or explain where one key's value comes from
+    Values(ValuesArgs),
+    /// Check a chart: metadata, schema, templates and every rendered object
+    Lint(LintArgs),
+    /// Print the client version and, when a cluster is reachable, the server version
+    Version(VersionArgs),
+    /// Print a shell completion script
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Where values come from, lowest layer first.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LayerArgs {
+    /// Environment layer: values/<ENV>.yaml (e.g. dev, staging, prod)
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Security-tier layer: values/<TIER>.yaml (e.g. private, work, public)
+    #[arg(long, value_name = "TIER")]
+    pub tier: Option<String>,
+    /// Folder holding the env and tier layers
+    #[arg(long, value_name = "DIR", default_value = "values")]
+    pub values_dir: PathBuf,
+    /// Values file layered above env and tier (repeatable, in order)
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Set a value: key.path=value, typed as Helm does (repeatable, comma-separated)
+    #[arg(long, value_name = "KEY=VAL")]
+    pub set: Vec<String>,
+    /// Set a value that always stays a string
+    #[arg(long, value_name = "KEY=VAL")]
+    pub set_string: Vec<String>,
+    /// Set a value to the contents of a file
+    #[arg(long, value_name = "KEY=PATH")]
+    pub set_file: Vec<String>,
+    /// Set a value from JSON
+    #[arg(long, value_name = "KEY=JSON")]
+    pub set_json: Vec<String>,
+    /// Set a value literally: no comma splitting, no escapes
+    #[arg(long, value_name = "KEY=VAL")]
+    pub set_literal: Vec<String>,
+}
+
+/// Options that shape rendering.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RenderArgs {
+    /// Kubernetes version templates see as capabilities.kubeVersion
+    #[arg(long, value_name = "VERSION")]
+    pub kube_version: Option<String>,
+    /// Extra API versions templates see in capabilities.apiVersions (repeatable)
+    #[arg(long = "api-versions", value_name = "GROUP/VERSION")]
+    pub api_versions: Vec<String>,
+    /// Print undefined values as empty strings instead of failing
+    #[arg(long)]
+    pub lenient: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// Chart directory
+    pub chart: PathBuf,
+    #[command(flatten)]
+    pub layers: LayerArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
+    /// Release name templates see as release.name
+    #[arg(long, default_value = "release-name")]
+    pub name: String,
+    /// Only print documents from these templates (path as in `# Source:` or relative to the chart)
+    #[arg(short = 's', long, value_name = "PATH")]
+    pub show_only: Vec<String>,
+    /// Write each template's output to DIR/<chart>/templates/<file> instead of stdout
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Leave out the chart's crds/ files
+    #[arg(long)]
+    pub skip_crds: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ValuesFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ValuesArgs {
+    /// Chart directory
+    pub chart: PathBuf,
+    #[command(flatten)]
+    pub layers: LayerArgs,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value = "yaml")]
+    pub output: ValuesFormat,
+    /// Explain one key: every layer's contribution (file and line) and the final value
+    #[arg(long, value_name = "PATH")]
+    pub explain: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Chart directory
+    pub chart: PathBuf,
+    #[command(flatten)]
+    pub layers: LayerArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
+    /// Lint every env x tier combination found in the values folder and print a summary table
+    #[arg(long, conflicts_with_all = ["env", "tier"])]
+    pub matrix: bool,
+    /// Treat warnings as errors
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Only print the client version; do not contact a cluster
+    #[arg(long)]
+    pub client: bool,
+    /// Seconds to wait for the server
+    #[arg(long, default_value_t = 10)]
+    pub timeout: u64,
+}
+
+/// The `--set*` flags of the (sub)command in `matches`, in command-line order.
+pub fn ordered_sets(matches: &ArgMatches) -> Vec<SetArg> {
+    let mut out: Vec<(usize, SetArg)> = Vec::new();
+    for (id, kind) in [
+        ("set", SetKind::Set),
+        ("set_string", SetKind::String),
+        ("set_file", SetKind::File),
+        ("set_json", SetKind::Json),
+        ("set_literal", SetKind::Literal),
+    ] {
+        let Ok(Some(vals)) = matches.try_get_many::<String>(id) else {
+            continue;
+        };
+        let Some(idx) = matches.indices_of(id) else {
+            continue;
+        };
+        for (i, v) in idx.zip(vals) {
+            out.push((
+                i,
+                SetArg {
+                    kind,
+                    expr: v.clone(),
+                },
+            ));
+        }
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, s)| s).collect()
+}

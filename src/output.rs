@@ -1,0 +1,112 @@
+//! The only place that decides how things look: colour (honouring `NO_COLOR` and terminals), error and
+//! warning lines, and simple aligned tables.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static COLOR: AtomicBool = AtomicBool::new(false);
+
+/// Decide once whether stderr/stdout get colour.
+pub fn init_color(no_color_flag: bool) {
+    let env_off = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let on = !no_color_flag && !env_off && std::io::stderr().is_terminal();
+    COLOR.store(on, Ordering::Relaxed);
+}
+
+/// Whether colour is on.
+pub fn color() -> bool {
+    COLOR.load(Ordering::Relaxed)
+}
+
+fn paint(code: &str, text: &str) -> String {
+    if color() {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+pub fn red(text: &str) -> String {
+    paint("1;31", text)
+}
+pub fn yellow(text: &str) -> String {
+    paint("1;33", text)
+}
+pub fn green(text: &str) -> String {
+    paint("32", text)
+}
+pub fn bold(text: &str) -> String {
+    paint("1", text)
+}
+pub fn dim(text: &str) -> String {
+    paint("2", text)
+}
+pub fn cyan(text: &str) -> String {
+    paint("36", text)
+}
+
+/// Print an error with its cause chain to stderr. A `hint:` paragraph inside a message is kept as written.
+pub fn print_error(err: &anyhow::Error) {
+    let mut chain = err.chain();
+    if let Some(top) = chain.next() {
+        eprintln!("{} {}", red("error:"), top);
+    }
+    for cause in chain {
+        eprintln!("  {} {}", dim("caused by:"), cause);
+    }
+}
+
+/// Print a warning line to stderr.
+pub fn warn(msg: impl std::fmt::Display) {
+    eprintln!("{} {msg}", yellow("warning:"));
+}
+
+/// Render rows as a left-aligned table with a header; the last column is not padded.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let cols = header.len();
+    let mut width = vec![0usize; cols];
+    for (i, h) in header.iter().enumerate() {
+        width[i] = h.chars().count();
+    }
+    for row in rows {
+        for (i, cell) in row.iter().enumerate().take(cols) {
+            width[i] = width[i].max(strip_ansi(cell).chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: Vec<String>, out: &mut String| {
+        let mut s = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            s.push_str(cell);
+            if i + 1 < cells.len() {
+                let pad = width[i] - strip_ansi(cell).chars().count() + 2;
+                s.push_str(&" ".repeat(pad));
+            }
+        }
+        out.push_str(s.trim_end());
+        out.push('\n');
+    };
+    line(header.iter().map(|h| bold(h)).collect(), &mut out);
+    for row in rows {
+        line(row.clone(), &mut out);
+    }
+    out
+}
+
+/// Text without ANSI colour sequences (for width computations).
+pub fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c2 in chars.by_ref() {
+                if c2 == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
