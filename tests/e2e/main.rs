@@ -1,0 +1,7 @@
+//! End-to-end tests: the real `tack` binary against a real kube-apiserver, etcd, controllers and kwok
+//! started by `tests/testenv/testenv.sh`. Run through `tests/run-all.sh`; without a control plane they fail.
+
+mod harness;
+
+mod connect;
+mod workloads;

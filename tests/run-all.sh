@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, unit/snapshot/CLI tests, then the end-to-end tests against a real
+# control plane (kube-apiserver, etcd, controllers, kwok) that tests/testenv builds and starts on loopback.
+# The control plane is always stopped again, even when tests fail. Nothing is skipped: if the control plane
+# cannot be built or started, this fails and names the step and its log.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+testenv="$root/tests/testenv/testenv.sh"
+
+step() { printf '\n==> %s\n' "$*"; }
+started=$(date +%s)
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets --all-features -- -D warnings"
+cargo clippy --all-targets --all-features -- -D warnings
+
+step "unit, snapshot and CLI tests"
+cargo test --all-targets
+
+step "building the e2e test binary"
+cargo test --features e2e --test e2e --no-run
+
+step "starting the test control plane (tests/testenv/testenv.sh up)"
+cleanup() {
+  step "stopping the test control plane"
+  "$testenv" down || echo "warning: testenv down failed" >&2
+}
+trap cleanup EXIT
+if ! "$testenv" up; then
+  echo "error: the test control plane did not start; see the log named above (state: ${TACK_TESTENV_DIR:-/tmp/tack-testenv})" >&2
+  exit 1
+fi
+eval "$("$testenv" env)"
+export KUBECONFIG
+
+step "end-to-end tests against the control plane"
+cargo test --features e2e --test e2e -- --test-threads=4
+
+step "all tests passed in $(( $(date +%s) - started ))s"
