@@ -9,7 +9,9 @@ pub mod cluster;
 pub mod error;
 pub mod manifest;
 pub mod output;
+pub mod release;
 pub mod render;
+pub mod storage;
 pub mod values;
 
 use clap::{CommandFactory, FromArgMatches};

@@ -1,7 +1,9 @@
 //! Commands: each file holds one command's options and its `run`; this file holds the render pipeline they
 //! share (chart → layered values → render → checked objects in install order).
 
+pub mod deploy;
 pub mod lint;
+pub mod lock;
 pub mod template;
 pub mod values;
 pub mod version;

@@ -1,0 +1,346 @@
+//! The release record: what one revision of a release was (manifest, values, chart, layers, status), and
+//! its encoding as compressed JSON split into Secret-sized chunks. Pure: storage lives in `storage`.
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::io::{Read, Write};
+
+/// Record format version, part of every record's Secret name and type.
+pub const FORMAT: &str = "v1";
+/// Largest payload kept in one Secret (the API server's limit is 1 MiB for the whole object).
+pub const CHUNK_BYTES: usize = 900 * 1024;
+/// Most chunks one record may have; larger records are refused before anything is written.
+pub const MAX_CHUNKS: usize = 16;
+/// Largest decoded record accepted (guards against decompression bombs in corrupt records).
+pub const MAX_DECODED_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Where a revision is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    PendingInstall,
+    PendingUpgrade,
+    PendingRollback,
+    Deployed,
+    Superseded,
+    Failed,
+    Uninstalling,
+    Uninstalled,
+}
+
+impl Status {
+    pub const ALL: [Status; 8] = [
+        Status::PendingInstall,
+        Status::PendingUpgrade,
+        Status::PendingRollback,
+        Status::Deployed,
+        Status::Superseded,
+        Status::Failed,
+        Status::Uninstalling,
+        Status::Uninstalled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::PendingInstall => "pending-install",
+            Status::PendingUpgrade => "pending-upgrade",
+            Status::PendingRollback => "pending-rollback",
+            Status::Deployed => "deployed",
+            Status::Superseded => "superseded",
+            Status::Failed => "failed",
+            Status::Uninstalling => "uninstalling",
+            Status::Uninstalled => "uninstalled",
+        }
+    }
+
+    /// True while an operation is (or was, if it died) in progress.
+    pub fn is_pending(self) -> bool {
+        matches!(
+            self,
+            Status::PendingInstall
+                | Status::PendingUpgrade
+                | Status::PendingRollback
+                | Status::Uninstalling
+        )
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Status> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .with_context(|| {
+                format!(
+                    "unknown release status `{s}` (one of: {})",
+                    Status::ALL.map(|s| s.as_str()).join(", ")
+                )
+            })
+    }
+}
+
+/// The chart a revision was rendered from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChartInfo {
+    pub name: String,
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_version: Option<String>,
+    pub digest: String,
+}
+
+/// Which values layers produced a revision (file names and flag keys, not flag values, which may be secret).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Layers {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
+    /// Keys set on the command line (`--set image.tag`), values left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set_keys: Vec<String>,
+}
+
+/// An object a revision applied; used to prune objects a later revision no longer renders.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectId {
+    pub api_version: String,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{} {}/{}", self.kind, ns, self.name),
+            None => write!(f, "{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// One revision of a release.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Release {
+    pub name: String,
+    pub namespace: String,
+    pub revision: u64,
+    pub status: Status,
+    pub chart: ChartInfo,
+    /// The rendered manifest (YAML stream) that this revision applies.
+    pub manifest: String,
+    /// The objects of the manifest, in install order.
+    pub objects: Vec<ObjectId>,
+    /// The merged values.
+    pub values: serde_json::Value,
+    pub layers: Layers,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// What happened, e.g. `install complete` or `upgrade failed: ...`.
+    pub description: String,
+    pub first_deployed: jiff::Timestamp,
+    pub last_deployed: jiff::Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<jiff::Timestamp>,
+}
+
+/// What `list` and `history` show, read from labels and annotations without decoding the payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub name: String,
+    pub namespace: String,
+    pub revision: u64,
+    pub status: Status,
+    pub chart: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_version: Option<String>,
+    pub updated: String,
+    pub description: String,
+}
+
+impl Release {
+    pub fn summary(&self) -> Summary {
+        Summary {
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+            revision: self.revision,
+            status: self.status,
+            chart: format!("{}-{}", self.chart.name, self.chart.version),
+            app_version: self.chart.app_version.clone(),
+            updated: self.last_deployed.to_string(),
+            description: self.description.clone(),
+        }
+    }
+}
+
+/// Check a release name: it becomes part of Secret names and labels.
+pub fn validate_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 53
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !ok {
+        bail!(
+            "invalid release name `{name}`\n\nhint: use at most 53 lower-case letters, digits and `-`, starting and ending with a letter or digit"
+        );
+    }
+    Ok(())
+}
+
+/// Encode a release: JSON, gzip, then split into chunks of at most [`CHUNK_BYTES`].
+/// Fails (before anything is written) when the record needs more than [`MAX_CHUNKS`] chunks.
+pub fn encode(release: &Release) -> Result<Encoded> {
+    let json = serde_json::to_vec(release).context("failed to encode the release record")?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&json)?;
+    let payload = gz.finish()?;
+    let chunks: Vec<Vec<u8>> = payload.chunks(CHUNK_BYTES).map(<[u8]>::to_vec).collect();
+    if chunks.len() > MAX_CHUNKS {
+        bail!(
+            "the release record of `{}` revision {} is {} bytes compressed, over the limit of {} bytes ({} Secrets)\n\nhint: large data (dashboards, binaries) belongs in ConfigMaps the chart renders from files, not in values",
+            release.name,
+            release.revision,
+            payload.len(),
+            CHUNK_BYTES * MAX_CHUNKS,
+            MAX_CHUNKS
+        );
+    }
+    Ok(Encoded {
+        digest: format!("sha256:{}", hex::encode(Sha256::digest(&payload))),
+        chunks,
+    })
+}
+
+/// A record ready to store: the payload in chunks and the digest of the whole payload.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    pub chunks: Vec<Vec<u8>>,
+    pub digest: String,
+}
+
+/// Decode a record from its chunks, checking the digest. `what` names the record in errors.
+pub fn decode(chunks: &[Vec<u8>], digest: Option<&str>, what: &str) -> Result<Release> {
+    let payload: Vec<u8> = chunks.concat();
+    if let Some(expected) = digest {
+        let actual = format!("sha256:{}", hex::encode(Sha256::digest(&payload)));
+        if actual != expected {
+            bail!("release record {what} is corrupt: its payload digest is {actual}, expected {expected}");
+        }
+    }
+    let mut json = Vec::new();
+    flate2::read::GzDecoder::new(payload.as_slice())
+        .take(MAX_DECODED_BYTES)
+        .read_to_end(&mut json)
+        .with_context(|| format!("release record {what} is corrupt: its payload is not gzip"))?;
+    serde_json::from_slice(&json)
+        .with_context(|| format!("release record {what} is corrupt: its payload is not a release"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample(rev: u64, status: Status) -> Release {
+        Release {
+            name: "web".into(),
+            namespace: "shop".into(),
+            revision: rev,
+            status,
+            chart: ChartInfo {
+                name: "webapp".into(),
+                version: "1.4.0".into(),
+                app_version: Some("2.8.1".into()),
+                digest: "sha256:00".into(),
+            },
+            manifest: "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n".into(),
+            objects: vec![ObjectId {
+                api_version: "v1".into(),
+                kind: "ConfigMap".into(),
+                namespace: Some("shop".into()),
+                name: "a".into(),
+            }],
+            values: serde_json::json!({"a": 1}),
+            layers: Layers::default(),
+            notes: None,
+            description: "install complete".into(),
+            first_deployed: jiff::Timestamp::from_second(1_700_000_000).unwrap(),
+            last_deployed: jiff::Timestamp::from_second(1_700_000_000).unwrap(),
+            deleted: None,
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let r = sample(3, Status::Deployed);
+        let enc = encode(&r).unwrap();
+        assert_eq!(enc.chunks.len(), 1);
+        assert_eq!(decode(&enc.chunks, Some(&enc.digest), "x").unwrap(), r);
+    }
+
+    #[test]
+    fn large_records_are_chunked_and_reassembled() {
+        let mut r = sample(1, Status::Deployed);
+        // incompressible content, ~2.5 MiB
+        let mut x: u64 = 7;
+        let noise: String = (0..2_500_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                char::from(b'a' + (x % 26) as u8)
+            })
+            .collect();
+        r.manifest = noise;
+        let enc = encode(&r).unwrap();
+        assert!(enc.chunks.len() >= 2, "{}", enc.chunks.len());
+        assert!(enc.chunks.iter().all(|c| c.len() <= CHUNK_BYTES));
+        assert_eq!(decode(&enc.chunks, Some(&enc.digest), "x").unwrap(), r);
+    }
+
+    #[test]
+    fn corrupt_records_are_named() {
+        let r = sample(1, Status::Deployed);
+        let mut enc = encode(&r).unwrap();
+        enc.chunks[0][12] ^= 0xff;
+        let err = decode(&enc.chunks, Some(&enc.digest), "secret `x`").unwrap_err();
+        assert!(format!("{err:#}").contains("secret `x` is corrupt"), "{err:#}");
+        let err = decode(&[b"not gzip".to_vec()], None, "secret `y`").unwrap_err();
+        assert!(format!("{err:#}").contains("not gzip"), "{err:#}");
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for s in Status::ALL {
+            assert_eq!(s.as_str().parse::<Status>().unwrap(), s);
+        }
+        assert!("done".parse::<Status>().is_err());
+    }
+
+    #[test]
+    fn release_names_are_checked() {
+        assert!(validate_name("web-1").is_ok());
+        for bad in ["", "Web", "-web", "web-", "a.b", &"x".repeat(54)] {
+            assert!(validate_name(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,496 @@
+//! Release records as Secrets and locks as Leases in the release namespace.
+//!
+//! Record `tack.release.v1.<name>.v<rev>` (type `tack.dev/release.v1`) carries the summary in labels and
+//! annotations and the gzip JSON payload in `data.release`; a payload too big for one Secret is written first
+//! as chunk Secrets (`...v<rev>.<digest>.c<i>`), and the record then names them. Updates carry the
+//! resourceVersion they read. The lock is the Lease `tack.lock.<name>`, renewed while an operation runs.
+
+use super::{Acquire, Holder, LockState, ReleaseStore, StoreError, Stored};
+use crate::release::{self, Release, Status, Summary};
+use anyhow::{Context, Result};
+use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
+use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
+use k8s_openapi::ByteString;
+use kube::api::{Api, DeleteParams, ListParams, PostParams, Preconditions};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub const SECRET_TYPE: &str = "tack.dev/release.v1";
+pub const CHUNK_TYPE: &str = "tack.dev/release-chunk.v1";
+pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+pub const LABEL_RELEASE: &str = "tack.dev/release";
+pub const LABEL_REVISION: &str = "tack.dev/revision";
+pub const LABEL_STATUS: &str = "tack.dev/status";
+pub const LABEL_RECORD: &str = "tack.dev/record";
+const ANN_CHART: &str = "tack.dev/chart";
+const ANN_APP_VERSION: &str = "tack.dev/app-version";
+const ANN_UPDATED: &str = "tack.dev/updated";
+const ANN_DESCRIPTION: &str = "tack.dev/description";
+const ANN_HOLDER: &str = "tack.dev/holder";
+
+/// Name of the record Secret of one revision.
+pub fn record_name(release: &str, revision: u64) -> String {
+    format!("tack.release.{}.{release}.v{revision}", release::FORMAT)
+}
+
+/// Name of the lock Lease of a release.
+pub fn lock_name(release: &str) -> String {
+    format!("tack.lock.{release}")
+}
+
+/// The cluster-backed store.
+#[derive(Clone)]
+pub struct SecretStore {
+    client: kube::Client,
+}
+
+impl SecretStore {
+    pub fn new(client: kube::Client) -> SecretStore {
+        SecretStore { client }
+    }
+
+    fn secrets(&self, ns: &str) -> Api<Secret> {
+        Api::namespaced(self.client.clone(), ns)
+    }
+
+    fn leases(&self, ns: &str) -> Api<Lease> {
+        Api::namespaced(self.client.clone(), ns)
+    }
+
+    /// Build the record Secret, writing chunk Secrets first when the payload needs them.
+    async fn build(&self, rel: &Release) -> Result<Secret, StoreError> {
+        let enc = release::encode(rel)?;
+        let mut data = BTreeMap::new();
+        if enc.chunks.len() == 1 {
+            data.insert("release".to_string(), ByteString(enc.chunks[0].clone()));
+        } else {
+            let short = &enc.digest["sha256:".len().."sha256:".len() + 12];
+            let mut names = Vec::new();
+            for (i, chunk) in enc.chunks.iter().enumerate() {
+                let name = format!("{}.{short}.c{i}", record_name(&rel.name, rel.revision));
+                let secret = Secret {
+                    metadata: ObjectMeta {
+                        name: Some(name.clone()),
+                        namespace: Some(rel.namespace.clone()),
+                        labels: Some(BTreeMap::from([
+                            (MANAGED_BY.to_string(), "tack".to_string()),
+                            (LABEL_RELEASE.to_string(), rel.name.clone()),
+                            (LABEL_REVISION.to_string(), rel.revision.to_string()),
+                            (LABEL_RECORD.to_string(), "chunk".to_string()),
+                        ])),
+                        ..Default::default()
+                    },
+                    type_: Some(CHUNK_TYPE.to_string()),
+                    data: Some(BTreeMap::from([(
+                        "chunk".to_string(),
+                        ByteString(chunk.clone()),
+                    )])),
+                    ..Default::default()
+                };
+                match self
+                    .secrets(&rel.namespace)
+                    .create(&PostParams::default(), &secret)
+                    .await
+                {
+                    Ok(_) => {}
+                    // same digest, same content: written by an earlier attempt
+                    Err(kube::Error::Api(s)) if s.code == 409 => {}
+                    Err(e) => {
+                        return Err(StoreError::Other(anyhow::Error::new(e).context(format!(
+                            "failed to write chunk {i} of the release record `{}`",
+                            record_name(&rel.name, rel.revision)
+                        ))))
+                    }
+                }
+                names.push(name);
+            }
+            data.insert(
+                "chunks".to_string(),
+                ByteString(serde_json::to_vec(&names).expect("names serialise")),
+            );
+            data.insert("digest".to_string(), ByteString(enc.digest.into_bytes()));
+        }
+        let mut description = rel.description.clone();
+        if description.len() > 1024 {
+            let mut cut = 1024;
+            while !description.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            description.truncate(cut);
+        }
+        Ok(Secret {
+            metadata: ObjectMeta {
+                name: Some(record_name(&rel.name, rel.revision)),
+                namespace: Some(rel.namespace.clone()),
+                labels: Some(BTreeMap::from([
+                    (MANAGED_BY.to_string(), "tack".to_string()),
+                    (LABEL_RELEASE.to_string(), rel.name.clone()),
+                    (LABEL_REVISION.to_string(), rel.revision.to_string()),
+                    (LABEL_STATUS.to_string(), rel.status.as_str().to_string()),
+                    (LABEL_RECORD.to_string(), "index".to_string()),
+                ])),
+                annotations: Some(BTreeMap::from([
+                    (
+                        ANN_CHART.to_string(),
+                        format!("{}-{}", rel.chart.name, rel.chart.version),
+                    ),
+                    (
+                        ANN_APP_VERSION.to_string(),
+                        rel.chart.app_version.clone().unwrap_or_default(),
+                    ),
+                    (ANN_UPDATED.to_string(), rel.last_deployed.to_string()),
+                    (ANN_DESCRIPTION.to_string(), description),
+                ])),
+                ..Default::default()
+            },
+            type_: Some(SECRET_TYPE.to_string()),
+            data: Some(data),
+            ..Default::default()
+        })
+    }
+
+    /// Chunk Secrets of one revision that the record no longer names.
+    async fn delete_chunks_except(&self, ns: &str, name: &str, revision: u64, keep: &[String]) -> Result<()> {
+        let lp = ListParams::default().labels(&format!(
+            "{LABEL_RELEASE}={name},{LABEL_REVISION}={revision},{LABEL_RECORD}=chunk"
+        ));
+        for meta in self.secrets(ns).list_metadata(&lp).await?.items {
+            let Some(n) = meta.metadata.name else { continue };
+            if !keep.contains(&n) {
+                match self.secrets(ns).delete(&n, &DeleteParams::default()).await {
+                    Ok(_) => {}
+                    Err(kube::Error::Api(s)) if s.code == 404 => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn summaries(&self, ns: Option<&str>, selector: &str) -> Result<(Vec<Summary>, Vec<String>)> {
+        let api: Api<Secret> = match ns {
+            Some(ns) => self.secrets(ns),
+            None => Api::all(self.client.clone()),
+        };
+        let list = api
+            .list_metadata(&ListParams::default().labels(selector))
+            .await
+            .context("failed to list release records")?;
+        let mut out = Vec::new();
+        let mut warnings = Vec::new();
+        for item in list.items {
+            let m = item.metadata;
+            let where_ = format!(
+                "secret {}/{}",
+                m.namespace.clone().unwrap_or_default(),
+                m.name.clone().unwrap_or_default()
+            );
+            match summary_of(&m) {
+                Ok(s) => out.push(s),
+                Err(e) => warnings.push(format!("skipping unreadable release record {where_}: {e:#}")),
+            }
+        }
+        out.sort_by(|a, b| {
+            (a.namespace.as_str(), a.name.as_str(), a.revision).cmp(&(
+                b.namespace.as_str(),
+                b.name.as_str(),
+                b.revision,
+            ))
+        });
+        Ok((out, warnings))
+    }
+}
+
+fn summary_of(m: &ObjectMeta) -> Result<Summary> {
+    let labels = m.labels.clone().unwrap_or_default();
+    let ann = m.annotations.clone().unwrap_or_default();
+    let get = |k: &str| labels.get(k).cloned().with_context(|| format!("label `{k}` is missing"));
+    let revision: u64 = get(LABEL_REVISION)?
+        .parse()
+        .context("label `tack.dev/revision` is not a number")?;
+    let status: Status = get(LABEL_STATUS)?.parse()?;
+    Ok(Summary {
+        name: get(LABEL_RELEASE)?,
+        namespace: m.namespace.clone().unwrap_or_default(),
+        revision,
+        status,
+        chart: ann.get(ANN_CHART).cloned().unwrap_or_default(),
+        app_version: ann.get(ANN_APP_VERSION).cloned().filter(|s| !s.is_empty()),
+        updated: ann.get(ANN_UPDATED).cloned().unwrap_or_default(),
+        description: ann.get(ANN_DESCRIPTION).cloned().unwrap_or_default(),
+    })
+}
+
+fn api_code(e: &kube::Error) -> Option<u16> {
+    match e {
+        kube::Error::Api(s) => Some(s.code),
+        _ => None,
+    }
+}
+
+impl ReleaseStore for SecretStore {
+    async fn history(&self, namespace: &str, name: &str) -> Result<(Vec<Summary>, Vec<String>)> {
+        self.summaries(
+            Some(namespace),
+            &format!("{MANAGED_BY}=tack,{LABEL_RECORD}=index,{LABEL_RELEASE}={name}"),
+        )
+        .await
+    }
+
+    async fn list(&self, namespace: Option<&str>) -> Result<(Vec<Summary>, Vec<String>)> {
+        self.summaries(namespace, &format!("{MANAGED_BY}=tack,{LABEL_RECORD}=index"))
+            .await
+    }
+
+    async fn get(&self, namespace: &str, name: &str, revision: u64) -> Result<Option<Stored>> {
+        let secret_name = record_name(name, revision);
+        let location = format!("secret {namespace}/{secret_name}");
+        let secret = match self.secrets(namespace).get_opt(&secret_name).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!("failed to read {location}")))
+            }
+        };
+        let version = secret.metadata.resource_version.clone().unwrap_or_default();
+        let data = secret.data.unwrap_or_default();
+        let release = if let Some(payload) = data.get("release") {
+            release::decode(std::slice::from_ref(&payload.0), None, &location)?
+        } else {
+            let names: Vec<String> = data
+                .get("chunks")
+                .and_then(|c| serde_json::from_slice(&c.0).ok())
+                .with_context(|| format!("release record {location} is corrupt: it has neither a payload nor a chunk list"))?;
+            let digest = data
+                .get("digest")
+                .map(|d| String::from_utf8_lossy(&d.0).into_owned());
+            let mut chunks = Vec::new();
+            for n in &names {
+                let chunk = self
+                    .secrets(namespace)
+                    .get_opt(n)
+                    .await?
+                    .and_then(|s| s.data)
+                    .and_then(|mut d| d.remove("chunk"))
+                    .with_context(|| format!("release record {location} is corrupt: chunk secret `{n}` is missing"))?;
+                chunks.push(chunk.0);
+            }
+            release::decode(&chunks, digest.as_deref(), &location)?
+        };
+        if release.name != name || release.revision != revision {
+            anyhow::bail!(
+                "release record {location} is corrupt: it holds `{}` revision {}",
+                release.name,
+                release.revision
+            );
+        }
+        Ok(Some(Stored {
+            release,
+            version,
+            location,
+        }))
+    }
+
+    async fn create(&self, rel: &Release) -> Result<String, StoreError> {
+        let secret = self.build(rel).await?;
+        let name = record_name(&rel.name, rel.revision);
+        match self
+            .secrets(&rel.namespace)
+            .create(&PostParams::default(), &secret)
+            .await
+        {
+            Ok(s) => Ok(s.metadata.resource_version.unwrap_or_default()),
+            Err(e) if api_code(&e) == Some(409) => Err(StoreError::AlreadyExists(format!(
+                "release record secret {}/{name}",
+                rel.namespace
+            ))),
+            Err(e) => Err(StoreError::Other(
+                anyhow::Error::new(e).context(format!("failed to write release record {}/{name}", rel.namespace)),
+            )),
+        }
+    }
+
+    async fn update(&self, rel: &Release, version: &str) -> Result<String, StoreError> {
+        let mut secret = self.build(rel).await?;
+        secret.metadata.resource_version = Some(version.to_string());
+        let name = record_name(&rel.name, rel.revision);
+        let place = format!("release record secret {}/{name}", rel.namespace);
+        match self
+            .secrets(&rel.namespace)
+            .replace(&name, &PostParams::default(), &secret)
+            .await
+        {
+            Ok(s) => {
+                let keep: Vec<String> = secret
+                    .data
+                    .as_ref()
+                    .and_then(|d| d.get("chunks"))
+                    .and_then(|c| serde_json::from_slice(&c.0).ok())
+                    .unwrap_or_default();
+                self.delete_chunks_except(&rel.namespace, &rel.name, rel.revision, &keep)
+                    .await?;
+                Ok(s.metadata.resource_version.unwrap_or_default())
+            }
+            Err(e) if api_code(&e) == Some(409) => Err(StoreError::Conflict(place)),
+            Err(e) if api_code(&e) == Some(404) => Err(StoreError::NotFound(place)),
+            Err(e) => Err(StoreError::Other(
+                anyhow::Error::new(e).context(format!("failed to update {place}")),
+            )),
+        }
+    }
+
+    async fn delete(&self, namespace: &str, name: &str, revision: u64) -> Result<()> {
+        let secret_name = record_name(name, revision);
+        match self
+            .secrets(namespace)
+            .delete(&secret_name, &DeleteParams::default())
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if api_code(&e) == Some(404) => {}
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("failed to delete release record {namespace}/{secret_name}")))
+            }
+        }
+        self.delete_chunks_except(namespace, name, revision, &[]).await
+    }
+
+    async fn acquire(&self, namespace: &str, name: &str, holder: &Holder, ttl: Duration) -> Result<Acquire> {
+        let api = self.leases(namespace);
+        let lease_name = lock_name(name);
+        let now = jiff::Timestamp::now();
+        let lease = lease_for(&lease_name, namespace, holder, ttl, now);
+        match api.create(&PostParams::default(), &lease).await {
+            Ok(_) => return Ok(Acquire::Acquired),
+            Err(e) if api_code(&e) == Some(409) => {}
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "failed to take the lock of release `{name}` (lease {namespace}/{lease_name})"
+                )))
+            }
+        }
+        let Some(current) = api.get_opt(&lease_name).await? else {
+            // released in between: try once more
+            return match api.create(&PostParams::default(), &lease).await {
+                Ok(_) => Ok(Acquire::Acquired),
+                Err(e) => Err(anyhow::Error::new(e).context("failed to take the release lock")),
+            };
+        };
+        let state = lock_state(&current)
+            .with_context(|| format!("lock lease {namespace}/{lease_name} is unreadable; remove it with `tack unlock {name}`"))?;
+        if !state.stale(now) {
+            return Ok(Acquire::Held(state));
+        }
+        let mut taken = lease;
+        taken.metadata.resource_version = current.metadata.resource_version.clone();
+        match api.replace(&lease_name, &PostParams::default(), &taken).await {
+            Ok(_) => Ok(Acquire::TookOver(state)),
+            Err(e) if api_code(&e) == Some(409) => {
+                let now_held = api
+                    .get_opt(&lease_name)
+                    .await?
+                    .as_ref()
+                    .and_then(|l| lock_state(l).ok())
+                    .unwrap_or(state);
+                Ok(Acquire::Held(now_held))
+            }
+            Err(e) => Err(anyhow::Error::new(e).context("failed to take over a stale release lock")),
+        }
+    }
+
+    async fn renew(&self, namespace: &str, name: &str, holder_id: &str) -> Result<()> {
+        let api = self.leases(namespace);
+        let lease_name = lock_name(name);
+        let mut lease = api
+            .get_opt(&lease_name)
+            .await?
+            .with_context(|| format!("the lock of release `{name}` was removed while this operation held it"))?;
+        let spec = lease.spec.get_or_insert_with(Default::default);
+        if spec.holder_identity.as_deref() != Some(holder_id) {
+            anyhow::bail!("the lock of release `{name}` was taken over by another operation");
+        }
+        spec.renew_time = Some(MicroTime(jiff::Timestamp::now()));
+        api.replace(&lease_name, &PostParams::default(), &lease)
+            .await
+            .with_context(|| format!("failed to renew the lock of release `{name}`"))?;
+        Ok(())
+    }
+
+    async fn unlock(&self, namespace: &str, name: &str, holder_id: Option<&str>) -> Result<bool> {
+        let api = self.leases(namespace);
+        let lease_name = lock_name(name);
+        let Some(current) = api.get_opt(&lease_name).await? else {
+            return Ok(false);
+        };
+        if let Some(id) = holder_id {
+            let held_by = current.spec.as_ref().and_then(|s| s.holder_identity.as_deref());
+            if held_by != Some(id) {
+                return Ok(false);
+            }
+        }
+        let dp = DeleteParams {
+            preconditions: Some(Preconditions {
+                resource_version: current.metadata.resource_version.clone(),
+                uid: current.metadata.uid.clone(),
+            }),
+            ..Default::default()
+        };
+        match api.delete(&lease_name, &dp).await {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(api_code(&e), Some(404) | Some(409)) => Ok(false),
+            Err(e) => Err(anyhow::Error::new(e).context(format!("failed to remove the lock of release `{name}`"))),
+        }
+    }
+
+    async fn read_lock(&self, namespace: &str, name: &str) -> Result<Option<LockState>> {
+        match self.leases(namespace).get_opt(&lock_name(name)).await? {
+            None => Ok(None),
+            Some(l) => Ok(Some(lock_state(&l)?)),
+        }
+    }
+}
+
+fn lease_for(name: &str, ns: &str, holder: &Holder, ttl: Duration, now: jiff::Timestamp) -> Lease {
+    Lease {
+        metadata: ObjectMeta {
+            name: Some(name.to_string()),
+            namespace: Some(ns.to_string()),
+            labels: Some(BTreeMap::from([(MANAGED_BY.to_string(), "tack".to_string())])),
+            annotations: Some(BTreeMap::from([(
+                ANN_HOLDER.to_string(),
+                serde_json::to_string(holder).expect("holder serialises"),
+            )])),
+            ..Default::default()
+        },
+        spec: Some(LeaseSpec {
+            holder_identity: Some(holder.id.clone()),
+            lease_duration_seconds: Some(ttl.as_secs().max(1) as i32),
+            acquire_time: Some(MicroTime(now)),
+            renew_time: Some(MicroTime(now)),
+            ..Default::default()
+        }),
+    }
+}
+
+fn lock_state(lease: &Lease) -> Result<LockState> {
+    let holder: Holder = lease
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(ANN_HOLDER))
+        .and_then(|h| serde_json::from_str(h).ok())
+        .context("the lock names no holder")?;
+    let spec = lease.spec.clone().unwrap_or_default();
+    let renewed = spec
+        .renew_time
+        .or(spec.acquire_time)
+        .map(|t| t.0)
+        .unwrap_or(holder.since);
+    Ok(LockState {
+        holder,
+        renewed,
+        ttl: Duration::from_secs(spec.lease_duration_seconds.unwrap_or(30).max(1) as u64),
+    })
+}
