@@ -6,6 +6,9 @@
 //! `indent` win.
 
 mod encoding;
+mod maps;
+mod printf;
+mod regex;
 mod text;
 mod toyaml;
 mod yaml_scalar;
@@ -33,6 +36,9 @@ pub fn register(env: &mut Environment<'static>, opts: &FilterOptions) {
     text::register(env, opts);
     toyaml::register(env, opts);
     encoding::register(env, opts);
+    printf::register(env, opts);
+    maps::register(env, opts);
+    regex::register(env, opts);
 }
 
 /// An error whose message starts with the name of the filter or function that raised it.
