@@ -5,10 +5,14 @@
 //! `minijinja_contrib::add_to_environment` so that the overrides of `string`, `default` and
 //! `indent` win.
 
+mod certs;
 mod encoding;
 mod maps;
 mod printf;
+mod random;
 mod regex;
+mod semver;
+mod semver_version;
 mod text;
 mod toyaml;
 mod yaml_scalar;
@@ -39,6 +43,9 @@ pub fn register(env: &mut Environment<'static>, opts: &FilterOptions) {
     printf::register(env, opts);
     maps::register(env, opts);
     regex::register(env, opts);
+    semver::register(env, opts);
+    random::register(env, opts);
+    certs::register(env, opts);
 }
 
 /// An error whose message starts with the name of the filter or function that raised it.
