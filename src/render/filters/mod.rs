@@ -98,6 +98,9 @@ pub(crate) fn describe(value: &Value) -> String {
 }
 
 #[cfg(test)]
+mod robustness_tests;
+
+#[cfg(test)]
 pub(crate) mod testenv {
     //! A small environment configured like the real one, for the unit tests of each filter file.
     use super::{register, FilterOptions};
