@@ -1,0 +1,138 @@
+//! Every filter and function against odd inputs and arguments: each call must return a value or
+//! an error naming the filter, never panic.
+
+use crate::render::filters::testenv::env;
+use minijinja::context;
+use minijinja::value::Value;
+
+const FILTERS: &[&str] = &[
+    "string",
+    "default",
+    "required",
+    "nindent",
+    "indent",
+    "quote",
+    "squote",
+    "trunc",
+    "trimprefix",
+    "trimsuffix",
+    "toyaml",
+    "fromyaml",
+    "fromjson",
+    "b64encode",
+    "b64decode",
+    "b64enc",
+    "b64dec",
+    "sha256",
+    "sha256sum",
+    "sha1",
+    "merge",
+    "merge_overwrite",
+    "pick",
+    "omit",
+    "regex_match",
+    "regex_find",
+    "regex_findall",
+    "regex_replace",
+    "regex_split",
+];
+
+const FUNCTIONS: &[&str] = &[
+    "printf",
+    "fail",
+    "semver_compare",
+    "rand_alphanum",
+    "rand_alpha",
+    "rand_numeric",
+    "rand_ascii",
+    "uuidv4",
+    "gen_private_key",
+    "gen_ca",
+    "gen_self_signed_cert",
+    "gen_signed_cert",
+];
+
+const ARGS: &[&str] = &[
+    "",
+    "0",
+    "-1",
+    "99999999999",
+    "2.5",
+    "'x'",
+    "none",
+    "missing",
+    "[1, 'a']",
+    "{}",
+    "'(', '$1'",
+    "1, 2, 3",
+    "true, true",
+    "b",
+    "'%d %s %'",
+    "'>=1.2-0 || <x'",
+    "nan",
+    "inf",
+    "boolean=true",
+];
+
+fn inputs() -> Vec<(&'static str, Value)> {
+    vec![
+        ("missing", Value::UNDEFINED),
+        ("none", Value::from(())),
+        ("true", Value::from(true)),
+        ("int_min", Value::from(i64::MIN)),
+        ("u64_max", Value::from(u64::MAX)),
+        ("float", Value::from(1.5)),
+        ("nan", Value::from(f64::NAN)),
+        ("inf", Value::from(f64::INFINITY)),
+        ("empty", Value::from("")),
+        ("text", Value::from("a: b\n\tc\u{0}\u{2028}é")),
+        ("b", Value::from_bytes(vec![0xff, 0, 1])),
+        (
+            "list",
+            Value::from(vec![Value::from(1), Value::UNDEFINED, Value::from(())]),
+        ),
+        ("map", context! { a => context! { b => [1, 2] }, c => () }),
+    ]
+}
+
+fn ctx() -> Value {
+    let mut map = std::collections::BTreeMap::new();
+    for (name, value) in inputs() {
+        map.insert(Value::from(name), value);
+    }
+    map.insert(Value::from("nan"), Value::from(f64::NAN));
+    map.insert(Value::from("inf"), Value::from(f64::INFINITY));
+    Value::from(map)
+}
+
+#[test]
+fn filters_never_panic() {
+    let env = env();
+    let ctx = ctx();
+    for filter in FILTERS {
+        for (input, _) in inputs() {
+            for args in ARGS {
+                let src = format!("{{{{ {input} | {filter}({args}) }}}}");
+                if let Err(err) = env.render_str(&src, ctx.clone()) {
+                    assert!(!err.to_string().is_empty(), "{src}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn functions_never_panic() {
+    let env = env();
+    let ctx = ctx();
+    for function in FUNCTIONS {
+        for (input, _) in inputs() {
+            for args in ARGS {
+                let sep = if args.is_empty() { "" } else { ", " };
+                let src = format!("{{{{ {function}({input}{sep}{args}) }}}}");
+                let _ = env.render_str(&src, ctx.clone());
+            }
+        }
+        let _ = env.render_str(&format!("{{{{ {function}() }}}}"), ctx.clone());
+    }
+}
