@@ -402,6 +402,56 @@ pub fn to_stream(docs: &[Document]) -> String {
     out
 }
 
+/// A short, non-reversible description of a secret value: its size and a digest prefix, so two values can be
+/// told apart without being shown.
+pub fn describe_secret(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = hex::encode(sha2::Sha256::digest(bytes));
+    format!("<redacted: {} bytes, sha256:{}>", bytes.len(), &digest[..8])
+}
+
+/// A Secret object with `data` and `stringData` values replaced by [`describe_secret`]; other objects as is.
+pub fn mask_secret(obj: &Value) -> Value {
+    let mut obj = obj.clone();
+    if obj["kind"] != "Secret" {
+        return obj;
+    }
+    for field in ["data", "stringData"] {
+        if let Some(map) = obj.get_mut(field).and_then(Value::as_object_mut) {
+            for (_, v) in map.iter_mut() {
+                let raw = v.as_str().unwrap_or_default();
+                let bytes = if field == "data" {
+                    use base64::Engine;
+                    base64::engine::general_purpose::STANDARD
+                        .decode(raw.trim())
+                        .unwrap_or_else(|_| raw.as_bytes().to_vec())
+                } else {
+                    raw.as_bytes().to_vec()
+                };
+                *v = Value::String(describe_secret(&bytes));
+            }
+        }
+    }
+    obj
+}
+
+/// Like [`to_stream`], but Secret values are masked (Secrets are re-serialised; comments in them are lost).
+pub fn to_stream_masked(docs: &[Document]) -> String {
+    let mut out = String::new();
+    for d in docs {
+        out.push_str("---\n# Source: ");
+        out.push_str(&d.display);
+        out.push('\n');
+        if d.kind() == "Secret" {
+            out.push_str(crate::render::filters::json_to_yaml(&mask_secret(&d.object)).trim_end());
+        } else {
+            out.push_str(d.text.trim_end_matches(['\n', ' ', '\t']));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -496,6 +546,22 @@ mod tests {
             kinds,
             ["Namespace", "CustomResourceDefinition", "ConfigMap", "Deployment", "Widget"]
         );
+    }
+
+    #[test]
+    fn secrets_are_masked_with_size_and_digest() {
+        let mut p = Vec::new();
+        let docs = parse_rendered(
+            "templates/s.yaml.j2",
+            "c/templates/s.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {password: aHVudGVyMg==}\nstringData: {token: abc123}\n",
+            &mut p,
+        );
+        let out = to_stream_masked(&docs);
+        assert!(!out.contains("aHVudGVyMg=="), "{out}");
+        assert!(!out.contains("abc123"), "{out}");
+        assert!(out.contains("<redacted: 7 bytes, sha256:"), "{out}");
+        assert!(out.contains("<redacted: 6 bytes, sha256:"), "{out}");
     }
 
     #[test]

@@ -56,7 +56,7 @@ impl Files {
             let base = path.rsplit('/').next().unwrap_or(path).to_string();
             map.insert(base, Value::from(encode(bytes)?));
         }
-        Ok(Value::from_iter(map))
+        Ok(Value::from_pairs(map))
     }
 }
 

@@ -293,7 +293,7 @@ fn render_into(
             let mut ctx = base.clone();
             ctx.insert(
                 "template".into(),
-                Value::from_iter([
+                Value::from_pairs([
                     ("name", Value::from(shown.clone())),
                     ("basePath", Value::from(format!("{display}/templates"))),
                 ]),
@@ -301,7 +301,7 @@ fn render_into(
             tpl::reset_budget();
             let rendered = env
                 .get_template(rel)
-                .and_then(|t| t.render(Value::from_iter(ctx)));
+                .and_then(|t| t.render(Value::from_pairs(ctx)));
             match rendered {
                 Ok(t) => t,
                 Err(e) => {
@@ -420,7 +420,7 @@ fn base_context(chart: &Chart, values: &Values, opts: &RenderOptions) -> BTreeMa
     ctx.insert("chart".to_string(), Value::from(minijinja::value::Serde(&chart.raw)));
     ctx.insert(
         "release".to_string(),
-        Value::from_iter([
+        Value::from_pairs([
             ("name", Value::from(opts.release_name.clone())),
             ("namespace", Value::from(opts.namespace.clone())),
             ("revision", Value::from(opts.revision)),
@@ -457,10 +457,10 @@ fn capabilities(opts: &RenderOptions) -> Value {
     apis.extend(opts.api_versions.iter().cloned());
     apis.sort();
     apis.dedup();
-    Value::from_iter([
+    Value::from_pairs([
         (
             "kubeVersion",
-            Value::from_iter([
+            Value::from_pairs([
                 ("version", Value::from(format!("v{v}"))),
                 ("gitVersion", Value::from(format!("v{v}"))),
                 ("major", Value::from(major)),

@@ -76,7 +76,7 @@ pub fn tpl(state: &State, value: Value, kwargs: Kwargs) -> Result<Value, Error> 
     for key in kwargs.args() {
         ctx.insert(key.to_string(), kwargs.get::<Value>(key)?);
     }
-    let ctx = Value::from_iter(ctx);
+    let ctx = Value::from_pairs(ctx);
     let name = format!("<tpl:{}>", state.name());
     render_value(state, &name, &value, &ctx)
 }
@@ -98,7 +98,7 @@ fn render_value(state: &State, name: &str, value: &Value, ctx: &Value) -> Result
                 let k = render_value(state, name, &key, ctx)?;
                 out.insert(k, render_value(state, name, &item, ctx)?);
             }
-            Ok(Value::from_iter(out))
+            Ok(Value::from_pairs(out))
         }
         ValueKind::Seq | ValueKind::Iterable => {
             let items = value
@@ -130,13 +130,13 @@ pub fn lookup_fn(
 {
     move |api_version, kind, namespace, name| {
         let Some(src) = &source else {
-            return Ok(Value::from_iter(BTreeMap::<String, Value>::new()));
+            return Ok(Value::from_pairs(BTreeMap::<String, Value>::new()));
         };
         let ns = namespace.unwrap_or_default();
         let name = name.unwrap_or_default();
         match src.lookup(&api_version, &kind, &ns, &name) {
             Ok(Some(v)) => Ok(Value::from(minijinja::value::Serde(&v))),
-            Ok(None) => Ok(Value::from_iter(BTreeMap::<String, Value>::new())),
+            Ok(None) => Ok(Value::from_pairs(BTreeMap::<String, Value>::new())),
             Err(e) => Err(Error::new(
                 ErrorKind::InvalidOperation,
                 format!("lookup({api_version}, {kind}, {ns}, {name}) failed: {e:#}"),

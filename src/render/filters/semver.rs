@@ -30,6 +30,12 @@ pub(super) fn register(env: &mut Environment<'static>, opts: &FilterOptions) {
     });
 }
 
+/// Whether `version` satisfies `constraint` (Masterminds rules), for Rust callers such as the chart's
+/// `kubeVersion` check.
+pub fn semver_matches(constraint: &str, version: &str) -> Result<bool, Error> {
+    check("kubeVersion", constraint, version)
+}
+
 fn check(name: &str, constraint: &str, version: &str) -> Result<bool, Error> {
     let constraints = Constraints::parse(constraint)
         .map_err(|why| fail(name, format!("invalid constraint {constraint:?}: {why}")))?;
