@@ -47,6 +47,24 @@ pub enum Command {
     Values(ValuesArgs),
     /// Check a chart: metadata, schema, templates and every rendered object
     Lint(LintArgs),
+    /// Install a chart as a new release
+    Install(InstallArgs),
+    /// Upgrade a release to a new chart or new values (`--install` installs it if missing)
+    Upgrade(UpgradeArgs),
+    /// Roll a release back to an earlier revision (default: the one deployed before the current)
+    Rollback(RollbackArgs),
+    /// Delete a release's objects and records
+    Uninstall(UninstallArgs),
+    /// List the revisions of a release
+    History(HistoryArgs),
+    /// Show the state of a release: revision, status, objects, notes, and any held lock
+    Status(StatusArgs),
+    /// List releases
+    List(ListArgs),
+    /// Print the manifest, values or notes stored with a revision
+    Get(GetArgs),
+    /// Remove the operation lock of a release whose holder is gone
+    Unlock(UnlockArgs),
     /// Print the client version and, when a cluster is reachable, the server version
     Version(VersionArgs),
     /// Print a shell completion script
@@ -168,6 +186,196 @@ pub struct VersionArgs {
     /// Seconds to wait for the server
     #[arg(long, default_value_t = 10)]
     pub timeout: u64,
+}
+
+/// How a dry run is done.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DryRun {
+    /// Render and print the plan; no cluster access
+    Client,
+    /// Ask the API server (server-side dry-run); nothing is written
+    Server,
+}
+
+/// Output format of the read commands.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum ReadFormat {
+    #[default]
+    Table,
+    Json,
+    Yaml,
+}
+
+/// Options of operations that change a release.
+#[derive(Debug, Args, Clone)]
+pub struct DeployArgs {
+    /// Wait until every object is ready (Deployments available, Jobs complete, ...)
+    #[arg(long)]
+    pub wait: bool,
+    /// How long to wait, e.g. `90s`, `5m`
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// On failure, roll back to the previous revision (implies --wait)
+    #[arg(long)]
+    pub atomic: bool,
+    /// Take over existing objects that no release owns, or that another release owns
+    #[arg(long)]
+    pub adopt: bool,
+    /// Take over fields that another field manager owns (server-side apply conflicts)
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// Revisions to keep (0: all); the deployed revision is always kept
+    #[arg(long, default_value_t = 10)]
+    pub history_max: usize,
+    /// Wait for another operation on the release to finish instead of failing (default 5m)
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "5m", value_parser = parse_duration)]
+    pub wait_for_lock: Option<std::time::Duration>,
+    /// Allow pruning the Namespace that holds the release records
+    #[arg(long)]
+    pub allow_namespace_delete: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Release name
+    pub name: String,
+    /// Chart directory
+    pub chart: PathBuf,
+    #[command(flatten)]
+    pub layers: LayerArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
+    #[command(flatten)]
+    pub deploy: DeployArgs,
+    /// Create the release namespace if it does not exist
+    #[arg(long)]
+    pub create_namespace: bool,
+    /// Only show what would happen: `client` renders the plan, `server` asks the API server
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
+    pub dry_run: Option<DryRun>,
+    /// Print Secret values in dry-run output
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    #[command(flatten)]
+    pub common: InstallArgs,
+    /// Install the release if it is not installed yet
+    #[arg(short = 'i', long)]
+    pub install: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Release name
+    pub name: String,
+    /// Revision to roll back to (default: the revision deployed before the current one)
+    pub revision: Option<u64>,
+    #[command(flatten)]
+    pub deploy: DeployArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Release name
+    pub name: String,
+    /// Keep the records, marked uninstalled
+    #[arg(long)]
+    pub keep_history: bool,
+    /// Wait for another operation on the release to finish instead of failing (default 5m)
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "5m", value_parser = parse_duration)]
+    pub wait_for_lock: Option<std::time::Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Release name
+    pub name: String,
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: ReadFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Release name
+    pub name: String,
+    /// Show this revision instead of the latest
+    #[arg(long)]
+    pub revision: Option<u64>,
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: ReadFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Releases of all namespaces
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Only releases whose latest revision has this status (deployed, failed, pending-upgrade, ...)
+    #[arg(long)]
+    pub status: Option<String>,
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: ReadFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum GetWhat {
+    Manifest,
+    Values,
+    Notes,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// What to print
+    #[arg(value_enum)]
+    pub what: GetWhat,
+    /// Release name
+    pub name: String,
+    /// Revision (default: the latest)
+    #[arg(long)]
+    pub revision: Option<u64>,
+    /// Print Secret data and secret-looking values instead of masking them
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// Release name
+    pub name: String,
+}
+
+/// Parse `90s`, `5m`, `1h`, `1m30s` or plain seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    let mut total = 0u64;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("invalid duration `{s}`: expected e.g. `90s`, `5m`, `1h`"))?;
+        num.clear();
+        total += match c {
+            's' => n,
+            'm' => n * 60,
+            'h' => n * 3600,
+            _ => return Err(format!("invalid duration `{s}`: unknown unit `{c}` (use s, m or h)")),
+        };
+    }
+    if !num.is_empty() {
+        return Err(format!("invalid duration `{s}`: a number needs a unit (s, m or h)"));
+    }
+    Ok(std::time::Duration::from_secs(total))
 }
 
 /// The `--set*` flags of the (sub)command in `matches`, in command-line order.

@@ -49,6 +49,15 @@ pub fn run() -> i32 {
         cli::Command::Template(a) => action::template::run(&ctx, a, &sets),
         cli::Command::Values(a) => action::values::run(&ctx, a, &sets),
         cli::Command::Lint(a) => action::lint::run(&ctx, a, &sets),
+        cli::Command::Install(a) => action::install::run(&ctx, a, &sets, None),
+        cli::Command::Upgrade(a) => action::install::run(&ctx, &a.common, &sets, Some(a.install)),
+        cli::Command::Rollback(a) => action::rollback::run(&ctx, a),
+        cli::Command::Uninstall(a) => action::uninstall::run(&ctx, a),
+        cli::Command::History(a) => action::inspect::history(&ctx, a),
+        cli::Command::Status(a) => action::inspect::status(&ctx, a),
+        cli::Command::List(a) => action::inspect::list(&ctx, a),
+        cli::Command::Get(a) => action::inspect::get(&ctx, a),
+        cli::Command::Unlock(a) => action::inspect::unlock(&ctx, a),
         cli::Command::Version(a) => action::version::run(&ctx, a),
         cli::Command::Completions { shell } => {
             let mut cmd = cli::Cli::command();

@@ -179,7 +179,15 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     }
 
     let previous = match &current {
-        Some(cur) => Some(load(store, ns, name, cur.revision).await?),
+        Some(cur) => match load(store, ns, name, cur.revision).await {
+            Ok(r) => Some(r),
+            Err(e) => {
+                output::warn(format!(
+                    "{e:#}; continuing without it: objects only that revision had are not pruned"
+                ));
+                None
+            }
+        },
         None => None,
     };
     let objects = deployer.prepare(desired.objects, opts).await?;
@@ -231,8 +239,11 @@ async fn locked<S: ReleaseStore, D: Deployer>(
             };
             release = set_status(store, opts, release.revision, Status::Deployed, Some(description)).await?;
             pending.set(None);
-            if let Some(prev) = &previous {
-                set_status(store, opts, prev.revision, Status::Superseded, None).await?;
+            // every earlier deployed revision (normally one; more in a damaged history) is superseded now
+            for old in history.iter().filter(|s| s.status == Status::Deployed) {
+                if let Err(e) = set_status(store, opts, old.revision, Status::Superseded, None).await {
+                    output::warn(format!("could not mark revision {} superseded: {e:#}", old.revision));
+                }
             }
             prune_history(store, opts, release.revision).await;
             Ok(Outcome { release, changes })
@@ -385,6 +396,9 @@ pub async fn set_status<S: ReleaseStore>(
         }
         if status == Status::Deployed || status == Status::Failed {
             r.last_deployed = jiff::Timestamp::now();
+        }
+        if status == Status::Uninstalled {
+            r.deleted = Some(jiff::Timestamp::now());
         }
         match store.update(&r, &stored.version).await {
             Ok(_) => return Ok(r),

@@ -252,3 +252,18 @@ async fn rollback_reapplies_a_stored_revision_as_a_new_one() {
     assert_eq!(out.release.objects.len(), 2);
     assert_eq!(statuses(&store).await, [(1, Status::Superseded), (2, Status::Superseded), (3, Status::Deployed)]);
 }
+
+#[tokio::test]
+async fn two_deployed_records_are_healed_by_the_next_upgrade() {
+    let (store, fake) = (MemoryStore::new(), Fake::default());
+    run(&store, &fake, Op::Install, desired(&["a"]), &opts()).await.unwrap();
+    let mut twin = store.get("shop", "web", 1).await.unwrap().unwrap().release;
+    twin.revision = 2;
+    store.create(&twin).await.unwrap();
+    assert_eq!(statuses(&store).await, [(1, Status::Deployed), (2, Status::Deployed)]);
+    run(&store, &fake, Op::Upgrade { install: false }, desired(&["a"]), &opts()).await.unwrap();
+    assert_eq!(
+        statuses(&store).await,
+        [(1, Status::Superseded), (2, Status::Superseded), (3, Status::Deployed)]
+    );
+}

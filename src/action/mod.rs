@@ -1,9 +1,14 @@
 //! Commands: each file holds one command's options and its `run`; this file holds the render pipeline they
 //! share (chart → layered values → render → checked objects in install order).
 
+pub mod cluster_deployer;
 pub mod deploy;
+pub mod inspect;
+pub mod install;
 pub mod lint;
 pub mod lock;
+pub mod rollback;
+pub mod uninstall;
 pub mod template;
 pub mod values;
 pub mod version;

@@ -4,4 +4,5 @@
 mod harness;
 
 mod connect;
+mod lifecycle;
 mod workloads;

@@ -1,0 +1,115 @@
+//! `tack uninstall`: delete a release's objects in reverse install order, then its records (or mark the
+//! latest one uninstalled with `--keep-history`).
+
+use super::cluster_deployer::ClusterDeployer;
+use super::deploy::{self, Change, DeployOptions, Deployer};
+use super::install::{command_line, target};
+use super::{lock, Ctx};
+use crate::cli::UninstallArgs;
+use crate::cluster;
+use crate::output;
+use crate::release::{ObjectId, Status};
+use crate::storage::secrets::SecretStore;
+use crate::storage::ReleaseStore;
+use anyhow::{bail, Result};
+use std::collections::BTreeSet;
+
+/// Uninstall under the release lock. Returns what happened to each object and the revision uninstalled.
+pub async fn uninstall<S: ReleaseStore, D: Deployer>(
+    store: &S,
+    deployer: &D,
+    opts: &DeployOptions,
+    keep_history: bool,
+) -> Result<(Vec<Change>, u64)> {
+    let held = lock::acquire(store, &opts.namespace, &opts.name, &opts.command, opts.wait_for_lock).await?;
+    let result = tokio::select! {
+        r = locked(store, deployer, opts, keep_history) => r,
+        e = held.keep_alive(store) => Err(e),
+        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted (Ctrl-C); run the uninstall again to finish it")),
+    };
+    if let Err(e) = held.release(store).await {
+        output::warn(format!("could not release the lock of `{}`: {e:#}", opts.name));
+    }
+    result
+}
+
+async fn locked<S: ReleaseStore, D: Deployer>(
+    store: &S,
+    deployer: &D,
+    opts: &DeployOptions,
+    keep_history: bool,
+) -> Result<(Vec<Change>, u64)> {
+    let (ns, name) = (opts.namespace.as_str(), opts.name.as_str());
+    let history = deploy::read_history(store, ns, name).await?;
+    let Some(latest) = history.last().cloned() else {
+        bail!("release `{name}` is not installed in namespace `{ns}`\n\nhint: see `tack list -A`");
+    };
+    if latest.status == Status::Uninstalled {
+        bail!("release `{name}` is already uninstalled (its history was kept)");
+    }
+    // the deployed revision's objects, plus anything later (failed or interrupted) revisions created
+    let from = deploy::current_deployed(&history, ns, name)
+        .map(|s| s.revision)
+        .unwrap_or(latest.revision);
+    let mut objects: Vec<ObjectId> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for s in history.iter().filter(|s| s.revision >= from) {
+        match deploy::load(store, ns, name, s.revision).await {
+            Ok(r) => {
+                for o in r.objects {
+                    if seen.insert(o.clone()) {
+                        objects.push(o);
+                    }
+                }
+            }
+            Err(e) => output::warn(format!("{e:#}; its objects are not deleted")),
+        }
+    }
+    deploy::set_status(store, opts, latest.revision, Status::Uninstalling, Some("uninstall in progress".into())).await?;
+    let changes = deployer.delete(&objects, opts).await?;
+    if keep_history {
+        deploy::set_status(store, opts, latest.revision, Status::Uninstalled, Some("uninstall complete".into())).await?;
+    } else {
+        for s in &history {
+            store.delete(ns, name, s.revision).await?;
+        }
+    }
+    Ok((changes, latest.revision))
+}
+
+pub fn run(ctx: &Ctx, args: &UninstallArgs) -> Result<()> {
+    crate::release::validate_name(&args.name)?;
+    let rt = cluster::runtime()?;
+    rt.block_on(async {
+        let c = cluster::connect(&target(ctx)).await?;
+        let store = SecretStore::new(c.client.clone());
+        let deployer = ClusterDeployer::new(c.clone());
+        let opts = DeployOptions {
+            namespace: ctx.namespace(),
+            name: args.name.clone(),
+            wait: false,
+            timeout: std::time::Duration::from_secs(300),
+            atomic: false,
+            adopt: false,
+            force_conflicts: false,
+            history_max: 0,
+            wait_for_lock: args.wait_for_lock,
+            allow_namespace_prune: true,
+            command: command_line(),
+        };
+        let (changes, rev) = uninstall(&store, &deployer, &opts, args.keep_history)
+            .await
+            .map_err(super::install::interrupted_code)?;
+        println!(
+            "{} release `{}` in namespace `{}` (revision {rev}){}",
+            output::green("uninstalled"),
+            args.name,
+            opts.namespace,
+            if args.keep_history { "; history kept" } else { "" }
+        );
+        for c in &changes {
+            println!("  {:<12} {}", c.action, c.object);
+        }
+        Ok(())
+    })
+}
