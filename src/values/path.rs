@@ -1,0 +1,261 @@
+//! Key paths (`image.tag`, `hosts[0].name`, `annotations."prometheus.io/scrape"`) and the table of
+//! where each path was written, shared by the loader, `--set`, explain and schema messages.
+
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Result};
+use serde::Serialize;
+
+use super::Values;
+
+/// One step into the values tree.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum PathSeg {
+    Key(String),
+    Index(usize),
+}
+
+/// Print a path the way [`parse_path`] reads it: `a.b[0]."x.y"`. The empty path prints as `.`.
+pub fn format_path(path: &[PathSeg]) -> String {
+    if path.is_empty() {
+        return ".".to_string();
+    }
+    let mut out = String::new();
+    for (i, seg) in path.iter().enumerate() {
+        match seg {
+            PathSeg::Index(n) => out.push_str(&format!("[{n}]")),
+            PathSeg::Key(k) => {
+                if i > 0 {
+                    out.push('.');
+                }
+                if is_bare_key(k) {
+                    out.push_str(k);
+                } else {
+                    out.push('"');
+                    for c in k.chars() {
+                        if c == '"' || c == '\\' {
+                            out.push('\\');
+                        }
+                        out.push(c);
+                    }
+                    out.push('"');
+                }
+            }
+        }
+    }
+    out
+}
+
+fn is_bare_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '/')
+}
+
+/// Read a path such as `image.tag`, `.image.tag`, `hosts[0].name` or `a."dotted.key".b`.
+pub fn parse_path(text: &str) -> Result<Vec<PathSeg>> {
+    let chars: Vec<char> = text.chars().collect();
+    let fail = |at: usize, what: &str| -> anyhow::Error {
+        anyhow::anyhow!(
+            "invalid key path `{text}` at character {}: {what}\n\nhint: write keys separated by dots, \
+             list indices as `[0]`, and quote keys holding dots: `a.\"b.c\"[0]`",
+            at + 1
+        )
+    };
+    let mut segs = Vec::new();
+    let mut i = 0;
+    if chars.first() == Some(&'.') {
+        i = 1;
+    }
+    if i == chars.len() {
+        return Ok(segs);
+    }
+    let mut expect_key = true;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '[' {
+            let close = chars[i..]
+                .iter()
+                .position(|&c| c == ']')
+                .ok_or_else(|| fail(i, "`[` without a closing `]`"))?;
+            let digits: String = chars[i + 1..i + close].iter().collect();
+            let n: usize = digits
+                .parse()
+                .map_err(|_| fail(i + 1, "a list index must be a number like `[0]`"))?;
+            segs.push(PathSeg::Index(n));
+            i += close + 1;
+            expect_key = false;
+            continue;
+        }
+        if !expect_key {
+            if c != '.' {
+                return Err(fail(i, "expected `.` or `[` after a key"));
+            }
+            i += 1;
+            expect_key = true;
+            if i == chars.len() {
+                return Err(fail(i - 1, "the path ends with `.`"));
+            }
+            continue;
+        }
+        if c == '"' {
+            let mut key = String::new();
+            i += 1;
+            loop {
+                match chars.get(i) {
+                    None => return Err(fail(i - 1, "unterminated quoted key")),
+                    Some('\\') if i + 1 < chars.len() => {
+                        key.push(chars[i + 1]);
+                        i += 2;
+                    }
+                    Some('"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(&c) => {
+                        key.push(c);
+                        i += 1;
+                    }
+                }
+            }
+            segs.push(PathSeg::Key(key));
+        } else {
+            let start = i;
+            while i < chars.len() && chars[i] != '.' && chars[i] != '[' {
+                i += 1;
+            }
+            if start == i {
+                return Err(fail(i, "empty key"));
+            }
+            segs.push(PathSeg::Key(chars[start..i].iter().collect()));
+        }
+        expect_key = false;
+    }
+    if segs.is_empty() {
+        bail!("invalid key path `{text}`: it names no key");
+    }
+    Ok(segs)
+}
+
+/// The value at `path`, if every step exists.
+pub fn lookup<'a>(value: &'a Values, path: &[PathSeg]) -> Option<&'a Values> {
+    let mut cur = value;
+    for seg in path {
+        cur = match (seg, cur) {
+            (PathSeg::Key(k), Values::Object(map)) => map.get(k)?,
+            (PathSeg::Index(n), Values::Array(items)) => items.get(*n)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// Where each key path was written in one layer: `(line, column)`, both 1-based.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Positions {
+    map: BTreeMap<Vec<PathSeg>, (usize, usize)>,
+}
+
+impl Positions {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Record a position; the first one recorded for a path wins.
+    pub fn insert(&mut self, path: Vec<PathSeg>, line: usize, column: usize) {
+        self.map.entry(path).or_insert((line, column));
+    }
+
+    /// The position recorded for exactly this path.
+    pub fn get(&self, path: &[PathSeg]) -> Option<(usize, usize)> {
+        self.map.get(path).copied()
+    }
+
+    /// Like [`Positions::get`] with a textual path (`image.tag`); `None` if it does not parse.
+    pub fn get_str(&self, path: &str) -> Option<(usize, usize)> {
+        self.get(&parse_path(path).ok()?)
+    }
+
+    /// The position of `path` or of its nearest recorded ancestor.
+    pub fn nearest(&self, path: &[PathSeg]) -> Option<(usize, usize)> {
+        (0..=path.len()).rev().find_map(|n| self.get(&path[..n]))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Vec<PathSeg>, &(usize, usize))> {
+        self.map.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(s: &str) -> PathSeg {
+        PathSeg::Key(s.into())
+    }
+
+    #[test]
+    fn parses_and_prints_paths() {
+        let cases: &[(&str, Vec<PathSeg>, &str)] = &[
+            ("image.tag", vec![k("image"), k("tag")], "image.tag"),
+            (".image.tag", vec![k("image"), k("tag")], "image.tag"),
+            (
+                "hosts[0].name",
+                vec![k("hosts"), PathSeg::Index(0), k("name")],
+                "hosts[0].name",
+            ),
+            (
+                "m[1][2]",
+                vec![k("m"), PathSeg::Index(1), PathSeg::Index(2)],
+                "m[1][2]",
+            ),
+            (
+                r#"podAnnotations."prometheus.io/scrape""#,
+                vec![k("podAnnotations"), k("prometheus.io/scrape")],
+                r#"podAnnotations."prometheus.io/scrape""#,
+            ),
+            (r#""a\"b".c"#, vec![k("a\"b"), k("c")], r#""a\"b".c"#),
+            ("a b", vec![k("a b")], r#""a b""#),
+        ];
+        for (text, want, printed) in cases {
+            let got = parse_path(text).unwrap();
+            assert_eq!(&got, want, "parse {text}");
+            assert_eq!(format_path(&got), *printed, "print {text}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_paths() {
+        let cases = [
+            ("a..b", "empty key"),
+            ("a.", "ends with `.`"),
+            ("a[x]", "list index must be a number"),
+            ("a[1", "without a closing"),
+            ("a[0]b", "expected `.` or `[`"),
+            ("\"abc", "unterminated"),
+        ];
+        for (text, want) in cases {
+            let err = parse_path(text).unwrap_err().to_string();
+            assert!(err.contains(want), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn nearest_position_walks_up() {
+        let mut p = Positions::new();
+        p.insert(vec![k("a")], 1, 1);
+        p.insert(vec![k("a"), k("b")], 2, 3);
+        assert_eq!(p.nearest(&[k("a"), k("b"), k("c")]), Some((2, 3)));
+        assert_eq!(p.nearest(&[k("a"), k("x")]), Some((1, 1)));
+        assert_eq!(p.nearest(&[k("z")]), None);
+        assert_eq!(p.get_str("a.b"), Some((2, 3)));
+    }
+}
