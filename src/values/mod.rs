@@ -9,18 +9,25 @@ mod explain;
 mod layers;
 mod merge;
 mod path;
+mod provenance;
 mod scalar;
 mod schema;
 mod set;
+mod set_parser;
+mod source;
 mod yaml;
+mod yaml_tree;
 
 use std::fmt;
 use std::path::PathBuf;
 
-pub use explain::{explain, explain_with, ExplainEntry, ExplainOptions, Explanation};
-pub use layers::{layer_files_available, resolve, KNOWN_ENVS, KNOWN_TIERS};
+pub use explain::{explain, explain_with, ExplainEntry, ExplainOptions, Explanation, Status};
+pub use layers::{
+    layer_catalog, layer_files_available, resolve, LayerCatalog, KNOWN_ENVS, KNOWN_TIERS,
+};
 pub use merge::merge;
 pub use path::{format_path, lookup, parse_path, PathSeg, Positions};
+pub use provenance::Effect;
 pub use schema::{validate_schema, SchemaViolation};
 pub use set::{apply_assignment, apply_set, parse_set, Assignment};
 pub use yaml::{load_yaml_file, parse_yaml};

@@ -7,8 +7,8 @@ use std::path::Path;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde::Serialize;
 
-use super::explain::{locate, trace, Effect};
 use super::path::{format_path, PathSeg};
+use super::provenance::{locate, trace, Effect};
 use super::{path_is_secret, render_value, Resolved, Values};
 
 /// Longest rendering of an offending value.

@@ -1,6 +1,8 @@
 //! Tests for the values-file loader: typing, positions, and every input guarantee.
 
 use super::*;
+use crate::values::source::decode_utf8;
+use crate::values::{MAX_DEPTH, MAX_FILE_BYTES};
 use serde_json::json;
 
 fn parse(src: &str) -> Result<(Values, Positions, Vec<Warning>)> {

@@ -1,0 +1,418 @@
+//! Builds the values tree from yaml-rust2 events: keys keep their line and column, duplicates,
+//! alias bombs and deep nesting are refused, anchors, aliases and `<<` merge keys are expanded.
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+use serde_json::Map;
+use yaml_rust2::parser::{Event, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use super::path::{PathSeg, Positions};
+use super::scalar::type_plain;
+use super::source::located;
+use super::{Values, Warning, MAX_DEPTH, MAX_NODES};
+
+enum Key {
+    Name(String),
+    Merge,
+}
+
+enum Frame {
+    Map {
+        map: Map<String, Values>,
+        seen: HashMap<String, (usize, usize)>,
+        key: Option<Key>,
+        merges: Vec<(Values, Marker)>,
+        /// Position of this map as a list item, recorded at its first key (the start mark of a
+        /// block map points past its first key).
+        item_pos: Option<(usize, usize)>,
+        common: Common,
+    },
+    Seq {
+        items: Vec<Values>,
+        common: Common,
+    },
+}
+
+struct Common {
+    anchor: usize,
+    start_nodes: usize,
+    pushed: bool,
+}
+
+/// Receives parser events and assembles the tree, its positions and its warnings.
+pub(crate) struct Builder<'a> {
+    origin: &'a str,
+    src: &'a str,
+    positions: Positions,
+    warnings: Vec<Warning>,
+    stack: Vec<Frame>,
+    /// Path of the innermost open collection.
+    path: Vec<PathSeg>,
+    anchors: HashMap<usize, (Values, usize)>,
+    nodes: usize,
+    root: Option<Values>,
+    root_start: Option<(usize, usize)>,
+}
+
+fn pos(mark: Marker) -> (usize, usize) {
+    (mark.line(), mark.col() + 1)
+}
+
+impl<'a> Builder<'a> {
+    pub(crate) fn new(origin: &'a str, src: &'a str) -> Self {
+        Builder {
+            origin,
+            src,
+            positions: Positions::new(),
+            warnings: Vec::new(),
+            stack: Vec::new(),
+            path: Vec::new(),
+            anchors: HashMap::new(),
+            nodes: 0,
+            root: None,
+            root_start: None,
+        }
+    }
+
+    /// The root value (null if the document was empty), where it started, positions, warnings.
+    pub(crate) fn finish(self) -> (Values, Option<(usize, usize)>, Positions, Vec<Warning>) {
+        (
+            self.root.unwrap_or(Values::Null),
+            self.root_start,
+            self.positions,
+            self.warnings,
+        )
+    }
+
+    pub(crate) fn error(&self, mark: Marker, msg: &str, hint: &str) -> anyhow::Error {
+        let (line, col) = pos(mark);
+        located(self.origin, self.src, line, col, msg, hint)
+    }
+
+    fn count(&mut self, n: usize, mark: Marker) -> Result<()> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > MAX_NODES {
+            return Err(self.error(
+                mark,
+                &format!("values file expands to more than {MAX_NODES} nodes (counting what aliases repeat)"),
+                "this looks like an alias bomb (\"billion laughs\"); remove the nested `*alias` repetitions",
+            ));
+        }
+        Ok(())
+    }
+
+    fn awaiting_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+
+    /// The path segment the next child node goes under, if positions are kept for it.
+    fn child_seg(&self) -> Option<PathSeg> {
+        match self.stack.last()? {
+            Frame::Map {
+                key: Some(Key::Name(k)),
+                ..
+            } => Some(PathSeg::Key(k.clone())),
+            Frame::Map {
+                key: Some(Key::Merge),
+                ..
+            } => Some(PathSeg::Key("<<".into())),
+            Frame::Seq { items, .. } => Some(PathSeg::Index(items.len())),
+            Frame::Map { key: None, .. } => None,
+        }
+    }
+
+    fn note_item(&mut self, mark: Marker) {
+        if let Some(Frame::Seq { items, .. }) = self.stack.last() {
+            let mut p = self.path.clone();
+            p.push(PathSeg::Index(items.len()));
+            let (line, col) = pos(mark);
+            self.positions.insert(p, line, col);
+        }
+    }
+
+    pub(crate) fn event(&mut self, event: Event, mark: Marker) -> Result<()> {
+        if self.stack.is_empty() && self.root_start.is_none() {
+            self.root_start = Some(pos(mark));
+        }
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                self.count(1, mark)?;
+                if self.awaiting_key() {
+                    return self.key(text, style, anchor, mark);
+                }
+                self.note_item(mark);
+                let value = self.scalar(text, style, tag.as_ref(), mark);
+                self.add(value, anchor, self.nodes - 1, mark)
+            }
+            Event::Alias(id) => {
+                let Some((value, size)) = self.anchors.get(&id).map(|(v, n)| (v, *n)) else {
+                    return Err(self.error(
+                        mark,
+                        "alias to an unknown anchor",
+                        "define the `&anchor` before using `*alias`",
+                    ));
+                };
+                if self.awaiting_key() {
+                    let key =
+                        match value {
+                            Values::String(s) => s.clone(),
+                            Values::Number(_) | Values::Bool(_) => value.to_string(),
+                            _ => return Err(self.error(
+                                mark,
+                                "a map key must be a plain value, this alias names a map or list",
+                                "",
+                            )),
+                        };
+                    return self.key(key, TScalarStyle::SingleQuoted, 0, mark);
+                }
+                self.count(size, mark)?;
+                let value = self.anchors[&id].0.clone();
+                self.note_item(mark);
+                let start = self.nodes;
+                self.add(value, 0, start, mark)
+            }
+            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+                self.count(1, mark)?;
+                if self.awaiting_key() {
+                    return Err(self.error(
+                        mark,
+                        "a map key must be a plain value, not a map or list",
+                        "use a string key",
+                    ));
+                }
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(self.error(
+                        mark,
+                        &format!("values nest deeper than {MAX_DEPTH} levels"),
+                        "flatten the structure; real values files are never this deep",
+                    ));
+                }
+                let is_map = matches!(event, Event::MappingStart(..));
+                if !is_map {
+                    self.note_item(mark);
+                }
+                let in_seq = matches!(self.stack.last(), Some(Frame::Seq { .. }));
+                let pushed = match self.child_seg() {
+                    Some(seg) => {
+                        self.path.push(seg);
+                        true
+                    }
+                    None => false,
+                };
+                let common = Common {
+                    anchor,
+                    start_nodes: self.nodes - 1,
+                    pushed,
+                };
+                self.stack.push(if is_map {
+                    Frame::Map {
+                        map: Map::new(),
+                        seen: HashMap::new(),
+                        key: None,
+                        merges: Vec::new(),
+                        item_pos: in_seq.then(|| pos(mark)),
+                        common,
+                    }
+                } else {
+                    Frame::Seq {
+                        items: Vec::new(),
+                        common,
+                    }
+                });
+                Ok(())
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                let frame = self.stack.pop().expect("parser balances collections");
+                let (value, common) = match frame {
+                    Frame::Seq { items, common } => (Values::Array(items), common),
+                    Frame::Map {
+                        mut map,
+                        merges,
+                        item_pos,
+                        common,
+                        ..
+                    } => {
+                        if let Some((line, col)) = item_pos {
+                            self.positions.insert(self.path.clone(), line, col);
+                        }
+                        self.apply_merges(&mut map, merges)?;
+                        (Values::Object(map), common)
+                    }
+                };
+                if common.pushed {
+                    self.path.pop();
+                }
+                self.add(value, common.anchor, common.start_nodes, mark)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn key(
+        &mut self,
+        text: String,
+        style: TScalarStyle,
+        anchor: usize,
+        mark: Marker,
+    ) -> Result<()> {
+        let (line, col) = pos(mark);
+        let plain = style == TScalarStyle::Plain;
+        if plain && text == "<<" {
+            self.set_key(Key::Merge);
+            return Ok(());
+        }
+        if plain && text.is_empty() {
+            return Err(self.error(
+                mark,
+                "empty map key",
+                "give the entry a key, or quote an empty key as `\"\"`",
+            ));
+        }
+        if anchor > 0 {
+            self.anchors
+                .insert(anchor, (Values::String(text.clone()), 1));
+        }
+        let Some(Frame::Map { seen, .. }) = self.stack.last() else {
+            unreachable!("keys only arrive inside maps")
+        };
+        if let Some((l1, c1)) = seen.get(&text) {
+            let msg = format!("duplicate key `{text}`: first set at line {l1}:{c1}, set again at line {line}:{col}");
+            return Err(self.error(
+                mark,
+                &msg,
+                "remove one of the two entries (later duplicates do not override)",
+            ));
+        }
+        let Some(Frame::Map { seen, item_pos, .. }) = self.stack.last_mut() else {
+            unreachable!("keys only arrive inside maps")
+        };
+        seen.insert(text.clone(), (line, col));
+        if item_pos.take().is_some() {
+            self.positions.insert(self.path.clone(), line, col);
+        }
+        let mut p = self.path.clone();
+        p.push(PathSeg::Key(text.clone()));
+        self.positions.insert(p, line, col);
+        self.set_key(Key::Name(text));
+        Ok(())
+    }
+
+    fn set_key(&mut self, k: Key) {
+        if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
+            *key = Some(k);
+        }
+    }
+
+    fn scalar(
+        &mut self,
+        text: String,
+        style: TScalarStyle,
+        tag: Option<&Tag>,
+        mark: Marker,
+    ) -> Values {
+        let core = tag
+            .filter(|t| t.handle == "tag:yaml.org,2002:")
+            .map(|t| t.suffix.as_str());
+        if let Some(t) = tag {
+            if core.is_none() && !(t.handle == "!" && t.suffix.is_empty()) {
+                self.warn(
+                    mark,
+                    format!(
+                        "tag `{}{}` is not understood and was ignored",
+                        t.handle, t.suffix
+                    ),
+                );
+            }
+        }
+        let quoted = style != TScalarStyle::Plain;
+        match core {
+            Some("str") | Some("binary") => return Values::String(text),
+            Some("null") | Some("bool") | Some("int") | Some("float") => {
+                return type_plain(&text).value
+            }
+            _ => {}
+        }
+        if quoted {
+            return Values::String(text);
+        }
+        let typed = type_plain(&text);
+        if let Some(w) = typed.warning {
+            self.warn(mark, w);
+        }
+        typed.value
+    }
+
+    fn warn(&mut self, mark: Marker, message: String) {
+        let (line, column) = pos(mark);
+        self.warnings.push(Warning {
+            file: self.origin.to_string(),
+            line,
+            column,
+            message,
+        });
+    }
+
+    fn add(
+        &mut self,
+        value: Values,
+        anchor: usize,
+        start_nodes: usize,
+        mark: Marker,
+    ) -> Result<()> {
+        if anchor > 0 {
+            let size = self.nodes - start_nodes;
+            // The stored copy counts against the budget too, so nested anchors stay bounded.
+            self.count(size, mark)?;
+            self.anchors.insert(anchor, (value.clone(), size));
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(value),
+            Some(Frame::Seq { items, .. }) => items.push(value),
+            Some(Frame::Map {
+                map, key, merges, ..
+            }) => match key.take() {
+                Some(Key::Name(k)) => {
+                    map.insert(k, value);
+                }
+                Some(Key::Merge) => merges.push((value, mark)),
+                None => unreachable!("values only follow keys"),
+            },
+        }
+        Ok(())
+    }
+
+    /// YAML merge keys (`<<: *base` or `<<: [*a, *b]`): explicit keys win, then earlier sources.
+    fn apply_merges(
+        &self,
+        map: &mut Map<String, Values>,
+        merges: Vec<(Values, Marker)>,
+    ) -> Result<()> {
+        for (value, mark) in merges {
+            let sources = match value {
+                Values::Object(m) => vec![m],
+                Values::Array(items) => items
+                    .into_iter()
+                    .map(|v| match v {
+                        Values::Object(m) => Ok(m),
+                        _ => Err(self.error(mark, "`<<` merge list must hold only maps", "")),
+                    })
+                    .collect::<Result<_>>()?,
+                _ => {
+                    return Err(self.error(
+                        mark,
+                        "`<<` merge key needs a map or a list of maps",
+                        "write `<<: *anchor` where the anchor names a map",
+                    ))
+                }
+            };
+            for source in sources {
+                for (k, v) in source {
+                    map.entry(k).or_insert(v);
+                }
+            }
+        }
+        Ok(())
+    }
+}
