@@ -77,7 +77,14 @@ pub fn explain_with(resolved: &Resolved, path: &str, opts: ExplainOptions) -> Re
     };
     let rows = trace(&resolved.layers, &query);
     let final_value = lookup(&resolved.values, &query).cloned();
-    if final_value.is_none() && rows.iter().all(|r| r.effect == Effect::Untouched) {
+    // A path no layer ever wrote (only parents replaced or deleted) is a typo, not a report.
+    let mentioned = rows.iter().any(|r| {
+        matches!(
+            r.effect,
+            Effect::Set | Effect::SetMap | Effect::Deleted | Effect::SetBelow
+        )
+    });
+    if final_value.is_none() && !mentioned {
         return Err(not_found(resolved, &query));
     }
     let ends_as_map = final_value.as_ref().is_some_and(Values::is_object);
@@ -85,9 +92,12 @@ pub fn explain_with(resolved: &Resolved, path: &str, opts: ExplainOptions) -> Re
     let mut entries = Vec::with_capacity(rows.len());
     let mut winner = None;
     for (i, (row, layer)) in rows.iter().zip(&resolved.layers).enumerate() {
+        let deletes = matches!(row.effect, Effect::Deleted | Effect::DeletedParent);
         let status = match (row.effect, last_replacing) {
             (Effect::Untouched, _) => Status::None,
             (_, Some(w)) if i < w => Status::Overridden,
+            // Later layers built a new map where this one deleted.
+            (_, Some(w)) if i == w && ends_as_map && deletes => Status::Overridden,
             (_, Some(w)) if i == w && !ends_as_map => {
                 winner = Some(i);
                 Status::Final
@@ -103,6 +113,17 @@ pub fn explain_with(resolved: &Resolved, path: &str, opts: ExplainOptions) -> Re
             value: row.value.as_ref().map(&shown),
             status,
         });
+    }
+    // A map set by a single layer is simply that layer's value.
+    let merged: Vec<usize> = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.status == Status::Merged)
+        .map(|(i, _)| i)
+        .collect();
+    if let [only] = merged[..] {
+        entries[only].status = Status::Final;
+        winner = Some(only);
     }
     Ok(Explanation {
         path: format_path(&query),
@@ -188,18 +209,30 @@ pub(crate) fn closest<'a>(
         .map(|(_, c)| c)
 }
 
+/// Edit distance counting insertions, deletions, substitutions and swaps of neighbours as 1.
 fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 impl fmt::Display for Explanation {
@@ -228,13 +261,11 @@ impl fmt::Display for Explanation {
             }
         }
         let line = |f: &mut fmt::Formatter<'_>, cells: [&str; 4]| -> fmt::Result {
-            let mut out = String::from(" ");
+            let mut out = String::from("  ");
             for (i, cell) in cells.iter().enumerate() {
-                if i + 1 == cells.len() {
-                    out.push_str(cell);
-                } else {
-                    let pad = widths[i] - cell.chars().count();
-                    out.push_str(&format!(" {cell}{}  ", " ".repeat(pad)));
+                out.push_str(cell);
+                if i + 1 < cells.len() {
+                    out.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
                 }
             }
             writeln!(f, "{}", out.trim_end())
@@ -249,7 +280,7 @@ impl fmt::Display for Explanation {
                 f,
                 "final value: {} (from {})",
                 render_value(v, 120),
-                self.entries[w].layer
+                self.entries[w].source()
             ),
             (Some(v), None) if v.is_object() => {
                 let n = self
@@ -264,7 +295,22 @@ impl fmt::Display for Explanation {
                 )
             }
             (Some(v), None) => write!(f, "final value: {}", render_value(v, 120)),
-            (None, _) => write!(f, "final value: not set (deleted)"),
+            (None, Some(w)) => write!(
+                f,
+                "final value: not set (deleted by {})",
+                self.entries[w].source()
+            ),
+            (None, None) => write!(f, "final value: not set"),
+        }
+    }
+}
+
+impl ExplainEntry {
+    /// "env `prod` at values/prod.yaml:3:1", or the flag as typed.
+    fn source(&self) -> String {
+        match &self.location {
+            Some(loc) if loc != &self.origin => format!("{} at {loc}", self.layer),
+            _ => self.origin.clone(),
         }
     }
 }
