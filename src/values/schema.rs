@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::path::{format_path, PathSeg};
 use super::provenance::{locate, trace, Effect};
-use super::{path_is_secret, render_value, Resolved, Values};
+use super::{path_is_secret, render_value, Origin, Resolved, Values};
 
 /// Longest rendering of an offending value.
 const VALUE_WIDTH: usize = 60;
@@ -82,7 +82,11 @@ pub fn validate_schema(
                     value: None,
                     wanted: format!("required key `{name}` is missing"),
                     set_by: (!at.is_empty())
-                        .then(|| setter(resolved, &at).map(|s| format!("{s} (the map without it)")))
+                        .then(|| {
+                            setter(resolved, &at).map(|s| {
+                                format!("{s} (which sets `{}` without `{name}`)", format_path(&at))
+                            })
+                        })
                         .flatten(),
                     schema: schema_at,
                 });
@@ -207,7 +211,10 @@ fn setter(resolved: &Resolved, path: &[PathSeg]) -> Option<String> {
         .rposition(|r| !matches!(r.effect, Effect::Untouched | Effect::SetBelow))?;
     let layer = &resolved.layers[i];
     let written = rows[i].at.clone().unwrap_or_else(|| path.to_vec());
-    Some(format!("{} at {}", layer.label, locate(layer, &written)))
+    Some(match layer.origin {
+        Origin::File(_) => format!("{} at {}", layer.label, locate(layer, &written)),
+        Origin::Flag(ref flag) => format!("`{flag}`"),
+    })
 }
 
 #[cfg(test)]
