@@ -26,6 +26,36 @@ fn warned(value: Values, warning: String) -> Typed {
 const YAML11_TRUE: &[&str] = &["y", "Y", "yes", "Yes", "YES", "on", "On", "ON"];
 const YAML11_FALSE: &[&str] = &["n", "N", "no", "No", "NO", "off", "Off", "OFF"];
 
+/// Type a scalar as written: `!!str` and quoted scalars stay strings, `!!int`/`!!float`/`!!bool`/
+/// `!!null` (even quoted) are typed like plain ones, other tags are ignored with a warning.
+/// `tag` is the tag's (handle, suffix), as yaml-rust2 resolves it.
+pub(crate) fn type_scalar(text: String, quoted: bool, tag: Option<(&str, &str)>) -> Typed {
+    const CORE: &str = "tag:yaml.org,2002:";
+    let note = match tag {
+        None => None,
+        Some((CORE, "str" | "binary")) | Some(("", "!")) => return plain(Values::String(text)),
+        Some((CORE, "null" | "bool" | "int" | "float")) => return plain(type_plain(&text).value),
+        Some((handle, suffix)) => {
+            let handle = if handle == CORE { "!!" } else { handle };
+            Some(format!(
+                "tag `{handle}{suffix}` is not understood and was ignored"
+            ))
+        }
+    };
+    let mut typed = if quoted {
+        plain(Values::String(text))
+    } else {
+        type_plain(&text)
+    };
+    if let Some(note) = note {
+        typed.warning = Some(match typed.warning {
+            Some(w) => format!("{note}; {w}"),
+            None => note,
+        });
+    }
+    typed
+}
+
 /// Type an unquoted (plain) scalar.
 pub(crate) fn type_plain(text: &str) -> Typed {
     match text {
@@ -300,6 +330,27 @@ mod tests {
         assert_eq!(
             type_plain("18446744073709551615").value.as_u64(),
             Some(u64::MAX)
+        );
+    }
+
+    #[test]
+    fn tags_and_quoting() {
+        let core = Some(("tag:yaml.org,2002:", "str"));
+        assert_eq!(type_scalar("5".into(), false, core).value, json!("5"));
+        let int = Some(("tag:yaml.org,2002:", "int"));
+        assert_eq!(type_scalar("5".into(), true, int).value, json!(5));
+        assert_eq!(type_scalar("yes".into(), true, None).value, json!("yes"));
+        assert!(type_scalar("yes".into(), true, None).warning.is_none());
+        assert_eq!(
+            type_scalar("5".into(), false, Some(("", "!"))).value,
+            json!("5")
+        );
+        let custom = type_scalar("no".into(), false, Some(("!", "vault")));
+        assert_eq!(custom.value, json!(false));
+        let w = custom.warning.unwrap();
+        assert!(
+            w.starts_with("tag `!vault` is not understood") && w.contains("bare `no`"),
+            "{w}"
         );
     }
 

@@ -41,6 +41,7 @@ fn builds_trees_with_types() {
         ("f: 1.5\n", json!({"f": 1.5})),
         ("t: !!str 5\n", json!({"t": "5"})),
         ("t: !!int \"5\"\n", json!({"t": 5})),
+        ("t: ! 5\n", json!({"t": "5"})),
         (
             "1: a\ntrue: b\non: c\n",
             json!({"1": "a", "true": "b", "on": "c"}),
@@ -120,6 +121,20 @@ fn changed_floats_and_special_numbers_warn() {
         .contains("`1.10` read as the number 1.1"));
     assert!(warnings[1].message.contains("infinity"));
     assert!(warnings[2].message.contains("octal"));
+}
+
+#[test]
+fn unknown_tags_warn() {
+    let (v, _, w) = parse("a: !vault x\nb: !!map z\n").unwrap();
+    assert_eq!(v, json!({"a": "x", "b": "z"}));
+    assert_eq!(
+        w[0].message,
+        "tag `!vault` is not understood and was ignored"
+    );
+    assert_eq!(
+        w[1].message,
+        "tag `!!map` is not understood and was ignored"
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use yaml_rust2::parser::{Event, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::path::{PathSeg, Positions};
-use super::scalar::type_plain;
+use super::scalar::type_scalar;
 use super::source::located;
 use super::{Values, Warning, MAX_DEPTH, MAX_NODES};
 
@@ -312,32 +312,8 @@ impl<'a> Builder<'a> {
         tag: Option<&Tag>,
         mark: Marker,
     ) -> Values {
-        let core = tag
-            .filter(|t| t.handle == "tag:yaml.org,2002:")
-            .map(|t| t.suffix.as_str());
-        if let Some(t) = tag {
-            if core.is_none() && !(t.handle == "!" && t.suffix.is_empty()) {
-                self.warn(
-                    mark,
-                    format!(
-                        "tag `{}{}` is not understood and was ignored",
-                        t.handle, t.suffix
-                    ),
-                );
-            }
-        }
-        let quoted = style != TScalarStyle::Plain;
-        match core {
-            Some("str") | Some("binary") => return Values::String(text),
-            Some("null") | Some("bool") | Some("int") | Some("float") => {
-                return type_plain(&text).value
-            }
-            _ => {}
-        }
-        if quoted {
-            return Values::String(text);
-        }
-        let typed = type_plain(&text);
+        let tag = tag.map(|t| (t.handle.as_str(), t.suffix.as_str()));
+        let typed = type_scalar(text, style != TScalarStyle::Plain, tag);
         if let Some(w) = typed.warning {
             self.warn(mark, w);
         }
