@@ -1,7 +1,7 @@
 //! Key paths (`image.tag`, `hosts[0].name`, `annotations."prometheus.io/scrape"`) and the table of
 //! where each path was written, shared by the loader, `--set`, explain and schema messages.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use anyhow::{bail, Result};
 use serde::Serialize;
@@ -151,9 +151,23 @@ pub fn lookup<'a>(value: &'a Values, path: &[PathSeg]) -> Option<&'a Values> {
 }
 
 /// Where each key path was written in one layer: `(line, column)`, both 1-based.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// Stored as a tree of path segments (node 0 is the top level), so memory grows with the number
+/// of nodes, not with nodes times depth.
+#[derive(Clone, Debug)]
 pub struct Positions {
-    map: BTreeMap<Vec<PathSeg>, (usize, usize)>,
+    /// Per node: its parent and segment (unused for the root) and its position.
+    nodes: Vec<(usize, PathSeg, Option<(usize, usize)>)>,
+    children: HashMap<(usize, PathSeg), usize>,
+}
+
+impl Default for Positions {
+    fn default() -> Self {
+        Positions {
+            nodes: vec![(0, PathSeg::Index(0), None)],
+            children: HashMap::new(),
+        }
+    }
 }
 
 impl Positions {
@@ -161,14 +175,51 @@ impl Positions {
         Self::default()
     }
 
-    /// Record a position; the first one recorded for a path wins.
+    /// The node for `seg` below node `parent`, created if needed.
+    pub(crate) fn child(&mut self, parent: usize, seg: PathSeg) -> usize {
+        let next = self.nodes.len();
+        let nodes = &mut self.nodes;
+        *self
+            .children
+            .entry((parent, seg))
+            .or_insert_with_key(|(parent, seg)| {
+                nodes.push((*parent, seg.clone(), None));
+                next
+            })
+    }
+
+    /// Record a position for a node; the first one recorded wins.
+    pub(crate) fn mark(&mut self, node: usize, line: usize, column: usize) {
+        let slot = &mut self.nodes[node].2;
+        if slot.is_none() {
+            *slot = Some((line, column));
+        }
+    }
+
+    /// Record a position for a path; the first one recorded wins.
     pub fn insert(&mut self, path: Vec<PathSeg>, line: usize, column: usize) {
-        self.map.entry(path).or_insert((line, column));
+        let node = path.into_iter().fold(0, |n, seg| self.child(n, seg));
+        self.mark(node, line, column);
+    }
+
+    /// The node ids along `path`, as far as recorded.
+    fn walk<'p>(&'p self, path: &'p [PathSeg]) -> impl Iterator<Item = usize> + 'p {
+        path.iter().scan(0usize, move |node, seg| {
+            *node = *self.children.get(&(*node, seg.clone()))?;
+            Some(*node)
+        })
     }
 
     /// The position recorded for exactly this path.
     pub fn get(&self, path: &[PathSeg]) -> Option<(usize, usize)> {
-        self.map.get(path).copied()
+        if path.is_empty() {
+            return self.nodes[0].2;
+        }
+        let ids: Vec<usize> = self.walk(path).collect();
+        if ids.len() < path.len() {
+            return None;
+        }
+        self.nodes[*ids.last()?].2
     }
 
     /// Like [`Positions::get`] with a textual path (`image.tag`); `None` if it does not parse.
@@ -178,19 +229,38 @@ impl Positions {
 
     /// The position of `path` or of its nearest recorded ancestor.
     pub fn nearest(&self, path: &[PathSeg]) -> Option<(usize, usize)> {
-        (0..=path.len()).rev().find_map(|n| self.get(&path[..n]))
+        std::iter::once(0)
+            .chain(self.walk(path))
+            .filter_map(|n| self.nodes[n].2)
+            .last()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&Vec<PathSeg>, &(usize, usize))> {
-        self.map.iter()
+    /// Every recorded path with its position, in the order they were first seen.
+    pub fn iter(&self) -> impl Iterator<Item = (Vec<PathSeg>, (usize, usize))> + '_ {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(id, (_, _, pos))| {
+                let pos = (*pos)?;
+                let mut path = Vec::new();
+                let mut n = id;
+                while n != 0 {
+                    let (parent, seg, _) = &self.nodes[n];
+                    path.push(seg.clone());
+                    n = *parent;
+                }
+                path.reverse();
+                Some((path, pos))
+            })
     }
 
+    /// How many paths have a position.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.nodes.iter().filter(|n| n.2.is_some()).count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.len() == 0
     }
 }
 
@@ -257,5 +327,14 @@ mod tests {
         assert_eq!(p.nearest(&[k("a"), k("x")]), Some((1, 1)));
         assert_eq!(p.nearest(&[k("z")]), None);
         assert_eq!(p.get_str("a.b"), Some((2, 3)));
+        assert_eq!(p.get(&[k("a"), k("b"), k("c")]), None);
+        assert_eq!(p.len(), 2);
+        let all: Vec<_> = p.iter().collect();
+        assert_eq!(
+            all,
+            vec![(vec![k("a")], (1, 1)), (vec![k("a"), k("b")], (2, 3))]
+        );
+        p.insert(vec![k("a")], 9, 9);
+        assert_eq!(p.get_str("a"), Some((1, 1)), "first position wins");
     }
 }

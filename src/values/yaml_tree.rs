@@ -22,7 +22,8 @@ enum Frame {
     Map {
         map: Map<String, Values>,
         seen: HashMap<String, (usize, usize)>,
-        key: Option<Key>,
+        /// The pending key and the position node of its value.
+        key: Option<(Key, usize)>,
         merges: Vec<(Values, Marker)>,
         /// Position of this map as a list item, recorded at its first key (the start mark of a
         /// block map points past its first key).
@@ -38,7 +39,8 @@ enum Frame {
 struct Common {
     anchor: usize,
     start_nodes: usize,
-    pushed: bool,
+    /// This collection's node in the positions tree.
+    node: usize,
 }
 
 /// Receives parser events and assembles the tree, its positions and its warnings.
@@ -48,8 +50,6 @@ pub(crate) struct Builder<'a> {
     positions: Positions,
     warnings: Vec<Warning>,
     stack: Vec<Frame>,
-    /// Path of the innermost open collection.
-    path: Vec<PathSeg>,
     anchors: HashMap<usize, (Values, usize)>,
     nodes: usize,
     root: Option<Values>,
@@ -68,7 +68,6 @@ impl<'a> Builder<'a> {
             positions: Positions::new(),
             warnings: Vec::new(),
             stack: Vec::new(),
-            path: Vec::new(),
             anchors: HashMap::new(),
             nodes: 0,
             root: None,
@@ -107,28 +106,26 @@ impl<'a> Builder<'a> {
         matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
     }
 
-    /// The path segment the next child node goes under, if positions are kept for it.
-    fn child_seg(&self) -> Option<PathSeg> {
-        match self.stack.last()? {
-            Frame::Map {
-                key: Some(Key::Name(k)),
+    /// The positions node of the next value (the top level is node 0).
+    fn child_node(&mut self) -> usize {
+        match self.stack.last() {
+            Some(Frame::Map {
+                key: Some((_, node)),
                 ..
-            } => Some(PathSeg::Key(k.clone())),
-            Frame::Map {
-                key: Some(Key::Merge),
-                ..
-            } => Some(PathSeg::Key("<<".into())),
-            Frame::Seq { items, .. } => Some(PathSeg::Index(items.len())),
-            Frame::Map { key: None, .. } => None,
+            }) => *node,
+            Some(Frame::Seq { items, common }) => {
+                let (parent, index) = (common.node, items.len());
+                self.positions.child(parent, PathSeg::Index(index))
+            }
+            _ => 0,
         }
     }
 
     fn note_item(&mut self, mark: Marker) {
-        if let Some(Frame::Seq { items, .. }) = self.stack.last() {
-            let mut p = self.path.clone();
-            p.push(PathSeg::Index(items.len()));
+        if let Some(Frame::Seq { .. }) = self.stack.last() {
+            let node = self.child_node();
             let (line, col) = pos(mark);
-            self.positions.insert(p, line, col);
+            self.positions.mark(node, line, col);
         }
     }
 
@@ -194,17 +191,10 @@ impl<'a> Builder<'a> {
                     self.note_item(mark);
                 }
                 let in_seq = matches!(self.stack.last(), Some(Frame::Seq { .. }));
-                let pushed = match self.child_seg() {
-                    Some(seg) => {
-                        self.path.push(seg);
-                        true
-                    }
-                    None => false,
-                };
                 let common = Common {
                     anchor,
                     start_nodes: self.nodes - 1,
-                    pushed,
+                    node: self.child_node(),
                 };
                 self.stack.push(if is_map {
                     Frame::Map {
@@ -235,15 +225,12 @@ impl<'a> Builder<'a> {
                         ..
                     } => {
                         if let Some((line, col)) = item_pos {
-                            self.positions.insert(self.path.clone(), line, col);
+                            self.positions.mark(common.node, line, col);
                         }
                         self.apply_merges(&mut map, merges)?;
                         (Values::Object(map), common)
                     }
                 };
-                if common.pushed {
-                    self.path.pop();
-                }
                 self.add(value, common.anchor, common.start_nodes, mark)
             }
             _ => Ok(()),
@@ -259,8 +246,13 @@ impl<'a> Builder<'a> {
     ) -> Result<()> {
         let (line, col) = pos(mark);
         let plain = style == TScalarStyle::Plain;
+        let parent = match self.stack.last() {
+            Some(Frame::Map { common, .. }) => common.node,
+            _ => unreachable!("keys only arrive inside maps"),
+        };
         if plain && text == "<<" {
-            self.set_key(Key::Merge);
+            let node = self.positions.child(parent, PathSeg::Key(text));
+            self.set_key(Key::Merge, node);
             return Ok(());
         }
         if plain && text.is_empty() {
@@ -290,18 +282,17 @@ impl<'a> Builder<'a> {
         };
         seen.insert(text.clone(), (line, col));
         if item_pos.take().is_some() {
-            self.positions.insert(self.path.clone(), line, col);
+            self.positions.mark(parent, line, col);
         }
-        let mut p = self.path.clone();
-        p.push(PathSeg::Key(text.clone()));
-        self.positions.insert(p, line, col);
-        self.set_key(Key::Name(text));
+        let node = self.positions.child(parent, PathSeg::Key(text.clone()));
+        self.positions.mark(node, line, col);
+        self.set_key(Key::Name(text), node);
         Ok(())
     }
 
-    fn set_key(&mut self, k: Key) {
+    fn set_key(&mut self, k: Key, node: usize) {
         if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
-            *key = Some(k);
+            *key = Some((k, node));
         }
     }
 
@@ -349,10 +340,10 @@ impl<'a> Builder<'a> {
             Some(Frame::Map {
                 map, key, merges, ..
             }) => match key.take() {
-                Some(Key::Name(k)) => {
+                Some((Key::Name(k), _)) => {
                     map.insert(k, value);
                 }
-                Some(Key::Merge) => merges.push((value, mark)),
+                Some((Key::Merge, _)) => merges.push((value, mark)),
                 None => unreachable!("values only follow keys"),
             },
         }
