@@ -156,15 +156,26 @@ pub fn lookup<'a>(value: &'a Values, path: &[PathSeg]) -> Option<&'a Values> {
 /// of nodes, not with nodes times depth.
 #[derive(Clone, Debug)]
 pub struct Positions {
-    /// Per node: its parent and segment (unused for the root) and its position.
-    nodes: Vec<(usize, PathSeg, Option<(usize, usize)>)>,
+    nodes: Vec<Node>,
     children: HashMap<(usize, PathSeg), usize>,
+}
+
+/// One node of [`Positions`]: its parent and segment (unused for the root) and its position.
+#[derive(Clone, Debug)]
+struct Node {
+    parent: usize,
+    seg: PathSeg,
+    pos: Option<(usize, usize)>,
 }
 
 impl Default for Positions {
     fn default() -> Self {
         Positions {
-            nodes: vec![(0, PathSeg::Index(0), None)],
+            nodes: vec![Node {
+                parent: 0,
+                seg: PathSeg::Index(0),
+                pos: None,
+            }],
             children: HashMap::new(),
         }
     }
@@ -183,14 +194,18 @@ impl Positions {
             .children
             .entry((parent, seg))
             .or_insert_with_key(|(parent, seg)| {
-                nodes.push((*parent, seg.clone(), None));
+                nodes.push(Node {
+                    parent: *parent,
+                    seg: seg.clone(),
+                    pos: None,
+                });
                 next
             })
     }
 
     /// Record a position for a node; the first one recorded wins.
     pub(crate) fn mark(&mut self, node: usize, line: usize, column: usize) {
-        let slot = &mut self.nodes[node].2;
+        let slot = &mut self.nodes[node].pos;
         if slot.is_none() {
             *slot = Some((line, column));
         }
@@ -213,13 +228,13 @@ impl Positions {
     /// The position recorded for exactly this path.
     pub fn get(&self, path: &[PathSeg]) -> Option<(usize, usize)> {
         if path.is_empty() {
-            return self.nodes[0].2;
+            return self.nodes[0].pos;
         }
         let ids: Vec<usize> = self.walk(path).collect();
         if ids.len() < path.len() {
             return None;
         }
-        self.nodes[*ids.last()?].2
+        self.nodes[*ids.last()?].pos
     }
 
     /// Like [`Positions::get`] with a textual path (`image.tag`); `None` if it does not parse.
@@ -231,32 +246,28 @@ impl Positions {
     pub fn nearest(&self, path: &[PathSeg]) -> Option<(usize, usize)> {
         std::iter::once(0)
             .chain(self.walk(path))
-            .filter_map(|n| self.nodes[n].2)
+            .filter_map(|n| self.nodes[n].pos)
             .last()
     }
 
     /// Every recorded path with its position, in the order they were first seen.
     pub fn iter(&self) -> impl Iterator<Item = (Vec<PathSeg>, (usize, usize))> + '_ {
-        self.nodes
-            .iter()
-            .enumerate()
-            .filter_map(|(id, (_, _, pos))| {
-                let pos = (*pos)?;
-                let mut path = Vec::new();
-                let mut n = id;
-                while n != 0 {
-                    let (parent, seg, _) = &self.nodes[n];
-                    path.push(seg.clone());
-                    n = *parent;
-                }
-                path.reverse();
-                Some((path, pos))
-            })
+        self.nodes.iter().enumerate().filter_map(|(id, node)| {
+            let pos = node.pos?;
+            let mut path = Vec::new();
+            let mut n = id;
+            while n != 0 {
+                path.push(self.nodes[n].seg.clone());
+                n = self.nodes[n].parent;
+            }
+            path.reverse();
+            Some((path, pos))
+        })
     }
 
     /// How many paths have a position.
     pub fn len(&self) -> usize {
-        self.nodes.iter().filter(|n| n.2.is_some()).count()
+        self.nodes.iter().filter(|n| n.pos.is_some()).count()
     }
 
     pub fn is_empty(&self) -> bool {
