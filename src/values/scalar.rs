@@ -23,8 +23,9 @@ fn warned(value: Values, warning: String) -> Typed {
     }
 }
 
-const YAML11_TRUE: &[&str] = &["y", "Y", "yes", "Yes", "YES", "on", "On", "ON"];
-const YAML11_FALSE: &[&str] = &["n", "N", "no", "No", "NO", "off", "Off", "OFF"];
+/// YAML 1.1 boolean words (Helm reads them as booleans); matched in any letter case.
+const YAML11_TRUE: &[&str] = &["y", "yes", "on", "true"];
+const YAML11_FALSE: &[&str] = &["n", "no", "off", "false"];
 
 /// Type a scalar as written: `!!str` and quoted scalars stay strings, `!!int`/`!!float`/`!!bool`/
 /// `!!null` (even quoted) are typed like plain ones, other tags are ignored with a warning.
@@ -65,7 +66,7 @@ pub(crate) fn type_plain(text: &str) -> Typed {
         _ => {}
     }
     for (words, b) in [(YAML11_TRUE, true), (YAML11_FALSE, false)] {
-        if words.contains(&text) {
+        if words.iter().any(|w| w.eq_ignore_ascii_case(text)) {
             return warned(
                 Values::Bool(b),
                 format!(
@@ -266,13 +267,16 @@ mod tests {
             ("NULL", json!(null), false),
             ("true", json!(true), false),
             ("False", json!(false), false),
-            ("tRUE", json!("tRUE"), false),
+            ("tRUE", json!(true), true),
             ("yes", json!(true), true),
             ("No", json!(false), true),
             ("OFF", json!(false), true),
             ("y", json!(true), true),
             ("n", json!(false), true),
-            ("nO", json!("nO"), false),
+            ("nO", json!(false), true),
+            ("yEs", json!(true), true),
+            ("oN", json!(true), true),
+            ("yes!", json!("yes!"), false),
             ("0", json!(0), false),
             ("-0", json!(0), false),
             ("42", json!(42), false),
