@@ -133,7 +133,7 @@ impl fmt::Display for Origin {
 /// One layer of values, kept separately for provenance.
 #[derive(Clone, Debug)]
 pub struct Layer {
-    /// "chart defaults", "env `prod`", "tier `public`", "env-tier `prod-public`", "-f <file>", "--set".
+    /// "chart defaults", "env `prod`", "tier `public`", "env-tier `prod-public`", "-f `<file>`", "--set".
     pub label: String,
     pub origin: Origin,
     /// This layer's own tree, before merging.
