@@ -106,7 +106,7 @@ pub fn explain_with(resolved: &Resolved, path: &str, opts: ExplainOptions) -> Re
         };
         entries.push(ExplainEntry {
             layer: layer.label.clone(),
-            origin: layer.origin.to_string(),
+            origin: layer.source(),
             location: row.location.clone(),
             effect: row.effect,
             at: row.at.as_ref().map(|p| format_path(p)),

@@ -167,6 +167,22 @@ fn secrets_are_redacted_unless_revealed() {
 }
 
 #[test]
+fn flags_setting_secrets_are_shown_redacted() {
+    let mut layers = vec![file("chart defaults", "c.yaml", "db:\n  host: h\n")];
+    layers.push(flag(SetKind::Set, "db.password=hunter2,db.host=x"));
+    let r = resolved(layers);
+    for path in ["db.password", "db.host", "db"] {
+        let e = explain(&r, path).unwrap();
+        let text = format!("{e}\n{}", serde_json::to_string(&e).unwrap());
+        assert!(!text.contains("hunter2"), "{path}: {text}");
+        assert!(
+            text.contains("--set db.password=<redacted>,db.host=x"),
+            "{path}: {text}"
+        );
+    }
+}
+
+#[test]
 fn json_output_is_structured() {
     let e = explain(&sample(), "image.tag").unwrap();
     let v: Values = serde_json::to_value(&e).unwrap();

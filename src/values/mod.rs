@@ -146,6 +146,33 @@ pub struct Layer {
     pub assignments: Vec<Assignment>,
 }
 
+impl Layer {
+    /// Where the layer came from, safe to print: the file path, or the flag as typed, except that
+    /// a flag assigning a secret-looking key is rebuilt with `<redacted>` in place of its values.
+    pub fn source(&self) -> String {
+        let Origin::Flag(text) = &self.origin else {
+            return self.origin.to_string();
+        };
+        if !self.assignments.iter().any(|a| path_is_secret(&a.path)) {
+            return text.clone();
+        }
+        let flag = text.split(' ').next().unwrap_or_default();
+        let parts: Vec<String> = self
+            .assignments
+            .iter()
+            .map(|a| {
+                let value = match &a.value {
+                    _ if path_is_secret(&a.path) => "<redacted>".to_string(),
+                    Values::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                format!("{}={value}", format_path(&a.path))
+            })
+            .collect();
+        format!("{flag} {}", parts.join(","))
+    }
+}
+
 /// The merged values with every layer that went into them.
 #[derive(Clone, Debug)]
 pub struct Resolved {

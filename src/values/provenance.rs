@@ -133,6 +133,6 @@ pub(crate) fn locate(layer: &Layer, path: &[PathSeg]) -> String {
             Some((l, c)) => format!("{}:{l}:{c}", f.display()),
             None => f.display().to_string(),
         },
-        Origin::Flag(flag) => flag.clone(),
+        Origin::Flag(_) => layer.source(),
     }
 }

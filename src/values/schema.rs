@@ -213,7 +213,7 @@ fn setter(resolved: &Resolved, path: &[PathSeg]) -> Option<String> {
     let written = rows[i].at.clone().unwrap_or_else(|| path.to_vec());
     Some(match layer.origin {
         Origin::File(_) => format!("{} at {}", layer.label, locate(layer, &written)),
-        Origin::Flag(ref flag) => format!("`{flag}`"),
+        Origin::Flag(_) => format!("`{}`", layer.source()),
     })
 }
 

@@ -129,6 +129,15 @@ fn secrets_are_never_printed() {
         .collect();
     assert!(!all.contains("hunter2"), "{all}");
 
+    // A flag that sets a secret is not echoed with its value.
+    let r = resolved(vec![flag("db.password=hunter2")]);
+    let v = validate_schema(&schema(), Path::new("s.json"), &r).unwrap_err();
+    let pw = find(&v, "db.password").to_string();
+    assert!(
+        pw.contains("set by `--set db.password=<redacted>`") && !pw.contains("hunter2"),
+        "{pw}"
+    );
+
     // A secret nested inside a reported map is masked too.
     let r = resolved(vec![file(
         "chart defaults",
