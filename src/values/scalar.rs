@@ -57,6 +57,20 @@ pub(crate) fn type_scalar(text: String, quoted: bool, tag: Option<(&str, &str)>)
     typed
 }
 
+/// The warning for a surprising reading under a secret-looking key, without the value itself.
+pub(crate) fn secret_warning(value: &Values) -> String {
+    let kind = match value {
+        Values::Bool(_) => "a boolean",
+        Values::Number(_) => "a number",
+        Values::Null => "null",
+        _ => "a string",
+    };
+    format!(
+        "an unquoted value under a secret-looking key was read as {kind}; quote it if you meant \
+         the exact text (value not shown)"
+    )
+}
+
 /// Type an unquoted (plain) scalar.
 pub(crate) fn type_plain(text: &str) -> Typed {
     match text {

@@ -73,7 +73,7 @@ pub(crate) fn located(
 ) -> anyhow::Error {
     let mut out = format!("{origin}:{line}:{column}: {msg}");
     if let Some(text) = src.lines().nth(line.saturating_sub(1)) {
-        let text: String = text.chars().take(160).collect();
+        let text: String = mask_secret(text).chars().take(160).collect();
         let num = line.to_string();
         let pad = " ".repeat(num.len());
         let caret = " ".repeat(column.saturating_sub(1).min(text.chars().count()));
@@ -83,4 +83,45 @@ pub(crate) fn located(
         out.push_str(&format!("\n\nhint: {hint}"));
     }
     anyhow!(out)
+}
+
+/// A source line with the value after a secret-looking key (`password: x`) replaced, so error
+/// excerpts never show it.
+fn mask_secret(line: &str) -> String {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r#"(?i)^(\s*(?:-\s+)?["']?[^:"']*(?:password|passwd|secret|token|apikey|api_key|private_?key|credential)[^:"']*["']?\s*:)\s*\S.*$"#,
+        )
+        .expect("static regex")
+    });
+    match re.captures(line) {
+        Some(c) => format!("{} <redacted>", &c[1]),
+        None => line.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_mask_secret_values() {
+        let cases = [
+            ("  password: hunter2", "  password: <redacted>"),
+            ("- apiToken: \"abc\"", "- apiToken: <redacted>"),
+            ("  'db_secret' : x y", "  'db_secret' : <redacted>"),
+            ("  password:", "  password:"),
+            ("  name: password", "  name: password"),
+            ("  image: nginx", "  image: nginx"),
+        ];
+        for (line, want) in cases {
+            assert_eq!(mask_secret(line), want, "{line}");
+        }
+        let e = located("f.yaml", "a: 1\ntoken: [x\n", 2, 8, "bad", "").to_string();
+        assert!(
+            e.contains("2 | token: <redacted>") && !e.contains("[x"),
+            "{e}"
+        );
+    }
 }

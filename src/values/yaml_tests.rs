@@ -138,6 +138,22 @@ fn unknown_tags_warn() {
 }
 
 #[test]
+fn warnings_do_not_echo_secrets() {
+    let src = "db:\n  password: 0123\n  users:\n    - token: no\nplain: 0123\n";
+    let (v, _, w) = parse(src).unwrap();
+    assert_eq!(v["db"]["password"], json!(83));
+    assert_eq!(w.len(), 3);
+    for warning in &w[..2] {
+        let text = warning.to_string();
+        assert!(
+            !text.contains("0123") && !text.contains("`no`") && text.contains("secret-looking key"),
+            "{text}"
+        );
+    }
+    assert!(w[2].message.contains("`0123`"));
+}
+
+#[test]
 fn duplicate_keys_name_both_lines() {
     let e = err("image:\n  tag: a\n  repo: r\n  tag: b\n");
     assert!(e.starts_with("values/prod.yaml:4:3: duplicate key `tag`: first set at line 2:3, set again at line 4:3"), "{e}");

@@ -9,9 +9,9 @@ use yaml_rust2::parser::{Event, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::path::{PathSeg, Positions};
-use super::scalar::type_scalar;
+use super::scalar::{secret_warning, type_scalar};
 use super::source::located;
-use super::{Values, Warning, MAX_DEPTH, MAX_NODES};
+use super::{is_secret_key, Values, Warning, MAX_DEPTH, MAX_NODES};
 
 enum Key {
     Name(String),
@@ -41,6 +41,8 @@ struct Common {
     start_nodes: usize,
     /// This collection's node in the positions tree.
     node: usize,
+    /// Whether this collection sits under a secret-looking key (its scalars are not echoed).
+    secret: bool,
 }
 
 /// Receives parser events and assembles the tree, its positions and its warnings.
@@ -121,6 +123,19 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Whether the next value lies under a secret-looking key.
+    fn under_secret(&self) -> bool {
+        match self.stack.last() {
+            Some(Frame::Map {
+                key: Some((Key::Name(k), _)),
+                common,
+                ..
+            }) => common.secret || is_secret_key(k),
+            Some(Frame::Map { common, .. }) | Some(Frame::Seq { common, .. }) => common.secret,
+            None => false,
+        }
+    }
+
     fn note_item(&mut self, mark: Marker) {
         if let Some(Frame::Seq { .. }) = self.stack.last() {
             let node = self.child_node();
@@ -195,6 +210,7 @@ impl<'a> Builder<'a> {
                     anchor,
                     start_nodes: self.nodes - 1,
                     node: self.child_node(),
+                    secret: self.under_secret(),
                 };
                 self.stack.push(if is_map {
                     Frame::Map {
@@ -306,6 +322,11 @@ impl<'a> Builder<'a> {
         let tag = tag.map(|t| (t.handle.as_str(), t.suffix.as_str()));
         let typed = type_scalar(text, style != TScalarStyle::Plain, tag);
         if let Some(w) = typed.warning {
+            let w = if self.under_secret() {
+                secret_warning(&typed.value)
+            } else {
+                w
+            };
             self.warn(mark, w);
         }
         typed.value
