@@ -185,9 +185,12 @@ api() {
 	kcurl "https://127.0.0.1:$APISERVER_PORT$path" "$@"
 }
 
+# healthy [bin dir]: every recorded process runs (from that bin dir, if given) and /readyz answers.
 healthy() {
+	local want=${1:-}
 	[[ -f $STATE_DIR/state.env && -f $PIDS ]] || return 1
 	load_state
+	[[ -z $want || $want == "$BIN" ]] || return 1
 	local c
 	for c in "${COMPONENTS[@]}"; do
 		pid_of "$c" >/dev/null || return 1
@@ -263,17 +266,19 @@ start() {
 }
 
 STEP=""
+FAILED_LOG=""
 up_failed() {
 	local rc=$?
 	trap - EXIT
 	((rc == 0)) && return 0
-	log "up failed at step '$STEP'; stopping what was started (logs stay in $STATE_DIR)"
+	log "up failed at step '$STEP'${FAILED_LOG:+ (log: $FAILED_LOG)}; stopping what was started (logs stay in $STATE_DIR)"
 	stop_all
 	exit "$rc"
 }
 
 fail_step() {
 	local logf=$STATE_DIR/$1.log
+	FAILED_LOG=$logf
 	log "step '$STEP' failed: $2"
 	log "log file: $logf"
 	if [[ -f $logf ]]; then
@@ -371,20 +376,22 @@ cmd_up() {
 	local t0=$SECONDS
 	cmd_build
 	lock_state
-	if healthy; then
+	local want=$BIN
+	if healthy "$want"; then
 		log "already up and healthy ($STATE_DIR)"
 		printf 'export KUBECONFIG=%s\n' "$KUBECONFIG_PATH"
 		return 0
 	fi
 	if [[ -d $STATE_DIR ]]; then
 		if [[ -f $STATE_DIR/$MARKER ]]; then
-			log "found a stale or partial environment in $STATE_DIR; stopping it first"
+			log "found a stale, partial or outdated environment in $STATE_DIR; stopping it first"
 			stop_all
 			remove_state
 		elif [[ -n $(ls -A "$STATE_DIR") ]]; then
 			die "$STATE_DIR exists, is not empty and is not a tack-testenv state dir"
 		fi
 	fi
+	BIN=$want
 	mkdir -p "$STATE_DIR"
 	chmod 700 "$STATE_DIR"
 	touch "$STATE_DIR/$MARKER"
