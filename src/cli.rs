@@ -107,7 +107,7 @@ pub struct LayerArgs {
 }
 
 /// Options that shape rendering.
-#[derive(Debug, Args, Clone, Default)]
+#[derive(Debug, Args, Clone)]
 pub struct RenderArgs {
     /// Kubernetes version templates see as capabilities.kubeVersion
     #[arg(long, value_name = "VERSION")]
@@ -118,6 +118,9 @@ pub struct RenderArgs {
     /// Print undefined values as empty strings instead of failing
     #[arg(long)]
     pub lenient: bool,
+    /// Most template instructions one file may execute (guards against endless loops)
+    #[arg(long, value_name = "N", default_value_t = crate::render::DEFAULT_FUEL)]
+    pub fuel: u64,
 }
 
 #[derive(Debug, Args)]

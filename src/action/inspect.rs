@@ -203,7 +203,7 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
             }
         }
         GetWhat::Values => {
-            let values = if args.show_secrets { rel.values } else { crate::values::redact(&rel.values) };
+            let values = if args.show_secrets { rel.values } else { crate::values::redacted(&rel.values) };
             println!("{}", crate::render::filters::json_to_yaml(&values).trim_end());
         }
     }

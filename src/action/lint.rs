@@ -175,6 +175,8 @@ fn run_matrix(ctx: &Ctx, args: &LintArgs, sets: &[SetArg]) -> Result<()> {
             &rows
         )
     );
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
     finish(&total, args.strict, combos.len())
 }
 

@@ -89,6 +89,7 @@ pub fn render_options(name: &str, namespace: &str, args: &RenderArgs) -> RenderO
         namespace: namespace.to_string(),
         api_versions: args.api_versions.clone(),
         lenient: args.lenient,
+        fuel: Some(args.fuel),
         ..RenderOptions::default()
     };
     if let Some(v) = &args.kube_version {

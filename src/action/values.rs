@@ -13,7 +13,7 @@ pub fn run(_ctx: &Ctx, args: &ValuesArgs, sets: &[SetArg]) -> Result<()> {
     if let Some(path) = &args.explain {
         let explanation = vals::explain(&resolved, path)?;
         match args.output {
-            ValuesFormat::Yaml => print!("{explanation}"),
+            ValuesFormat::Yaml => println!("{}", explanation.to_string().trim_end()),
             ValuesFormat::Json => println!("{}", serde_json::to_string_pretty(&explanation)?),
         }
         return Ok(());

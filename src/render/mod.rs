@@ -20,7 +20,7 @@ use std::sync::Arc;
 pub use errors::TemplateError;
 
 /// Instructions one template may execute before rendering is stopped (a guard against endless loops).
-pub const DEFAULT_FUEL: u64 = 200_000_000;
+pub const DEFAULT_FUEL: u64 = 50_000_000;
 /// Kubernetes version templates see when no cluster is asked.
 pub const DEFAULT_KUBE_VERSION: &str = "v1.32.0";
 

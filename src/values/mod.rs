@@ -197,7 +197,7 @@ impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "warning: {}:{}:{}: {}",
+            "{}:{}:{}: {}",
             self.file, self.line, self.column, self.message
         )
     }

@@ -67,7 +67,7 @@ fn displays() {
     };
     assert_eq!(
         w.to_string(),
-        "warning: values/prod.yaml:3:10: bare `no` read as boolean false; quote it (\"no\") if you meant the string"
+        "values/prod.yaml:3:10: bare `no` read as boolean false; quote it (\"no\") if you meant the string"
     );
     assert_eq!(
         SetArg::new(SetKind::Json, "a=1").to_string(),

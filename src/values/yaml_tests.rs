@@ -101,8 +101,8 @@ fn yaml11_booleans_warn_with_file_and_line() {
     assert_eq!(
         shown,
         vec![
-            "warning: values/prod.yaml:2:10: bare `no` read as boolean false; quote it (\"no\") if you meant the string",
-            "warning: values/prod.yaml:3:4: bare `Yes` read as boolean true; quote it (\"Yes\") if you meant the string",
+            "values/prod.yaml:2:10: bare `no` read as boolean false; quote it (\"no\") if you meant the string",
+            "values/prod.yaml:3:4: bare `Yes` read as boolean true; quote it (\"Yes\") if you meant the string",
         ]
     );
 }
