@@ -1,6 +1,11 @@
 //! The connection to a Kubernetes cluster: kubeconfig resolution, a client with bounded timeouts, and
 //! server facts. Nothing above this module builds a kube client itself.
 
+pub mod apply;
+pub mod resources;
+pub mod retry;
+pub mod wait;
+
 use anyhow::{Context, Result};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use std::path::PathBuf;
@@ -55,7 +60,11 @@ pub async fn connect(target: &Target) -> Result<Cluster> {
             let known: Vec<_> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
             anyhow::bail!(
                 "kubeconfig `{shown}` has no context `{ctx}`\n\nhint: contexts there: {}",
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             );
         }
     }
