@@ -9,8 +9,10 @@ mod subset;
 
 pub use engine::apply;
 pub use error::{parse_conflict, parse_conflict_message, redact, ApplyError};
-pub use live::{delete, describe_owner, owner, read_live, DeleteOutcome, Owner};
-pub use subset::{is_subset, object_is_subset, secret_as_stored};
+pub use live::{
+    delete, describe_owner, owner, ownership_violation, read_live, DeleteOutcome, Owner,
+};
+pub use subset::{is_subset, managed_fields_still_desired, object_is_subset, secret_as_stored};
 
 use super::resources::{is_unknown_kind, split_api_version, Resolver};
 use anyhow::Result;
@@ -67,7 +69,8 @@ impl fmt::Display for ObjectRef {
 pub struct ApplyOptions {
     pub release_name: String,
     pub release_namespace: String,
-    /// Take over existing objects that are not annotated as this release's.
+    /// Take over existing objects that are not annotated as this release's, including the fields other
+    /// field managers set on them (conflicts are forced for adopted objects only).
     pub adopt: bool,
     /// Take over fields owned by other field managers.
     pub force_conflicts: bool,

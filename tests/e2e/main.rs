@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod apply;
 mod connect;
 mod lifecycle;
 mod workloads;

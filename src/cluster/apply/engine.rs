@@ -2,8 +2,8 @@
 //! server-side apply patches kind group by kind group, skipping objects that are already in place.
 
 use super::error::{parse_conflict, redact, ApplyError};
-use super::live::{describe_owner, owner, read_live, Owner};
-use super::subset::object_is_subset;
+use super::live::{owner, ownership_violation, read_live, Owner};
+use super::subset::{managed_fields_still_desired, object_is_subset};
 use super::{
     groups, is_crd, Applied, ApplyOptions, BatchKinds, ObjectRef, Outcome, Stats, FIELD_MANAGER,
 };
@@ -83,7 +83,7 @@ pub async fn apply(
             .iter()
             .filter_map(|r| live.get(r).map(|l| (r, owner(l, opts))))
             .filter(|(_, who)| *who != Owner::This)
-            .map(|(r, who)| format!("{r} exists and belongs to {}", describe_owner(&who)))
+            .map(|(r, who)| ownership_violation(r, &who))
             .collect();
         if !violations.is_empty() {
             return Err(ApplyError::Ownership(violations));
@@ -146,8 +146,12 @@ async fn apply_one(
         }
         Err(error) => return Err(ApplyError::Failed { object: r, error }),
     };
+    let ours = live.is_none_or(|l| owner(l, opts) == Owner::This);
     if let Some(live) = live {
-        if owner(live, opts) == Owner::This && object_is_subset(obj, live) {
+        if ours
+            && object_is_subset(obj, live)
+            && managed_fields_still_desired(live, obj, FIELD_MANAGER)
+        {
             return Ok(Applied {
                 object: r,
                 outcome: Outcome::Unchanged,
@@ -162,7 +166,8 @@ async fn apply_one(
         r.namespace.as_deref(),
     );
     let mut params = PatchParams::apply(FIELD_MANAGER);
-    if opts.force_conflicts {
+    // adopting an object means taking its fields over from whoever managed it
+    if opts.force_conflicts || (opts.adopt && !ours) {
         params = params.force();
     }
     if opts.dry_run {
@@ -198,7 +203,21 @@ async fn apply_one(
             })
         }
         Err(e) => {
-            let mut error = describe(e, "send the server-side apply patch", &cluster.server);
+            let hint = match &e {
+                kube::Error::Api(s) if s.code == 422 => {
+                    "\n\nhint: fix the field named above in the chart"
+                }
+                kube::Error::Api(s) if s.code == 404 && r.namespace.is_some() => {
+                    "\n\nhint: does the namespace exist? create it first, or render it before this object"
+                }
+                _ => "",
+            };
+            let mut error = match &e {
+                kube::Error::Api(s) if s.code != 401 && s.code != 403 => {
+                    anyhow::anyhow!("{}{hint}", api_message(&e))
+                }
+                _ => describe(e, "send the patch", &cluster.server),
+            };
             if obj["kind"] == "Secret" {
                 error = anyhow::anyhow!("{}", redact(&format!("{error:#}"), obj));
             }

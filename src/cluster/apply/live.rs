@@ -13,6 +13,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
+/// Objects per LIST page: large enough that a release's objects of one type usually fit in one request.
+const PAGE_SIZE: u32 = 1000;
+
 /// Who an existing object belongs to, by its tack annotations.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Owner {
@@ -45,7 +48,7 @@ pub fn owner(live: &Value, opts: &ApplyOptions) -> Owner {
     }
 }
 
-/// A short description of a foreign owner, e.g. "release `db` in namespace `data`".
+/// A short description of an owner, e.g. "release `db` in namespace `data`" or "not managed by tack".
 pub fn describe_owner(owner: &Owner) -> String {
     match owner {
         Owner::This => "this release".into(),
@@ -54,8 +57,18 @@ pub fn describe_owner(owner: &Owner) -> String {
         }
         Owner::Unmanaged {
             helm_release: Some(h),
-        } => format!("Helm release `{h}`, not tack"),
-        Owner::Unmanaged { helm_release: None } => "no tack release".into(),
+        } => format!("managed by Helm release `{h}`, not tack"),
+        Owner::Unmanaged { helm_release: None } => "not managed by tack".into(),
+    }
+}
+
+/// Why applying over `r` needs `--adopt`, e.g. "ConfigMap a/x exists and is not managed by tack".
+pub fn ownership_violation(r: &ObjectRef, owner: &Owner) -> String {
+    match owner {
+        Owner::Release { .. } | Owner::This => {
+            format!("{r} belongs to {}", describe_owner(owner))
+        }
+        Owner::Unmanaged { .. } => format!("{r} exists and is {}", describe_owner(owner)),
     }
 }
 
@@ -125,7 +138,7 @@ async fn read_type(
         items.extend(got.map(|o| serde_json::to_value(o).expect("objects serialize")));
     } else {
         let what = format!("list {}{place}", resource.plural);
-        let mut params = ListParams::default().limit(500);
+        let mut params = ListParams::default().limit(PAGE_SIZE);
         loop {
             let page = retry(Budget::default(), || {
                 stats.reads.fetch_add(1, Ordering::Relaxed);
@@ -262,6 +275,10 @@ mod tests {
         ApplyOptions::new("web", "shop")
     }
 
+    fn bare_cm() -> Value {
+        json!({"metadata": {"name": "x"}})
+    }
+
     #[test]
     fn owner_comes_from_the_annotations() {
         let ours = json!({"metadata": {"annotations": {
@@ -275,6 +292,17 @@ mod tests {
         );
         let helm = json!({"metadata": {"annotations": {"meta.helm.sh/release-name": "old"}}});
         assert!(describe_owner(&owner(&helm, &opts())).contains("Helm release `old`"));
+        let r = ObjectRef::of(
+            &json!({"kind": "ConfigMap", "metadata": {"name": "x", "namespace": "a"}}),
+        );
+        assert_eq!(
+            ownership_violation(&r, &owner(&bare_cm(), &opts())),
+            "ConfigMap a/x exists and is not managed by tack"
+        );
+        assert_eq!(
+            ownership_violation(&r, &owner(&other_ns, &opts())),
+            "ConfigMap a/x belongs to release `web` in namespace `staging`"
+        );
         let bare = json!({"metadata": {"name": "x"}});
         assert_eq!(
             owner(&bare, &opts()),

@@ -33,6 +33,69 @@ pub fn object_is_subset(desired: &Value, live: &Value) -> bool {
     }
 }
 
+/// Whether every field that `manager` applied to `live` (per its managedFields) is still in `desired`.
+/// When one is not, only a write can remove it: server-side apply drops fields that the same manager
+/// stops applying, so a subset check alone would leave them behind forever.
+pub fn managed_fields_still_desired(live: &Value, desired: &Value, manager: &str) -> bool {
+    let entries = live["metadata"]["managedFields"].as_array();
+    let mut desired = desired.clone();
+    if desired["kind"] == "Secret" && desired.get("stringData").is_some() {
+        // the server records `stringData` and stores `data`: accept both
+        let strings = desired["stringData"].clone();
+        desired = secret_as_stored(&desired);
+        desired["stringData"] = strings;
+    }
+    entries.into_iter().flatten().all(|entry| {
+        entry["manager"] != manager
+            || entry["operation"] != "Apply"
+            || !entry["subresource"].as_str().unwrap_or("").is_empty()
+            || fields_present(&entry["fieldsV1"], &desired)
+    })
+}
+
+/// Whether every path of a `fieldsV1` set exists in `value`.
+fn fields_present(set: &Value, value: &Value) -> bool {
+    let Some(set) = set.as_object() else {
+        return true;
+    };
+    set.iter().all(|(key, children)| {
+        if key == "." {
+            return true;
+        }
+        if let Some(name) = key.strip_prefix("f:") {
+            return match value.get(name) {
+                Some(child) if !child.is_null() => fields_present(children, child),
+                _ => false,
+            };
+        }
+        let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+        if let Some(json) = key.strip_prefix("k:") {
+            let Ok(Value::Object(keys)) = serde_json::from_str::<Value>(json) else {
+                return true;
+            };
+            // a key field the server defaulted (e.g. `protocol`) may be absent from what we apply
+            return items.iter().any(|item| {
+                keys.iter()
+                    .all(|(k, v)| item.get(k).is_none_or(|iv| is_subset(iv, v)))
+                    && fields_present(children, item)
+            });
+        }
+        if let Some(json) = key.strip_prefix("v:") {
+            let Ok(wanted) = serde_json::from_str::<Value>(json) else {
+                return true;
+            };
+            return items.iter().any(|item| is_subset(item, &wanted));
+        }
+        if let Some(index) = key.strip_prefix("i:") {
+            return match index.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                Some(item) => fields_present(children, item),
+                None => false,
+            };
+        }
+        true
+    })
+}
+
 /// A Secret with `stringData` merged into `data` as base64, the way the API server stores it.
 pub fn secret_as_stored(secret: &Value) -> Value {
     let mut out = secret.clone();
@@ -154,6 +217,65 @@ mod tests {
             &json!({"spec": {"a": 1, "labels": {"k": "v"}}}),
             &live
         ));
+    }
+
+    fn managed(fields: Value) -> Value {
+        json!({"metadata": {"managedFields": [
+            {"manager": "tack", "operation": "Apply", "fieldsV1": fields},
+            {"manager": "kube-controller-manager", "operation": "Update", "subresource": "status",
+                "fieldsV1": {"f:status": {"f:replicas": {}}}},
+            {"manager": "other", "operation": "Apply", "fieldsV1": {"f:data": {"f:theirs": {}}}}]}})
+    }
+
+    #[test]
+    fn a_field_we_applied_before_and_dropped_now_needs_a_write() {
+        let live = managed(json!({"f:data": {".": {}, "f:a": {}, "f:b": {}}}));
+        assert!(managed_fields_still_desired(
+            &live,
+            &json!({"data": {"a": "1", "b": "2"}}),
+            "tack"
+        ));
+        assert!(!managed_fields_still_desired(
+            &live,
+            &json!({"data": {"a": "1"}}),
+            "tack"
+        ));
+        assert!(!managed_fields_still_desired(&live, &json!({}), "tack"));
+        // other managers' fields and status updates are not ours to remove
+        assert!(managed_fields_still_desired(
+            &live,
+            &json!({"data": {"a": "x", "b": "y"}}),
+            "tack"
+        ));
+    }
+
+    #[test]
+    fn keyed_and_set_list_entries_are_matched() {
+        let live = managed(json!({"f:spec": {"f:containers": {
+            "k:{\"name\":\"app\"}": {".": {}, "f:image": {}, "f:name": {},
+                "f:ports": {"k:{\"containerPort\":80,\"protocol\":\"TCP\"}": {".": {}, "f:containerPort": {}}}}},
+            "f:finalizers": {"v:\"x\"": {}}}}));
+        let desired = json!({"spec": {"containers": [{"name": "app", "image": "i",
+            "ports": [{"containerPort": 80}]}], "finalizers": ["x"]}});
+        assert!(managed_fields_still_desired(&live, &desired, "tack"));
+        let renamed = json!({"spec": {"containers": [{"name": "web", "image": "i",
+            "ports": [{"containerPort": 80}]}], "finalizers": ["x"]}});
+        assert!(!managed_fields_still_desired(&live, &renamed, "tack"));
+        let port_gone =
+            json!({"spec": {"containers": [{"name": "app", "image": "i"}], "finalizers": ["x"]}});
+        assert!(!managed_fields_still_desired(&live, &port_gone, "tack"));
+        let no_finalizer = json!({"spec": {"containers": [{"name": "app", "image": "i",
+            "ports": [{"containerPort": 80}]}], "finalizers": []}});
+        assert!(!managed_fields_still_desired(&live, &no_finalizer, "tack"));
+    }
+
+    #[test]
+    fn secret_string_data_counts_as_applied_fields() {
+        let live = managed(json!({"f:stringData": {"f:p": {}}}));
+        let desired = json!({"kind": "Secret", "stringData": {"p": "x"}});
+        assert!(managed_fields_still_desired(&live, &desired, "tack"));
+        let dropped = json!({"kind": "Secret", "stringData": {"q": "x"}});
+        assert!(!managed_fields_still_desired(&live, &dropped, "tack"));
     }
 
     #[test]

@@ -109,7 +109,8 @@ fn replicas(obj: &Value) -> i64 {
 fn deployment(obj: &Value) -> Readiness {
     if let Some(c) = condition(obj, "Progressing") {
         if c["reason"] == "ProgressDeadlineExceeded" {
-            return Failed(format!("progress deadline exceeded: {}", explain(c)));
+            let message = c["message"].as_str().unwrap_or("no progress");
+            return Failed(format!("progress deadline exceeded: {message}"));
         }
     }
     if let Some(r) = generation_observed(obj) {
