@@ -144,6 +144,73 @@ pub fn split_api_version(api_version: &str) -> (&str, &str) {
 mod tests {
     use super::*;
 
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    const THROTTLED: &str = r#"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"Too many requests, please try again later.","reason":"TooManyRequests","details":{"retryAfterSeconds":1},"code":429}"#;
+    const CORE: &str = r#"{"kind":"APIResourceList","groupVersion":"v1","resources":[{"name":"configmaps","singularName":"configmap","namespaced":true,"kind":"ConfigMap","verbs":["get","list"]},{"name":"namespaces","singularName":"namespace","namespaced":false,"kind":"Namespace","verbs":["get"]},{"name":"namespaces/status","singularName":"","namespaced":false,"kind":"Namespace","verbs":["get"]}]}"#;
+    const MISSING: &str = r#"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","code":404}"#;
+
+    /// A client whose server throttles the first request, then serves the core group and nothing else.
+    fn fake_server() -> (kube::Client, Arc<AtomicUsize>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = calls.clone();
+        let service = tower::service_fn(move |req: http::Request<kube::client::Body>| {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            let (status, body) = match (n, req.uri().path()) {
+                (0, _) => (429, THROTTLED),
+                (_, "/api/v1") => (200, CORE),
+                _ => (404, MISSING),
+            };
+            async move {
+                Ok::<_, std::convert::Infallible>(
+                    http::Response::builder()
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .body(kube::client::Body::from(body.as_bytes().to_vec()))
+                        .unwrap(),
+                )
+            }
+        });
+        (kube::Client::new(service, "default"), calls)
+    }
+
+    #[tokio::test]
+    async fn discovery_waits_out_throttling_caches_and_forgets_on_invalidate() {
+        let (client, calls) = fake_server();
+        let resolver = Resolver::new(client);
+        let start = Instant::now();
+        let (cm, namespaced) = resolver.resolve("v1", "ConfigMap").await.unwrap();
+        assert!(
+            start.elapsed() >= Duration::from_secs(1),
+            "waited retryAfterSeconds"
+        );
+        assert_eq!((cm.plural.as_str(), namespaced), ("configmaps", true));
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        let (ns, namespaced) = resolver.resolve("v1", "Namespace").await.unwrap();
+        assert_eq!((ns.plural.as_str(), namespaced), ("namespaces", false));
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "cached per group version");
+        resolver.invalidate();
+        resolver.resolve("v1", "ConfigMap").await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn unknown_group_versions_and_kinds_say_so() {
+        let (client, _) = fake_server();
+        let resolver = Resolver::new(client);
+        let e = resolver
+            .resolve("example.com/v1", "Widget")
+            .await
+            .unwrap_err();
+        assert!(is_unknown_kind(&e), "{e:#}");
+        let e = resolver.resolve("v1", "Widget").await.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the cluster has no kind `Widget` in `v1`; is its CRD installed?"
+        );
+    }
+
     #[test]
     fn api_versions_split_into_group_and_version() {
         assert_eq!(split_api_version("apps/v1"), ("apps", "v1"));

@@ -14,9 +14,7 @@ fn deployment(name: &str, spec_extra: Value) -> Value {
     let mut d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
         "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
             "template": {"metadata": {"labels": {"app": name}},
-                "spec": {"containers": [{"name": "app", "image": "example.invalid/app:1"}],
-                    // the fake node may keep its not-ready taint when no node lifecycle controller runs
-                    "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists"}]}}}});
+                "spec": {"containers": [{"name": "app", "image": "example.invalid/app:1"}]}}}});
     if let (Some(spec), Some(extra)) = (d["spec"].as_object_mut(), spec_extra.as_object()) {
         for (k, v) in extra {
             spec.insert(k.clone(), v.clone());
