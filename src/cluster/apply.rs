@@ -94,6 +94,13 @@ impl ApplyOptions {
     }
 }
 
+impl Default for ApplyOptions {
+    /// No release names (set them), no adoption, no forcing, real writes, 8 requests at once.
+    fn default() -> Self {
+        ApplyOptions::new("", "")
+    }
+}
+
 /// What apply did with an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -119,6 +126,7 @@ pub struct Applied {
     pub outcome: Outcome,
     /// The object as the server returned it (for dry runs too); the live object when nothing was sent;
     /// `None` only in a dry run for a kind whose CRD is part of the same run and so not yet installed.
+    /// For Secrets it holds their data: mask it before showing it.
     pub result: Option<Value>,
 }
 
