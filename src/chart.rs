@@ -67,7 +67,10 @@ pub struct ChartFile {
 impl ChartFile {
     /// The file as text; charts are UTF-8 (a BOM is dropped).
     pub fn text(&self) -> Result<&str> {
-        let bytes = self.bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&self.bytes);
+        let bytes = self
+            .bytes
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&self.bytes);
         std::str::from_utf8(bytes).map_err(|e| {
             anyhow::anyhow!(
                 "`{}` is not valid UTF-8 (first bad byte at offset {})\n\nhint: save the file as UTF-8",
@@ -128,7 +131,12 @@ impl Chart {
             }
         }
         for sub in &self.subcharts {
-            if !self.meta.dependencies.iter().any(|d| d.name == sub.meta.name) {
+            if !self
+                .meta
+                .dependencies
+                .iter()
+                .any(|d| d.name == sub.meta.name)
+            {
                 let dep = Dependency {
                     name: sub.meta.name.clone(),
                     ..Default::default()
@@ -335,9 +343,9 @@ fn walk(
         let meta = std::fs::symlink_metadata(&path)
             .with_context(|| format!("failed to read `{}`", shown.display()))?;
         let real = if meta.file_type().is_symlink() {
-            let target = path.canonicalize().with_context(|| {
-                format!("symlink `{}` points to nothing", shown.display())
-            })?;
+            let target = path
+                .canonicalize()
+                .with_context(|| format!("symlink `{}` points to nothing", shown.display()))?;
             if !target.starts_with(root) {
                 bail!(
                     "symlink `{}` points outside the chart (to `{}`)\n\nhint: copy the file into the chart instead",

@@ -372,11 +372,17 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
             's' => n,
             'm' => n * 60,
             'h' => n * 3600,
-            _ => return Err(format!("invalid duration `{s}`: unknown unit `{c}` (use s, m or h)")),
+            _ => {
+                return Err(format!(
+                    "invalid duration `{s}`: unknown unit `{c}` (use s, m or h)"
+                ))
+            }
         };
     }
     if !num.is_empty() {
-        return Err(format!("invalid duration `{s}`: a number needs a unit (s, m or h)"));
+        return Err(format!(
+            "invalid duration `{s}`: a number needs a unit (s, m or h)"
+        ));
     }
     Ok(std::time::Duration::from_secs(total))
 }

@@ -277,12 +277,10 @@ fn check_identity(obj: &Value) -> Result<(), String> {
     }
     match obj["metadata"]["name"].as_str() {
         Some(s) if !s.is_empty() => {}
-        _ if obj["metadata"]["generateName"].as_str().is_some() => {
-            return Err(
-                "metadata.generateName is not supported: tracked objects need a fixed metadata.name"
-                    .into(),
-            )
-        }
+        _ if obj["metadata"]["generateName"].as_str().is_some() => return Err(
+            "metadata.generateName is not supported: tracked objects need a fixed metadata.name"
+                .into(),
+        ),
         _ => missing.push("metadata.name"),
     }
     if missing.is_empty() {
@@ -458,7 +456,12 @@ mod tests {
 
     fn parse(text: &str) -> (Vec<Document>, Vec<Problem>) {
         let mut problems = Vec::new();
-        let docs = parse_rendered("templates/x.yaml.j2", "c/templates/x.yaml", text, &mut problems);
+        let docs = parse_rendered(
+            "templates/x.yaml.j2",
+            "c/templates/x.yaml",
+            text,
+            &mut problems,
+        );
         (docs, problems)
     }
 
@@ -488,29 +491,39 @@ mod tests {
 
     #[test]
     fn missing_identity_is_reported_with_line() {
-        let (docs, problems) = parse("apiVersion: v1\nkind: ConfigMap\n---\napiVersion: v1\nmetadata:\n  name: x\n");
+        let (docs, problems) =
+            parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nmetadata:\n  name: x\n");
         assert_eq!(docs.len(), 1);
         assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].line, Some(4));
-        assert!(problems[0].message.contains("kind"), "{}", problems[0].message);
+        assert_eq!(problems[0].line, Some(5));
+        assert!(
+            problems[0].message.contains("kind"),
+            "{}",
+            problems[0].message
+        );
     }
 
     #[test]
     fn invalid_yaml_names_the_rendered_line_with_excerpt() {
-        let text = "apiVersion: v1\nkind: ConfigMap\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n   bad: [\n";
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n   bad: [\n";
         let (_, problems) = parse(text);
         assert_eq!(problems.len(), 1);
         let p = &problems[0];
         assert!(p.message.contains("not valid YAML"));
-        assert!(p.line.unwrap() >= 7, "{:?}", p.line);
+        assert!(p.line.unwrap() >= 8, "{:?}", p.line);
         assert!(p.excerpt.as_ref().unwrap().contains("bad: ["));
     }
 
     #[test]
     fn duplicate_keys_are_an_error() {
-        let (_, problems) = parse("apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: a}\n");
+        let (_, problems) =
+            parse("apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: a}\n");
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].message.contains("duplicate"), "{}", problems[0].message);
+        assert!(
+            problems[0].message.contains("duplicate"),
+            "{}",
+            problems[0].message
+        );
     }
 
     #[test]
@@ -544,7 +557,13 @@ mod tests {
         let kinds: Vec<_> = docs.iter().map(|d| d.kind().to_string()).collect();
         assert_eq!(
             kinds,
-            ["Namespace", "CustomResourceDefinition", "ConfigMap", "Deployment", "Widget"]
+            [
+                "Namespace",
+                "CustomResourceDefinition",
+                "ConfigMap",
+                "Deployment",
+                "Widget"
+            ]
         );
     }
 

@@ -323,7 +323,10 @@ mod tests {
         let mut enc = encode(&r).unwrap();
         enc.chunks[0][12] ^= 0xff;
         let err = decode(&enc.chunks, Some(&enc.digest), "secret `x`").unwrap_err();
-        assert!(format!("{err:#}").contains("secret `x` is corrupt"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("secret `x` is corrupt"),
+            "{err:#}"
+        );
         let err = decode(&[b"not gzip".to_vec()], None, "secret `y`").unwrap_err();
         assert!(format!("{err:#}").contains("not gzip"), "{err:#}");
     }

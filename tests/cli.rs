@@ -42,30 +42,72 @@ fn kinds(stream: &str) -> Vec<String> {
 
 #[test]
 fn renders_the_example_for_every_tier_with_real_differences() {
-    let (code, public, err) = tack(&["template", "charts/webapp", "--env", "prod", "--tier", "public"]);
+    let (code, public, err) = tack(&[
+        "template",
+        "charts/webapp",
+        "--env",
+        "prod",
+        "--tier",
+        "public",
+    ]);
     assert_eq!(code, 0, "{err}");
-    let (code, private, err) = tack(&["template", "charts/webapp", "--env", "prod", "--tier", "private"]);
+    let (code, private, err) = tack(&[
+        "template",
+        "charts/webapp",
+        "--env",
+        "prod",
+        "--tier",
+        "private",
+    ]);
     assert_eq!(code, 0, "{err}");
-    let (code, work, err) = tack(&["template", "charts/webapp", "--env", "prod", "--tier", "work"]);
+    let (code, work, err) = tack(&[
+        "template",
+        "charts/webapp",
+        "--env",
+        "prod",
+        "--tier",
+        "work",
+    ]);
     assert_eq!(code, 0, "{err}");
 
     assert!(kinds(&public).contains(&"Ingress".to_string()));
     assert!(public.contains("tls:"), "public has TLS");
-    assert!(public.contains("secretName: webapp-example-com-tls"), "prod-public layer applies");
-    assert!(!kinds(&private).contains(&"Ingress".to_string()), "private exposes nothing");
+    assert!(
+        public.contains("secretName: webapp-example-com-tls"),
+        "prod-public layer applies"
+    );
+    assert!(
+        !kinds(&private).contains(&"Ingress".to_string()),
+        "private exposes nothing"
+    );
     assert!(kinds(&work).contains(&"Ingress".to_string()));
     assert!(work.contains("ingressClassName: nginx-internal"));
     assert!(!work.contains("tls:"));
     assert!(public.contains("- Egress") && !work.contains("- Egress"));
-    assert!(public.contains("kind: HorizontalPodAutoscaler"), "prod autoscales");
+    assert!(
+        public.contains("kind: HorizontalPodAutoscaler"),
+        "prod autoscales"
+    );
 }
 
 #[test]
 fn output_is_in_install_order_with_source_headers() {
-    let (code, out, err) = tack(&["template", "charts/webapp", "--env", "prod", "--tier", "public"]);
+    let (code, out, err) = tack(&[
+        "template",
+        "charts/webapp",
+        "--env",
+        "prod",
+        "--tier",
+        "public",
+    ]);
     assert_eq!(code, 0, "{err}");
     let order = kinds(&out);
-    let pos = |k: &str| order.iter().position(|x| x == k).unwrap_or_else(|| panic!("{k} missing: {order:?}"));
+    let pos = |k: &str| {
+        order
+            .iter()
+            .position(|x| x == k)
+            .unwrap_or_else(|| panic!("{k} missing: {order:?}"))
+    };
     assert!(pos("NetworkPolicy") < pos("PodDisruptionBudget"));
     assert!(pos("ServiceAccount") < pos("Secret"));
     assert!(pos("Secret") < pos("ConfigMap"));
@@ -79,7 +121,16 @@ fn output_is_in_install_order_with_source_headers() {
 
 #[test]
 fn rendering_twice_is_byte_identical() {
-    let args = ["template", "charts/stack", "--env", "staging", "--tier", "work", "--set", "postgres.password=fixed"];
+    let args = [
+        "template",
+        "charts/stack",
+        "--env",
+        "staging",
+        "--tier",
+        "work",
+        "--set",
+        "postgres.password=fixed",
+    ];
     let (c1, a, e1) = tack(&args);
     let (c2, b, e2) = tack(&args);
     assert_eq!((c1, c2), (0, 0), "{e1}{e2}");
@@ -88,14 +139,37 @@ fn rendering_twice_is_byte_identical() {
 
 #[test]
 fn subchart_gets_its_values_and_globals() {
-    let (code, out, err) = tack(&["template", "charts/stack", "--env", "prod", "--tier", "private", "--name", "shop"]);
+    let (code, out, err) = tack(&[
+        "template",
+        "charts/stack",
+        "--env",
+        "prod",
+        "--tier",
+        "private",
+        "--name",
+        "shop",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("# Source: stack/charts/postgres/templates/statefulset.yaml"));
-    assert!(out.contains("storage: 50Gi"), "env layer reaches the subchart");
-    assert!(out.contains("image: \"registry.example.com/library/postgres:16.4-alpine\""), "global.imageRegistry from the parent");
-    let (code, out, err) = tack(&["template", "charts/stack", "--set", "postgres.enabled=false"]);
+    assert!(
+        out.contains("storage: 50Gi"),
+        "env layer reaches the subchart"
+    );
+    assert!(
+        out.contains("image: \"registry.example.com/library/postgres:16.4-alpine\""),
+        "global.imageRegistry from the parent"
+    );
+    let (code, out, err) = tack(&[
+        "template",
+        "charts/stack",
+        "--set",
+        "postgres.enabled=false",
+    ]);
     assert_eq!(code, 0, "{err}");
-    assert!(!out.contains("StatefulSet"), "condition disables the subchart");
+    assert!(
+        !out.contains("StatefulSet"),
+        "condition disables the subchart"
+    );
 }
 
 #[test]
@@ -114,8 +188,14 @@ fn template_error_names_template_line_and_shows_excerpt() {
     assert_eq!(code, 1);
     assert!(out.is_empty(), "nothing printed to stdout on error");
     assert!(err.contains("templates/_helpers.j2:2"), "{err}");
-    assert!(err.contains("values.missing.deeply"), "excerpt shows the expression: {err}");
-    assert!(err.contains("templates/cm.yaml.j2"), "names the template being rendered: {err}");
+    assert!(
+        err.contains("values.missing.deeply"),
+        "excerpt shows the expression: {err}"
+    );
+    assert!(
+        err.contains("templates/cm.yaml.j2"),
+        "names the template being rendered: {err}"
+    );
 }
 
 #[test]
@@ -131,8 +211,14 @@ fn invalid_rendered_yaml_names_source_and_shows_rendered_lines() {
 fn duplicate_objects_name_both_templates() {
     let (code, _, err) = tack(&["template", &fixture("duplicate")]);
     assert_eq!(code, 1);
-    assert!(err.contains("templates/one.yaml.j2") && err.contains("templates/two.yaml.j2"), "{err}");
-    assert!(err.contains("ConfigMap") && err.contains("same-name"), "{err}");
+    assert!(
+        err.contains("templates/one.yaml.j2") && err.contains("templates/two.yaml.j2"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ConfigMap") && err.contains("same-name"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -148,7 +234,10 @@ fn runaway_templates_are_stopped() {
     let (code, _, err) = tack(&["template", &fixture("recursion")]);
     assert_eq!(code, 1);
     assert!(err.contains("templates/loop.yaml.j2"), "{err}");
-    assert!(err.contains("templates/spin.yaml.j2"), "fuel stops the endless loop: {err}");
+    assert!(
+        err.contains("templates/spin.yaml.j2"),
+        "fuel stops the endless loop: {err}"
+    );
 }
 
 #[test]
@@ -156,7 +245,10 @@ fn symlinks_leaving_the_chart_are_refused() {
     let (code, _, err) = tack(&["template", &fixture("escape")]);
     assert_eq!(code, 1);
     assert!(err.contains("points outside the chart"), "{err}");
-    assert!(!err.contains("root:x:0:0"), "no content of the target is read");
+    assert!(
+        !err.contains("root:x:0:0"),
+        "no content of the target is read"
+    );
 }
 
 #[test]
@@ -175,7 +267,10 @@ fn values_file_yaml_error_names_file_and_line() {
     let (code, _, err) = tack(&["template", "charts/webapp", "-f", bad.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(err.contains("bad.yaml"), "{err}");
-    assert!(err.contains(":3:") || err.contains("line 3") || err.contains(":4:") , "{err}");
+    assert!(
+        err.contains(":3:") || err.contains("line 3") || err.contains(":4:"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -189,7 +284,12 @@ fn schema_violation_names_key_value_and_layer() {
 
 #[test]
 fn absurd_set_index_is_rejected_without_allocating() {
-    let (code, _, err) = tack(&["template", "charts/webapp", "--set", "tolerations[999999999].key=x"]);
+    let (code, _, err) = tack(&[
+        "template",
+        "charts/webapp",
+        "--set",
+        "tolerations[999999999].key=x",
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains("999999999"), "{err}");
 }
@@ -197,11 +297,18 @@ fn absurd_set_index_is_rejected_without_allocating() {
 #[test]
 fn set_flags_apply_in_command_line_order() {
     let (code, out, err) = tack(&[
-        "values", "charts/webapp", "-o", "json",
-        "--set-string", "logLevel=debug",
-        "--set", "logLevel=error",
-        "--set-json", "config={\"A\":\"1\"}",
-        "--set-string", "replicaCount=7",
+        "values",
+        "charts/webapp",
+        "-o",
+        "json",
+        "--set-string",
+        "logLevel=debug",
+        "--set",
+        "logLevel=error",
+        "--set-json",
+        "config={\"A\":\"1\"}",
+        "--set-string",
+        "replicaCount=7",
     ]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -213,8 +320,16 @@ fn set_flags_apply_in_command_line_order() {
 #[test]
 fn values_explain_names_each_layer_with_file_and_line() {
     let (code, out, err) = tack(&[
-        "values", "charts/webapp", "--env", "prod", "--tier", "public", "--set", "logLevel=error",
-        "--explain", "logLevel",
+        "values",
+        "charts/webapp",
+        "--env",
+        "prod",
+        "--tier",
+        "public",
+        "--set",
+        "logLevel=error",
+        "--explain",
+        "logLevel",
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("values.yaml"), "{out}");
@@ -225,17 +340,36 @@ fn values_explain_names_each_layer_with_file_and_line() {
 
 #[test]
 fn show_only_and_output_dir() {
-    let (code, out, err) = tack(&["template", "charts/webapp", "--show-only", "templates/service.yaml"]);
+    let (code, out, err) = tack(&[
+        "template",
+        "charts/webapp",
+        "--show-only",
+        "templates/service.yaml",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(kinds(&out), ["Service"]);
-    let (code, _, err) = tack(&["template", "charts/webapp", "--show-only", "templates/nope.yaml"]);
+    let (code, _, err) = tack(&[
+        "template",
+        "charts/webapp",
+        "--show-only",
+        "templates/nope.yaml",
+    ]);
     assert_eq!(code, 1);
-    assert!(err.contains("templates/service.yaml.j2"), "lists what exists: {err}");
+    assert!(
+        err.contains("templates/service.yaml.j2"),
+        "lists what exists: {err}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = tack(&["template", "charts/webapp", "--output-dir", dir.path().to_str().unwrap()]);
+    let (code, _, err) = tack(&[
+        "template",
+        "charts/webapp",
+        "--output-dir",
+        dir.path().to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
-    let written = std::fs::read_to_string(dir.path().join("webapp/templates/deployment.yaml")).unwrap();
+    let written =
+        std::fs::read_to_string(dir.path().join("webapp/templates/deployment.yaml")).unwrap();
     assert!(written.contains("kind: Deployment"));
 }
 
@@ -246,7 +380,9 @@ fn lint_matrix_covers_every_env_and_tier() {
     for env in ["dev", "staging", "prod"] {
         for tier in ["private", "work", "public"] {
             assert!(
-                out.lines().any(|l| l.starts_with(env) && l.contains(tier) && l.trim_end().ends_with("ok")),
+                out.lines().any(|l| l.starts_with(env)
+                    && l.contains(tier)
+                    && l.trim_end().ends_with("ok")),
                 "row {env}/{tier}: {out}"
             );
         }
@@ -257,7 +393,10 @@ fn lint_matrix_covers_every_env_and_tier() {
 fn lint_reports_all_problems_and_fails() {
     let (code, _, err) = tack(&["lint", &fixture("recursion")]);
     assert_eq!(code, 1);
-    assert!(err.contains("loop.yaml.j2") && err.contains("spin.yaml.j2"), "{err}");
+    assert!(
+        err.contains("loop.yaml.j2") && err.contains("spin.yaml.j2"),
+        "{err}"
+    );
     assert!(err.contains("2 errors"), "{err}");
 }
 

@@ -68,9 +68,15 @@ impl Deployer for ClusterDeployer {
     }
 
     async fn apply(&self, objects: &[Value], opts: &DeployOptions) -> Result<Vec<Change>> {
-        let applied = apply::apply(&self.cluster, &self.resolver, objects, &self.options(opts), &self.stats)
-            .await
-            .map_err(anyhow::Error::new)?;
+        let applied = apply::apply(
+            &self.cluster,
+            &self.resolver,
+            objects,
+            &self.options(opts),
+            &self.stats,
+        )
+        .await
+        .map_err(anyhow::Error::new)?;
         Ok(applied
             .into_iter()
             .map(|a| Change {
@@ -87,7 +93,14 @@ impl Deployer for ClusterDeployer {
 
     async fn delete(&self, objects: &[ObjectId], opts: &DeployOptions) -> Result<Vec<Change>> {
         let refs: Vec<ObjectRef> = objects.iter().map(to_ref).collect();
-        let done = apply::delete(&self.cluster, &self.resolver, &refs, &self.options(opts), &self.stats).await?;
+        let done = apply::delete(
+            &self.cluster,
+            &self.resolver,
+            &refs,
+            &self.options(opts),
+            &self.stats,
+        )
+        .await?;
         Ok(done
             .into_iter()
             .map(|(r, outcome)| Change {
@@ -118,10 +131,21 @@ impl Deployer for ClusterDeployer {
                 }
             }
         };
-        eprintln!("waiting up to {}s for {} objects to be ready", timeout.as_secs(), refs.len());
-        wait::wait_ready(&self.cluster, &self.resolver, &refs, timeout, &mut progress, &self.stats)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))
+        eprintln!(
+            "waiting up to {}s for {} objects to be ready",
+            timeout.as_secs(),
+            refs.len()
+        );
+        wait::wait_ready(
+            &self.cluster,
+            &self.resolver,
+            &refs,
+            timeout,
+            &mut progress,
+            &self.stats,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
     }
 }
 
@@ -132,7 +156,13 @@ pub struct ClusterLookup {
 }
 
 impl crate::render::tpl::Lookup for ClusterLookup {
-    fn lookup(&self, api_version: &str, kind: &str, namespace: &str, name: &str) -> Result<Option<Value>> {
+    fn lookup(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<Value>> {
         let client = self.client.clone();
         let (api_version, kind, namespace, name) = (
             api_version.to_string(),
@@ -144,11 +174,12 @@ impl crate::render::tpl::Lookup for ClusterLookup {
             self.handle.block_on(async move {
                 let resolver = Resolver::new(client.clone());
                 let (ar, namespaced) = resolver.resolve(&api_version, &kind).await?;
-                let api: kube::Api<kube::api::DynamicObject> = if namespaced && !namespace.is_empty() {
-                    kube::Api::namespaced_with(client, &namespace, &ar)
-                } else {
-                    kube::Api::all_with(client, &ar)
-                };
+                let api: kube::Api<kube::api::DynamicObject> =
+                    if namespaced && !namespace.is_empty() {
+                        kube::Api::namespaced_with(client, &namespace, &ar)
+                    } else {
+                        kube::Api::all_with(client, &ar)
+                    };
                 if name.is_empty() {
                     let list = api.list(&Default::default()).await?;
                     let items: Vec<Value> = list

@@ -31,7 +31,9 @@ pub struct Desired {
 pub enum Op {
     Install,
     /// Upgrade; with `install: true` a release with no deployed revision is installed.
-    Upgrade { install: bool },
+    Upgrade {
+        install: bool,
+    },
     /// Roll back to the given revision.
     Rollback(u64),
 }
@@ -102,7 +104,10 @@ pub fn object_id(obj: &Value) -> ObjectId {
             .as_str()
             .filter(|s| !s.is_empty())
             .map(str::to_string),
-        name: obj["metadata"]["name"].as_str().unwrap_or_default().to_string(),
+        name: obj["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
     }
 }
 
@@ -116,7 +121,14 @@ pub async fn run<S: ReleaseStore, D: Deployer>(
     opts: &DeployOptions,
 ) -> Result<Outcome> {
     crate::release::validate_name(&opts.name)?;
-    let held = lock::acquire(store, &opts.namespace, &opts.name, &opts.command, opts.wait_for_lock).await?;
+    let held = lock::acquire(
+        store,
+        &opts.namespace,
+        &opts.name,
+        &opts.command,
+        opts.wait_for_lock,
+    )
+    .await?;
     let pending: Cell<Option<u64>> = Cell::new(None);
     let result = tokio::select! {
         r = locked(store, deployer, op, desired, opts, &pending) => r,
@@ -125,7 +137,13 @@ pub async fn run<S: ReleaseStore, D: Deployer>(
     };
     if let (Err(e), Some(rev)) = (&result, pending.get()) {
         // the operation stopped half-way: record that, within a bounded time
-        let mark = set_status(store, opts, rev, Status::Failed, Some(format!("{} failed: {e:#}", op.verb())));
+        let mark = set_status(
+            store,
+            opts,
+            rev,
+            Status::Failed,
+            Some(format!("{} failed: {e:#}", op.verb())),
+        );
         match tokio::time::timeout(Duration::from_secs(2), mark).await {
             Ok(Ok(_)) => {}
             Ok(Err(err)) => output::warn(format!("could not mark revision {rev} failed: {err:#}")),
@@ -133,7 +151,10 @@ pub async fn run<S: ReleaseStore, D: Deployer>(
         }
     }
     if let Err(e) = held.release(store).await {
-        output::warn(format!("could not release the lock of `{}`: {e:#}", opts.name));
+        output::warn(format!(
+            "could not release the lock of `{}`: {e:#}",
+            opts.name
+        ));
     }
     result
 }
@@ -153,7 +174,17 @@ async fn locked<S: ReleaseStore, D: Deployer>(
             "revision {} of `{name}` was left {} by an operation that did not finish; marking it failed",
             s.revision, s.status
         ));
-        set_status(store, opts, s.revision, Status::Failed, Some(format!("{} interrupted: the operation did not finish", s.status))).await?;
+        set_status(
+            store,
+            opts,
+            s.revision,
+            Status::Failed,
+            Some(format!(
+                "{} interrupted: the operation did not finish",
+                s.status
+            )),
+        )
+        .await?;
     }
     let history = read_history(store, ns, name).await?;
     let current = current_deployed(&history, ns, name);
@@ -237,12 +268,24 @@ async fn locked<S: ReleaseStore, D: Deployer>(
                 _ if status == Status::PendingInstall => "install complete".to_string(),
                 _ => "upgrade complete".to_string(),
             };
-            release = set_status(store, opts, release.revision, Status::Deployed, Some(description)).await?;
+            release = set_status(
+                store,
+                opts,
+                release.revision,
+                Status::Deployed,
+                Some(description),
+            )
+            .await?;
             pending.set(None);
             // every earlier deployed revision (normally one; more in a damaged history) is superseded now
             for old in history.iter().filter(|s| s.status == Status::Deployed) {
-                if let Err(e) = set_status(store, opts, old.revision, Status::Superseded, None).await {
-                    output::warn(format!("could not mark revision {} superseded: {e:#}", old.revision));
+                if let Err(e) =
+                    set_status(store, opts, old.revision, Status::Superseded, None).await
+                {
+                    output::warn(format!(
+                        "could not mark revision {} superseded: {e:#}",
+                        old.revision
+                    ));
                 }
             }
             prune_history(store, opts, release.revision).await;
@@ -250,13 +293,28 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         }
         Err(err) => {
             let failed_desc = format!("{} failed: {err:#}", op.verb());
-            set_status(store, opts, release.revision, Status::Failed, Some(failed_desc)).await?;
+            set_status(
+                store,
+                opts,
+                release.revision,
+                Status::Failed,
+                Some(failed_desc),
+            )
+            .await?;
             pending.set(None);
             if !opts.atomic {
                 prune_history(store, opts, release.revision).await;
                 return Err(err);
             }
-            let restored = restore(store, deployer, previous.as_ref(), &ids, opts, release.revision).await;
+            let restored = restore(
+                store,
+                deployer,
+                previous.as_ref(),
+                &ids,
+                opts,
+                release.revision,
+            )
+            .await;
             prune_history(store, opts, release.revision).await;
             match restored {
                 Ok(msg) => Err(err.context(format!("--atomic: {msg}"))),
@@ -303,19 +361,35 @@ async fn restore<S: ReleaseStore, D: Deployer>(
     let objects = manifest_objects(prev)?;
     let objects = deployer.prepare(objects, opts).await?;
     let ids: Vec<ObjectId> = objects.iter().map(object_id).collect();
-    let extra: Vec<ObjectId> = failed_ids.iter().filter(|o| !ids.contains(o)).cloned().collect();
+    let extra: Vec<ObjectId> = failed_ids
+        .iter()
+        .filter(|o| !ids.contains(o))
+        .cloned()
+        .collect();
     apply_revision(deployer, &objects, &ids, &extra, opts).await?;
     // the previous revision is live again and still recorded as deployed
-    set_status(store, opts, prev.revision, Status::Deployed, Some(format!("restored after revision {failed_rev} failed"))).await?;
+    set_status(
+        store,
+        opts,
+        prev.revision,
+        Status::Deployed,
+        Some(format!("restored after revision {failed_rev} failed")),
+    )
+    .await?;
     Ok(format!("rolled back to revision {}", prev.revision))
 }
 
 /// The objects of a stored revision's manifest.
 pub fn manifest_objects(rel: &Release) -> Result<Vec<Value>> {
     let mut problems = Vec::new();
-    let docs = crate::manifest::parse_rendered("manifest", "manifest", &rel.manifest, &mut problems);
+    let docs =
+        crate::manifest::parse_rendered("manifest", "manifest", &rel.manifest, &mut problems);
     if let Some(p) = problems.first() {
-        bail!("the stored manifest of `{}` revision {} is unreadable: {p}", rel.name, rel.revision);
+        bail!(
+            "the stored manifest of `{}` revision {} is unreadable: {p}",
+            rel.name,
+            rel.revision
+        );
     }
     Ok(docs.into_iter().map(|d| d.object).collect())
 }
@@ -324,7 +398,13 @@ pub fn manifest_objects(rel: &Release) -> Result<Vec<Value>> {
 fn prune_list(previous: Option<&Release>, ids: &[ObjectId]) -> Vec<ObjectId> {
     let keep: BTreeSet<&ObjectId> = ids.iter().collect();
     previous
-        .map(|p| p.objects.iter().filter(|o| !keep.contains(o)).cloned().collect())
+        .map(|p| {
+            p.objects
+                .iter()
+                .filter(|o| !keep.contains(o))
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -333,7 +413,10 @@ fn guard_namespace(to_prune: &[ObjectId], opts: &DeployOptions) -> Result<()> {
     if opts.allow_namespace_prune {
         return Ok(());
     }
-    if to_prune.iter().any(|o| o.kind == "Namespace" && o.name == opts.namespace) {
+    if to_prune
+        .iter()
+        .any(|o| o.kind == "Namespace" && o.name == opts.namespace)
+    {
         bail!(
             "the chart no longer renders Namespace `{}`, which holds the records of release `{}`; pruning it would delete the release history\n\nhint: keep rendering the Namespace, or pass --allow-namespace-delete if that is really what you want",
             opts.namespace,
@@ -344,7 +427,11 @@ fn guard_namespace(to_prune: &[ObjectId], opts: &DeployOptions) -> Result<()> {
 }
 
 /// History with warnings printed.
-pub async fn read_history<S: ReleaseStore>(store: &S, ns: &str, name: &str) -> Result<Vec<Summary>> {
+pub async fn read_history<S: ReleaseStore>(
+    store: &S,
+    ns: &str,
+    name: &str,
+) -> Result<Vec<Summary>> {
     let (history, warnings) = store.history(ns, name).await?;
     for w in warnings {
         output::warn(w);
@@ -354,7 +441,10 @@ pub async fn read_history<S: ReleaseStore>(store: &S, ns: &str, name: &str) -> R
 
 /// The deployed revision; with several (a damaged history), the newest, with a warning naming the others.
 pub fn current_deployed(history: &[Summary], ns: &str, name: &str) -> Option<Summary> {
-    let deployed: Vec<&Summary> = history.iter().filter(|s| s.status == Status::Deployed).collect();
+    let deployed: Vec<&Summary> = history
+        .iter()
+        .filter(|s| s.status == Status::Deployed)
+        .collect();
     if deployed.len() > 1 {
         let revs: Vec<String> = deployed.iter().map(|s| s.revision.to_string()).collect();
         output::warn(format!(
@@ -370,7 +460,9 @@ pub async fn load<S: ReleaseStore>(store: &S, ns: &str, name: &str, rev: u64) ->
     Ok(store
         .get(ns, name, rev)
         .await?
-        .with_context(|| format!("revision {rev} of release `{name}` does not exist in namespace `{ns}`"))?
+        .with_context(|| {
+            format!("revision {rev} of release `{name}` does not exist in namespace `{ns}`")
+        })?
         .release)
 }
 
@@ -434,7 +526,10 @@ async fn prune_history<S: ReleaseStore>(store: &S, opts: &DeployOptions, keep: u
             continue;
         }
         if let Err(e) = store.delete(&opts.namespace, &opts.name, s.revision).await {
-            output::warn(format!("could not prune revision {} of `{}`: {e:#}", s.revision, opts.name));
+            output::warn(format!(
+                "could not prune revision {} of `{}`: {e:#}",
+                s.revision, opts.name
+            ));
             return;
         }
         excess -= 1;

@@ -32,14 +32,26 @@ impl Deployer for Fake {
         }
         let ids: Vec<ObjectId> = objects.iter().map(object_id).collect();
         self.applied.lock().unwrap().push(ids.clone());
-        Ok(ids.into_iter().map(|object| Change { object, action: "configured".into() }).collect())
+        Ok(ids
+            .into_iter()
+            .map(|object| Change {
+                object,
+                action: "configured".into(),
+            })
+            .collect())
     }
     async fn delete(&self, objects: &[ObjectId], _: &DeployOptions) -> Result<Vec<Change>> {
         if let Some(msg) = self.fail_delete.lock().unwrap().clone() {
             bail!("{msg}");
         }
         self.deleted.lock().unwrap().push(objects.to_vec());
-        Ok(objects.iter().map(|o| Change { object: o.clone(), action: "deleted".into() }).collect())
+        Ok(objects
+            .iter()
+            .map(|o| Change {
+                object: o.clone(),
+                action: "deleted".into(),
+            })
+            .collect())
     }
     async fn wait(&self, _: &[ObjectId], _: Duration) -> Result<()> {
         Ok(())
@@ -73,7 +85,12 @@ fn desired(names: &[&str]) -> Desired {
         .map(|o| format!("---\n{}", serde_yaml::to_string(o).unwrap()))
         .collect::<String>();
     Desired {
-        chart: ChartInfo { name: "c".into(), version: "1.0.0".into(), app_version: None, digest: "d".into() },
+        chart: ChartInfo {
+            name: "c".into(),
+            version: "1.0.0".into(),
+            app_version: None,
+            digest: "d".into(),
+        },
         manifest,
         objects,
         values: serde_json::json!({}),
@@ -90,24 +107,58 @@ async fn statuses(store: &MemoryStore) -> Vec<(u64, Status)> {
 #[tokio::test]
 async fn install_then_upgrade_supersedes_and_prunes_dropped_objects() {
     let (store, fake) = (MemoryStore::new(), Fake::default());
-    let out = run(&store, &fake, Op::Install, desired(&["a", "b"]), &opts()).await.unwrap();
+    let out = run(&store, &fake, Op::Install, desired(&["a", "b"]), &opts())
+        .await
+        .unwrap();
     assert_eq!(out.release.revision, 1);
-    run(&store, &fake, Op::Upgrade { install: false }, desired(&["a"]), &opts()).await.unwrap();
-    assert_eq!(statuses(&store).await, [(1, Status::Superseded), (2, Status::Deployed)]);
+    run(
+        &store,
+        &fake,
+        Op::Upgrade { install: false },
+        desired(&["a"]),
+        &opts(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        statuses(&store).await,
+        [(1, Status::Superseded), (2, Status::Deployed)]
+    );
     let deleted = fake.deleted.lock().unwrap().clone();
     assert_eq!(deleted.len(), 1);
     assert_eq!(deleted[0][0].name, "b");
     assert_eq!(deleted[0][0].namespace.as_deref(), Some("shop"));
-    assert!(store.read_lock("shop", "web").await.unwrap().is_none(), "lock released");
+    assert!(
+        store.read_lock("shop", "web").await.unwrap().is_none(),
+        "lock released"
+    );
 }
 
 #[tokio::test]
 async fn install_refuses_an_installed_release_and_upgrade_needs_one() {
     let (store, fake) = (MemoryStore::new(), Fake::default());
-    let err = run(&store, &fake, Op::Upgrade { install: false }, desired(&["a"]), &opts()).await.unwrap_err();
+    let err = run(
+        &store,
+        &fake,
+        Op::Upgrade { install: false },
+        desired(&["a"]),
+        &opts(),
+    )
+    .await
+    .unwrap_err();
     assert!(format!("{err:#}").contains("is not installed"), "{err:#}");
-    run(&store, &fake, Op::Upgrade { install: true }, desired(&["a"]), &opts()).await.unwrap();
-    let err = run(&store, &fake, Op::Install, desired(&["a"]), &opts()).await.unwrap_err();
+    run(
+        &store,
+        &fake,
+        Op::Upgrade { install: true },
+        desired(&["a"]),
+        &opts(),
+    )
+    .await
+    .unwrap();
+    let err = run(&store, &fake, Op::Install, desired(&["a"]), &opts())
+        .await
+        .unwrap_err();
     assert!(format!("{err:#}").contains("already installed"), "{err:#}");
     assert_eq!(statuses(&store).await, [(1, Status::Deployed)]);
 }
@@ -115,49 +166,114 @@ async fn install_refuses_an_installed_release_and_upgrade_needs_one() {
 #[tokio::test]
 async fn failed_upgrade_keeps_the_previous_revision_deployed() {
     let (store, fake) = (MemoryStore::new(), Fake::default());
-    run(&store, &fake, Op::Install, desired(&["a"]), &opts()).await.unwrap();
+    run(&store, &fake, Op::Install, desired(&["a"]), &opts())
+        .await
+        .unwrap();
     *fake.fail_apply.lock().unwrap() = Some("server said no".into());
-    let err = run(&store, &fake, Op::Upgrade { install: false }, desired(&["a"]), &opts()).await.unwrap_err();
+    let err = run(
+        &store,
+        &fake,
+        Op::Upgrade { install: false },
+        desired(&["a"]),
+        &opts(),
+    )
+    .await
+    .unwrap_err();
     assert!(format!("{err:#}").contains("server said no"));
-    assert_eq!(statuses(&store).await, [(1, Status::Deployed), (2, Status::Failed)]);
+    assert_eq!(
+        statuses(&store).await,
+        [(1, Status::Deployed), (2, Status::Failed)]
+    );
     let failed = store.get("shop", "web", 2).await.unwrap().unwrap().release;
-    assert!(failed.description.contains("server said no"), "{}", failed.description);
+    assert!(
+        failed.description.contains("server said no"),
+        "{}",
+        failed.description
+    );
 }
 
 #[tokio::test]
 async fn atomic_upgrade_restores_the_previous_revision() {
     let (store, fake) = (MemoryStore::new(), Fake::default());
-    run(&store, &fake, Op::Install, desired(&["a"]), &opts()).await.unwrap();
+    run(&store, &fake, Op::Install, desired(&["a"]), &opts())
+        .await
+        .unwrap();
     // the upgrade applies fine but waiting fails: emulate with a failing delete of the dropped object
     *fake.fail_delete.lock().unwrap() = None;
     *fake.fail_apply.lock().unwrap() = Some("boom".into());
     let mut o = opts();
     o.atomic = true;
-    let err = run(&store, &fake, Op::Upgrade { install: false }, desired(&["a", "x"]), &o).await;
+    let err = run(
+        &store,
+        &fake,
+        Op::Upgrade { install: false },
+        desired(&["a", "x"]),
+        &o,
+    )
+    .await;
     // apply fails on the restore too (same fake), so both errors are reported
     let msg = format!("{:#}", err.unwrap_err());
     assert!(msg.contains("automatic rollback failed too"), "{msg}");
-    assert_eq!(statuses(&store).await, [(1, Status::Deployed), (2, Status::Failed)]);
+    assert_eq!(
+        statuses(&store).await,
+        [(1, Status::Deployed), (2, Status::Failed)]
+    );
 
     // now only the upgrade's own apply fails: make the restore succeed by clearing the failure after one call
     struct FailOnce(Fake, Mutex<bool>);
     impl Deployer for FailOnce {
-        async fn prepare(&self, o: Vec<Value>, p: &DeployOptions) -> Result<Vec<Value>> { self.0.prepare(o, p).await }
+        async fn prepare(&self, o: Vec<Value>, p: &DeployOptions) -> Result<Vec<Value>> {
+            self.0.prepare(o, p).await
+        }
         async fn apply(&self, o: &[Value], p: &DeployOptions) -> Result<Vec<Change>> {
-            let mut first = self.1.lock().unwrap();
-            if *first { *first = false; bail!("image pull failed") }
-            drop(first);
+            let first = std::mem::replace(&mut *self.1.lock().unwrap(), false);
+            if first {
+                bail!("image pull failed")
+            }
             self.0.apply(o, p).await
         }
-        async fn delete(&self, o: &[ObjectId], p: &DeployOptions) -> Result<Vec<Change>> { self.0.delete(o, p).await }
-        async fn wait(&self, o: &[ObjectId], t: Duration) -> Result<()> { self.0.wait(o, t).await }
+        async fn delete(&self, o: &[ObjectId], p: &DeployOptions) -> Result<Vec<Change>> {
+            self.0.delete(o, p).await
+        }
+        async fn wait(&self, o: &[ObjectId], t: Duration) -> Result<()> {
+            self.0.wait(o, t).await
+        }
     }
     let once = FailOnce(Fake::default(), Mutex::new(true));
-    let msg = format!("{:#}", run(&store, &once, Op::Upgrade { install: false }, desired(&["a", "x"]), &o).await.unwrap_err());
-    assert!(msg.contains("rolled back to revision 1") && msg.contains("image pull failed"), "{msg}");
-    assert_eq!(once.0.applied.lock().unwrap().len(), 1, "previous revision re-applied");
-    assert_eq!(once.0.deleted.lock().unwrap()[0][0].name, "x", "objects only the failed revision had are removed");
-    assert_eq!(statuses(&store).await, [(1, Status::Deployed), (2, Status::Failed), (3, Status::Failed)]);
+    let msg = format!(
+        "{:#}",
+        run(
+            &store,
+            &once,
+            Op::Upgrade { install: false },
+            desired(&["a", "x"]),
+            &o
+        )
+        .await
+        .unwrap_err()
+    );
+    assert!(
+        msg.contains("rolled back to revision 1") && msg.contains("image pull failed"),
+        "{msg}"
+    );
+    assert_eq!(
+        once.0.applied.lock().unwrap().len(),
+        1,
+        "previous revision re-applied"
+    );
+    assert_eq!(
+        once.0.deleted.lock().unwrap()[0][0].name,
+        "x",
+        "objects only the failed revision had are removed"
+    );
+    assert_eq!(
+        statuses(&store).await,
+        [
+            (1, Status::Deployed),
+            (2, Status::Failed),
+            (3, Status::Failed)
+        ]
+    );
 }
 
 #[tokio::test]
@@ -165,10 +281,20 @@ async fn history_max_never_prunes_the_deployed_revision() {
     let (store, fake) = (MemoryStore::new(), Fake::default());
     let mut o = opts();
     o.history_max = 3;
-    run(&store, &fake, Op::Install, desired(&["a"]), &o).await.unwrap();
+    run(&store, &fake, Op::Install, desired(&["a"]), &o)
+        .await
+        .unwrap();
     *fake.fail_apply.lock().unwrap() = Some("nope".into());
     for _ in 0..5 {
-        run(&store, &fake, Op::Upgrade { install: false }, desired(&["a"]), &o).await.unwrap_err();
+        run(
+            &store,
+            &fake,
+            Op::Upgrade { install: false },
+            desired(&["a"]),
+            &o,
+        )
+        .await
+        .unwrap_err();
     }
     let st = statuses(&store).await;
     assert_eq!(st.len(), 3, "{st:?}");
@@ -187,46 +313,118 @@ async fn a_live_lock_is_reported_and_a_stale_one_taken_over() {
         command: "tack upgrade web".into(),
         since: jiff::Timestamp::now(),
     };
-    store.put_lock("shop", "web", LockState { holder: other.clone(), renewed: jiff::Timestamp::now(), ttl: Duration::from_secs(30) });
-    let msg = format!("{:#}", run(&store, &fake, Op::Install, desired(&["a"]), &opts()).await.unwrap_err());
-    assert!(msg.contains("another operation is in progress") && msg.contains("alice@elsewhere") && msg.contains("4242"), "{msg}");
+    store.put_lock(
+        "shop",
+        "web",
+        LockState {
+            holder: other.clone(),
+            renewed: jiff::Timestamp::now(),
+            ttl: Duration::from_secs(30),
+        },
+    );
+    let msg = format!(
+        "{:#}",
+        run(&store, &fake, Op::Install, desired(&["a"]), &opts())
+            .await
+            .unwrap_err()
+    );
+    assert!(
+        msg.contains("another operation is in progress")
+            && msg.contains("alice@elsewhere")
+            && msg.contains("4242"),
+        "{msg}"
+    );
     assert!(msg.contains("tack unlock web"), "{msg}");
     assert!(statuses(&store).await.is_empty(), "nothing written");
 
     let old = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(120);
-    store.put_lock("shop", "web", LockState { holder: other, renewed: old, ttl: Duration::from_secs(30) });
-    run(&store, &fake, Op::Install, desired(&["a"]), &opts()).await.unwrap();
+    store.put_lock(
+        "shop",
+        "web",
+        LockState {
+            holder: other,
+            renewed: old,
+            ttl: Duration::from_secs(30),
+        },
+    );
+    run(&store, &fake, Op::Install, desired(&["a"]), &opts())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn an_interrupted_revision_is_marked_failed_by_the_next_operation() {
     let (store, fake) = (MemoryStore::new(), Fake::default());
-    run(&store, &fake, Op::Install, desired(&["a"]), &opts()).await.unwrap();
+    run(&store, &fake, Op::Install, desired(&["a"]), &opts())
+        .await
+        .unwrap();
     // a process died after writing its pending record
     let mut dead = store.get("shop", "web", 1).await.unwrap().unwrap().release;
     dead.revision = 2;
     dead.status = Status::PendingUpgrade;
     store.create(&dead).await.unwrap();
-    run(&store, &fake, Op::Upgrade { install: false }, desired(&["a"]), &opts()).await.unwrap();
-    assert_eq!(statuses(&store).await, [(1, Status::Superseded), (2, Status::Failed), (3, Status::Deployed)]);
+    run(
+        &store,
+        &fake,
+        Op::Upgrade { install: false },
+        desired(&["a"]),
+        &opts(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        statuses(&store).await,
+        [
+            (1, Status::Superseded),
+            (2, Status::Failed),
+            (3, Status::Deployed)
+        ]
+    );
 }
 
 #[tokio::test]
 async fn status_writes_retry_on_conflict() {
     let (store, fake) = (MemoryStore::new(), Fake::default());
-    run(&store, &fake, Op::Install, desired(&["a"]), &opts()).await.unwrap();
+    run(&store, &fake, Op::Install, desired(&["a"]), &opts())
+        .await
+        .unwrap();
     store.inject_conflicts(2);
-    run(&store, &fake, Op::Upgrade { install: false }, desired(&["a"]), &opts()).await.unwrap();
-    assert_eq!(statuses(&store).await, [(1, Status::Superseded), (2, Status::Deployed)]);
+    run(
+        &store,
+        &fake,
+        Op::Upgrade { install: false },
+        desired(&["a"]),
+        &opts(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        statuses(&store).await,
+        [(1, Status::Superseded), (2, Status::Deployed)]
+    );
 }
 
 #[tokio::test]
 async fn pruning_the_release_namespace_is_refused_before_any_write() {
     let (store, fake) = (MemoryStore::new(), Fake::default());
     let mut d = desired(&["a"]);
-    d.objects.insert(0, serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}));
+    d.objects.insert(
+        0,
+        serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}),
+    );
     run(&store, &fake, Op::Install, d, &opts()).await.unwrap();
-    let msg = format!("{:#}", run(&store, &fake, Op::Upgrade { install: false }, desired(&["a"]), &opts()).await.unwrap_err());
+    let msg = format!(
+        "{:#}",
+        run(
+            &store,
+            &fake,
+            Op::Upgrade { install: false },
+            desired(&["a"]),
+            &opts()
+        )
+        .await
+        .unwrap_err()
+    );
     assert!(msg.contains("Namespace `shop`"), "{msg}");
     assert_eq!(statuses(&store).await, [(1, Status::Deployed)]);
     assert_eq!(fake.applied.lock().unwrap().len(), 1);
@@ -235,8 +433,18 @@ async fn pruning_the_release_namespace_is_refused_before_any_write() {
 #[tokio::test]
 async fn rollback_reapplies_a_stored_revision_as_a_new_one() {
     let (store, fake) = (MemoryStore::new(), Fake::default());
-    run(&store, &fake, Op::Install, desired(&["a", "b"]), &opts()).await.unwrap();
-    run(&store, &fake, Op::Upgrade { install: false }, desired(&["a"]), &opts()).await.unwrap();
+    run(&store, &fake, Op::Install, desired(&["a", "b"]), &opts())
+        .await
+        .unwrap();
+    run(
+        &store,
+        &fake,
+        Op::Upgrade { install: false },
+        desired(&["a"]),
+        &opts(),
+    )
+    .await
+    .unwrap();
     let target = store.get("shop", "web", 1).await.unwrap().unwrap().release;
     let d = Desired {
         chart: target.chart.clone(),
@@ -246,24 +454,50 @@ async fn rollback_reapplies_a_stored_revision_as_a_new_one() {
         layers: target.layers.clone(),
         notes: target.notes.clone(),
     };
-    let out = run(&store, &fake, Op::Rollback(1), d, &opts()).await.unwrap();
+    let out = run(&store, &fake, Op::Rollback(1), d, &opts())
+        .await
+        .unwrap();
     assert_eq!(out.release.revision, 3);
     assert!(out.release.description.contains("rollback to revision 1"));
     assert_eq!(out.release.objects.len(), 2);
-    assert_eq!(statuses(&store).await, [(1, Status::Superseded), (2, Status::Superseded), (3, Status::Deployed)]);
+    assert_eq!(
+        statuses(&store).await,
+        [
+            (1, Status::Superseded),
+            (2, Status::Superseded),
+            (3, Status::Deployed)
+        ]
+    );
 }
 
 #[tokio::test]
 async fn two_deployed_records_are_healed_by_the_next_upgrade() {
     let (store, fake) = (MemoryStore::new(), Fake::default());
-    run(&store, &fake, Op::Install, desired(&["a"]), &opts()).await.unwrap();
+    run(&store, &fake, Op::Install, desired(&["a"]), &opts())
+        .await
+        .unwrap();
     let mut twin = store.get("shop", "web", 1).await.unwrap().unwrap().release;
     twin.revision = 2;
     store.create(&twin).await.unwrap();
-    assert_eq!(statuses(&store).await, [(1, Status::Deployed), (2, Status::Deployed)]);
-    run(&store, &fake, Op::Upgrade { install: false }, desired(&["a"]), &opts()).await.unwrap();
     assert_eq!(
         statuses(&store).await,
-        [(1, Status::Superseded), (2, Status::Superseded), (3, Status::Deployed)]
+        [(1, Status::Deployed), (2, Status::Deployed)]
+    );
+    run(
+        &store,
+        &fake,
+        Op::Upgrade { install: false },
+        desired(&["a"]),
+        &opts(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        statuses(&store).await,
+        [
+            (1, Status::Superseded),
+            (2, Status::Superseded),
+            (3, Status::Deployed)
+        ]
     );
 }

@@ -44,9 +44,14 @@ fn status_cell(s: Status) -> String {
 
 pub fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
     let ns = ctx.namespace();
-    let h = with_store(ctx, async |store| deploy::read_history(store, &ns, &args.name).await)?;
+    let h = with_store(ctx, async |store| {
+        deploy::read_history(store, &ns, &args.name).await
+    })?;
     if h.is_empty() {
-        bail!("release `{}` not found in namespace `{ns}`\n\nhint: see `tack list -A`", args.name);
+        bail!(
+            "release `{}` not found in namespace `{ns}`\n\nhint: see `tack list -A`",
+            args.name
+        );
     }
     if args.output != ReadFormat::Table {
         return print_data(args.output, &h);
@@ -66,7 +71,17 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
         .collect();
     print!(
         "{}",
-        output::table(&["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "DESCRIPTION"], &rows)
+        output::table(
+            &[
+                "REVISION",
+                "UPDATED",
+                "STATUS",
+                "CHART",
+                "APP VERSION",
+                "DESCRIPTION"
+            ],
+            &rows
+        )
     );
     Ok(())
 }
@@ -94,7 +109,11 @@ pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
         Ok((rel, lock))
     })?;
     let lock_text = lock.map(|l| {
-        let stale = if l.stale(jiff::Timestamp::now()) { " (stale: its holder is gone; `tack unlock` removes it)" } else { "" };
+        let stale = if l.stale(jiff::Timestamp::now()) {
+            " (stale: its holder is gone; `tack unlock` removes it)"
+        } else {
+            ""
+        };
         format!("held by {}{stale}", super::lock::describe(&l))
     });
     let view = StatusView {
@@ -115,7 +134,12 @@ fn print_status(r: &Release, lock: Option<&str>) {
     println!("{} {}", output::bold("NAMESPACE:"), r.namespace);
     println!("{} {}", output::bold("REVISION:"), r.revision);
     println!("{} {}", output::bold("STATUS:"), status_cell(r.status));
-    println!("{} {}-{}", output::bold("CHART:"), r.chart.name, r.chart.version);
+    println!(
+        "{} {}-{}",
+        output::bold("CHART:"),
+        r.chart.name,
+        r.chart.version
+    );
     println!("{} {}", output::bold("LAST DEPLOYED:"), r.last_deployed);
     println!("{} {}", output::bold("DESCRIPTION:"), r.description);
     if let Some(l) = lock {
@@ -147,7 +171,11 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
         return print_data(args.output, &latest);
     }
     if latest.is_empty() {
-        eprintln!("no releases{}", ns.map(|n| format!(" in namespace `{n}` (use -A for all)")).unwrap_or_default());
+        eprintln!(
+            "no releases{}",
+            ns.map(|n| format!(" in namespace `{n}` (use -A for all)"))
+                .unwrap_or_default()
+        );
         return Ok(());
     }
     let rows: Vec<Vec<String>> = latest
@@ -166,7 +194,18 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
         .collect();
     print!(
         "{}",
-        output::table(&["NAME", "NAMESPACE", "REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION"], &rows)
+        output::table(
+            &[
+                "NAME",
+                "NAMESPACE",
+                "REVISION",
+                "UPDATED",
+                "STATUS",
+                "CHART",
+                "APP VERSION"
+            ],
+            &rows
+        )
     );
     Ok(())
 }
@@ -179,7 +218,9 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
             Some(r) => r,
             None => match deploy::read_history(store, &ns, &name).await?.last() {
                 Some(s) => s.revision,
-                None => bail!("release `{name}` not found in namespace `{ns}`\n\nhint: see `tack list -A`"),
+                None => bail!(
+                    "release `{name}` not found in namespace `{ns}`\n\nhint: see `tack list -A`"
+                ),
             },
         };
         deploy::load(store, &ns, &name, rev).await
@@ -191,7 +232,12 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
                 print!("{}", rel.manifest);
             } else {
                 let mut problems = Vec::new();
-                let docs = crate::manifest::parse_rendered("manifest", "manifest", &rel.manifest, &mut problems);
+                let docs = crate::manifest::parse_rendered(
+                    "manifest",
+                    "manifest",
+                    &rel.manifest,
+                    &mut problems,
+                );
                 let mut out = String::new();
                 for d in &docs {
                     let obj = crate::manifest::mask_secret(&d.object);
@@ -203,8 +249,15 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
             }
         }
         GetWhat::Values => {
-            let values = if args.show_secrets { rel.values } else { crate::values::redacted(&rel.values) };
-            println!("{}", crate::render::filters::json_to_yaml(&values).trim_end());
+            let values = if args.show_secrets {
+                rel.values
+            } else {
+                crate::values::redacted(&rel.values)
+            };
+            println!(
+                "{}",
+                crate::render::filters::json_to_yaml(&values).trim_end()
+            );
         }
     }
     Ok(())
@@ -221,7 +274,10 @@ pub fn unlock(ctx: &Ctx, args: &UnlockArgs) -> Result<()> {
     match (lock, removed) {
         (Some(l), true) => {
             if !l.stale(jiff::Timestamp::now()) {
-                output::warn(format!("the lock was live: {} may still be running", l.holder));
+                output::warn(format!(
+                    "the lock was live: {} may still be running",
+                    l.holder
+                ));
             }
             println!("removed the lock of release `{name}` held by {}", l.holder);
         }

@@ -148,10 +148,20 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
             layers: Layers {
                 env: args.layers.env.clone(),
                 tier: args.layers.tier.clone(),
-                files: args.layers.files.iter().map(|f| f.display().to_string()).collect(),
+                files: args
+                    .layers
+                    .files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect(),
                 set_keys: sets
                     .iter()
-                    .flat_map(|s| s.expr.split(',').map(|kv| kv.split('=').next().unwrap_or("").to_string()).collect::<Vec<_>>())
+                    .flat_map(|s| {
+                        s.expr
+                            .split(',')
+                            .map(|kv| kv.split('=').next().unwrap_or("").to_string())
+                            .collect::<Vec<_>>()
+                    })
                     .collect(),
             },
             notes: prepared.notes.clone(),
@@ -161,7 +171,10 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
             deployer.dry_run = true;
             let objects = deployer.prepare(desired.objects, &dopts).await?;
             let changes = deployer.apply(&objects, &dopts).await?;
-            println!("dry run (server): release `{}` in namespace `{ns}`; nothing was written", args.name);
+            println!(
+                "dry run (server): release `{}` in namespace `{ns}`; nothing was written",
+                args.name
+            );
             for c in &changes {
                 println!("  {:<12} {}", format!("{} (dry)", c.action), c.object);
             }
@@ -170,7 +183,7 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
 
         let store = SecretStore::new(c.client.clone());
         let out = deploy::run(&store, &deployer, op, desired, &dopts).await;
-        let out = out.map_err(|e| interrupted_code(e))?;
+        let out = out.map_err(interrupted_code)?;
         let verb = match op {
             Op::Install => "installed",
             _ if out.release.revision == 1 => "installed",
@@ -191,7 +204,12 @@ pub fn interrupted_code(e: anyhow::Error) -> anyhow::Error {
 }
 
 /// Make sure the release namespace exists (records and the lock live there).
-pub async fn ensure_namespace(c: &cluster::Cluster, ns: &str, create: bool, dry_run: bool) -> Result<()> {
+pub async fn ensure_namespace(
+    c: &cluster::Cluster,
+    ns: &str,
+    create: bool,
+    dry_run: bool,
+) -> Result<()> {
     use k8s_openapi::api::core::v1::Namespace;
     let api: kube::Api<Namespace> = kube::Api::all(c.client.clone());
     match api.get_opt(ns).await {

@@ -24,7 +24,12 @@ pub fn run(ctx: &Ctx, args: &LintArgs, sets: &[SetArg]) -> Result<()> {
     }
     let report = lint_one(ctx, args, &args.layers, sets);
     let label = describe(&args.layers);
-    eprintln!("{} {}{}", output::bold("==> linting"), args.chart.display(), label);
+    eprintln!(
+        "{} {}{}",
+        output::bold("==> linting"),
+        args.chart.display(),
+        label
+    );
     print_report(&report);
     finish(&report, args.strict, 1)
 }
@@ -201,7 +206,12 @@ fn is_label_value(v: &str) -> bool {
 
 /// Object-level checks that the API server would reject, plus deploy-safety warnings.
 fn check_object(doc: &Document, report: &mut Report) {
-    let at = format!("{} (rendered line {}): {}", doc.source, doc.start_line, doc.id());
+    let at = format!(
+        "{} (rendered line {}): {}",
+        doc.source,
+        doc.start_line,
+        doc.id()
+    );
     if !is_dns_subdomain(doc.name()) {
         report.errors.push(format!(
             "{at}: name `{}` is not a valid Kubernetes name (lower-case letters, digits, `-` and `.`, at most 253 characters)",
@@ -236,7 +246,8 @@ fn check_object(doc: &Document, report: &mut Report) {
                 }
             }
         }
-        if container["resources"]["requests"].is_null() && container["resources"]["limits"].is_null()
+        if container["resources"]["requests"].is_null()
+            && container["resources"]["limits"].is_null()
         {
             report.warnings.push(format!(
                 "{at}: container `{cname}` sets no resource requests or limits"

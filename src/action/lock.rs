@@ -75,7 +75,10 @@ pub async fn acquire<S: ReleaseStore>(
                     );
                 }
                 if !announced {
-                    eprintln!("waiting for the lock of release `{name}`, held by {}", state.holder);
+                    eprintln!(
+                        "waiting for the lock of release `{name}`, held by {}",
+                        state.holder
+                    );
                     announced = true;
                 }
                 tokio::time::sleep(Duration::from_millis(500)).await;
@@ -90,7 +93,10 @@ impl Lock {
     pub async fn keep_alive<S: ReleaseStore>(&self, store: &S) -> anyhow::Error {
         loop {
             tokio::time::sleep(LOCK_TTL / 3).await;
-            if let Err(e) = store.renew(&self.namespace, &self.name, &self.holder.id).await {
+            if let Err(e) = store
+                .renew(&self.namespace, &self.name, &self.holder.id)
+                .await
+            {
                 return e.context(format!("lost the lock of release `{}`", self.name));
             }
         }

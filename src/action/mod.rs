@@ -8,8 +8,8 @@ pub mod install;
 pub mod lint;
 pub mod lock;
 pub mod rollback;
-pub mod uninstall;
 pub mod template;
+pub mod uninstall;
 pub mod values;
 pub mod version;
 

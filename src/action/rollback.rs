@@ -2,7 +2,7 @@
 
 use super::cluster_deployer::ClusterDeployer;
 use super::deploy::{self, Desired, Op};
-use super::install::{deploy_options, interrupted_code, print_outcome, target, command_line};
+use super::install::{command_line, deploy_options, interrupted_code, print_outcome, target};
 use super::Ctx;
 use crate::cli::RollbackArgs;
 use crate::cluster;
@@ -67,7 +67,11 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
         let out = deploy::run(&store, &deployer, Op::Rollback(rev), desired, &dopts)
             .await
             .map_err(interrupted_code)?;
-        print_outcome(&format!("rolled back to revision {rev}:"), &out.release, &out.changes);
+        print_outcome(
+            &format!("rolled back to revision {rev}:"),
+            &out.release,
+            &out.changes,
+        );
         Ok(())
     })
 }
@@ -101,8 +105,13 @@ mod tests {
         assert_eq!(pick_target(&h, None, "web").unwrap(), 2);
         assert_eq!(pick_target(&h, Some(1), "web").unwrap(), 1);
         let err = pick_target(&h, Some(9), "web").unwrap_err().to_string();
-        assert!(err.contains("no revision 9") && err.contains("1, 2, 3, 4, 5"), "{err}");
-        let err = pick_target(&[s(1, Status::Deployed)], None, "web").unwrap_err().to_string();
+        assert!(
+            err.contains("no revision 9") && err.contains("1, 2, 3, 4, 5"),
+            "{err}"
+        );
+        let err = pick_target(&[s(1, Status::Deployed)], None, "web")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no earlier deployed revision"), "{err}");
     }
 }

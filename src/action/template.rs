@@ -40,7 +40,10 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
         Some(dir) => {
             let mut by_file: BTreeMap<&str, Vec<Document>> = BTreeMap::new();
             for d in &docs {
-                by_file.entry(d.display.as_str()).or_default().push(d.clone());
+                by_file
+                    .entry(d.display.as_str())
+                    .or_default()
+                    .push(d.clone());
             }
             for (display, group) in by_file {
                 let path = dir.join(display);

@@ -21,14 +21,24 @@ pub async fn uninstall<S: ReleaseStore, D: Deployer>(
     opts: &DeployOptions,
     keep_history: bool,
 ) -> Result<(Vec<Change>, u64)> {
-    let held = lock::acquire(store, &opts.namespace, &opts.name, &opts.command, opts.wait_for_lock).await?;
+    let held = lock::acquire(
+        store,
+        &opts.namespace,
+        &opts.name,
+        &opts.command,
+        opts.wait_for_lock,
+    )
+    .await?;
     let result = tokio::select! {
         r = locked(store, deployer, opts, keep_history) => r,
         e = held.keep_alive(store) => Err(e),
         _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted (Ctrl-C); run the uninstall again to finish it")),
     };
     if let Err(e) = held.release(store).await {
-        output::warn(format!("could not release the lock of `{}`: {e:#}", opts.name));
+        output::warn(format!(
+            "could not release the lock of `{}`: {e:#}",
+            opts.name
+        ));
     }
     result
 }
@@ -65,10 +75,24 @@ async fn locked<S: ReleaseStore, D: Deployer>(
             Err(e) => output::warn(format!("{e:#}; its objects are not deleted")),
         }
     }
-    deploy::set_status(store, opts, latest.revision, Status::Uninstalling, Some("uninstall in progress".into())).await?;
+    deploy::set_status(
+        store,
+        opts,
+        latest.revision,
+        Status::Uninstalling,
+        Some("uninstall in progress".into()),
+    )
+    .await?;
     let changes = deployer.delete(&objects, opts).await?;
     if keep_history {
-        deploy::set_status(store, opts, latest.revision, Status::Uninstalled, Some("uninstall complete".into())).await?;
+        deploy::set_status(
+            store,
+            opts,
+            latest.revision,
+            Status::Uninstalled,
+            Some("uninstall complete".into()),
+        )
+        .await?;
     } else {
         for s in &history {
             store.delete(ns, name, s.revision).await?;
@@ -105,7 +129,11 @@ pub fn run(ctx: &Ctx, args: &UninstallArgs) -> Result<()> {
             output::green("uninstalled"),
             args.name,
             opts.namespace,
-            if args.keep_history { "; history kept" } else { "" }
+            if args.keep_history {
+                "; history kept"
+            } else {
+                ""
+            }
         );
         for c in &changes {
             println!("  {:<12} {}", c.action, c.object);

@@ -14,12 +14,7 @@ pub struct Files {
 impl Files {
     pub fn new(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Files {
         Files {
-            files: Arc::new(
-                files
-                    .into_iter()
-                    .map(|(k, v)| (k, Arc::new(v)))
-                    .collect(),
-            ),
+            files: Arc::new(files.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()),
         }
     }
 
@@ -70,10 +65,7 @@ fn one_str<'a>(method: &str, args: &'a [Value]) -> Result<&'a str, Error> {
         }),
         _ => Err(Error::new(
             ErrorKind::InvalidOperation,
-            format!(
-                "files.{method}: expected one argument, got {}",
-                args.len()
-            ),
+            format!("files.{method}: expected one argument, got {}", args.len()),
         )),
     }
 }

@@ -43,12 +43,7 @@ const OFFLINE_API_VERSIONS: &[(&str, &[&str])] = &[
     ),
     (
         "apps/v1",
-        &[
-            "Deployment",
-            "StatefulSet",
-            "DaemonSet",
-            "ReplicaSet",
-        ],
+        &["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"],
     ),
     ("batch/v1", &["Job", "CronJob"]),
     ("autoscaling/v2", &["HorizontalPodAutoscaler"]),
@@ -221,7 +216,16 @@ pub fn render_chart(
 ) -> Result<Rendered, RenderErrors> {
     let mut out = Rendered::default();
     let mut errs = Vec::new();
-    render_into(chart, values, opts, "", &chart.meta.name, true, &mut out, &mut errs);
+    render_into(
+        chart,
+        values,
+        opts,
+        "",
+        &chart.meta.name,
+        true,
+        &mut out,
+        &mut errs,
+    );
     if errs.is_empty() {
         Ok(out)
     } else {
@@ -251,7 +255,16 @@ fn render_into(
             .unwrap_or_else(|| Values::Object(Default::default()));
         let sub_prefix = format!("{prefix}charts/{}/", sub.meta.name);
         let sub_display = format!("{display}/charts/{key}");
-        render_into(sub, &sub_values, opts, &sub_prefix, &sub_display, false, out, errs);
+        render_into(
+            sub,
+            &sub_values,
+            opts,
+            &sub_prefix,
+            &sub_display,
+            false,
+            out,
+            errs,
+        );
     }
     for crd in &chart.crds {
         match crd.text() {
@@ -260,7 +273,10 @@ fn render_into(
                 display: format!("{display}/{}", crd.path),
                 text: t.to_string(),
             }),
-            Err(e) => errs.push(plain_error(&format!("{prefix}{}", crd.path), format!("{e:#}"))),
+            Err(e) => errs.push(plain_error(
+                &format!("{prefix}{}", crd.path),
+                format!("{e:#}"),
+            )),
         }
     }
     if chart.is_library() {
@@ -374,23 +390,29 @@ fn build_env(
     env.add_function("lookup", tpl::lookup_fn(opts.lookup.clone()));
 
     let mut errs = Vec::new();
-    let mut add = |env: &mut Environment<'static>, name: String, file: &ChartFile, shown: String| {
-        let text = match file.text() {
-            Ok(t) => t.to_string(),
-            Err(e) => {
-                errs.push(plain_error(&shown, format!("{e:#}")));
-                return;
+    let mut add =
+        |env: &mut Environment<'static>, name: String, file: &ChartFile, shown: String| {
+            let text = match file.text() {
+                Ok(t) => t.to_string(),
+                Err(e) => {
+                    errs.push(plain_error(&shown, format!("{e:#}")));
+                    return;
+                }
+            };
+            if let Err(e) = env.add_template_owned(name, text) {
+                errs.push(errors::convert(&e, &shown, tpl_prefix));
             }
         };
-        if let Err(e) = env.add_template_owned(name, text) {
-            errs.push(errors::convert(&e, &shown, tpl_prefix));
-        }
-    };
     for file in &chart.templates {
         let rel = &file.path["templates/".len()..];
         let base = rel.rsplit('/').next().unwrap_or(rel);
         if rel.ends_with(".j2") || base.starts_with('_') {
-            add(&mut env, rel.to_string(), file, format!("{tpl_prefix}{rel}"));
+            add(
+                &mut env,
+                rel.to_string(),
+                file,
+                format!("{tpl_prefix}{rel}"),
+            );
         }
     }
     for (dep, sub) in chart.dependencies() {
@@ -416,8 +438,14 @@ fn build_env(
 
 fn base_context(chart: &Chart, values: &Values, opts: &RenderOptions) -> BTreeMap<String, Value> {
     let mut ctx = BTreeMap::new();
-    ctx.insert("values".to_string(), Value::from(minijinja::value::Serde(values)));
-    ctx.insert("chart".to_string(), Value::from(minijinja::value::Serde(&chart.raw)));
+    ctx.insert(
+        "values".to_string(),
+        Value::from(minijinja::value::Serde(values)),
+    );
+    ctx.insert(
+        "chart".to_string(),
+        Value::from(minijinja::value::Serde(&chart.raw)),
+    );
     ctx.insert(
         "release".to_string(),
         Value::from_pairs([

@@ -48,7 +48,9 @@ fn enter() -> Result<DepthGuard, Error> {
     if depth > MAX_TPL_DEPTH {
         return Err(Error::new(
             ErrorKind::InvalidOperation,
-            format!("tpl: nested more than {MAX_TPL_DEPTH} levels deep (does a value render itself?)"),
+            format!(
+                "tpl: nested more than {MAX_TPL_DEPTH} levels deep (does a value render itself?)"
+            ),
         ));
     }
     let calls = CALLS.with(|c| {
@@ -89,7 +91,11 @@ fn render_value(state: &State, name: &str, value: &Value, ctx: &Value) -> Result
                 return Ok(value.clone());
             }
             let _guard = enter()?;
-            Ok(Value::from(state.env().render_named_str(name, s, ctx.clone())?))
+            Ok(Value::from(state.env().render_named_str(
+                name,
+                s,
+                ctx.clone(),
+            )?))
         }
         ValueKind::Map => {
             let mut out = BTreeMap::new();
@@ -126,8 +132,10 @@ pub trait Lookup: Send + Sync {
 /// Build the `lookup(apiVersion, kind, namespace="", name="")` function.
 pub fn lookup_fn(
     source: Option<Arc<dyn Lookup>>,
-) -> impl Fn(String, String, Option<String>, Option<String>) -> Result<Value, Error> + Send + Sync + 'static
-{
+) -> impl Fn(String, String, Option<String>, Option<String>) -> Result<Value, Error>
+       + Send
+       + Sync
+       + 'static {
     move |api_version, kind, namespace, name| {
         let Some(src) = &source else {
             return Ok(Value::from_pairs(BTreeMap::<String, Value>::new()));

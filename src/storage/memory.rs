@@ -93,9 +93,7 @@ impl ReleaseStore for MemoryStore {
             release.revision,
         );
         if inner.records.contains_key(&key) {
-            return Err(StoreError::AlreadyExists(where_(
-                &key.0, &key.1, key.2,
-            )));
+            return Err(StoreError::AlreadyExists(where_(&key.0, &key.1, key.2)));
         }
         inner.next_version += 1;
         let v = inner.next_version;
@@ -142,7 +140,13 @@ impl ReleaseStore for MemoryStore {
         Ok(())
     }
 
-    async fn acquire(&self, namespace: &str, name: &str, holder: &Holder, ttl: Duration) -> Result<Acquire> {
+    async fn acquire(
+        &self,
+        namespace: &str,
+        name: &str,
+        holder: &Holder,
+        ttl: Duration,
+    ) -> Result<Acquire> {
         let mut inner = self.inner.lock().unwrap();
         let key = (namespace.to_string(), name.to_string());
         let now = jiff::Timestamp::now();

@@ -37,7 +37,9 @@ impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StoreError::AlreadyExists(w) => write!(f, "{w} already exists"),
-            StoreError::Conflict(w) => write!(f, "{w} was changed by someone else since it was read"),
+            StoreError::Conflict(w) => {
+                write!(f, "{w} was changed by someone else since it was read")
+            }
             StoreError::NotFound(w) => write!(f, "{w} does not exist"),
             StoreError::Other(e) => write!(f, "{e:#}"),
         }
@@ -153,7 +155,13 @@ pub trait ReleaseStore: Sync {
     /// Delete one revision (its chunks included).
     async fn delete(&self, namespace: &str, name: &str, revision: u64) -> Result<()>;
     /// Take the operation lock of a release.
-    async fn acquire(&self, namespace: &str, name: &str, holder: &Holder, ttl: Duration) -> Result<Acquire>;
+    async fn acquire(
+        &self,
+        namespace: &str,
+        name: &str,
+        holder: &Holder,
+        ttl: Duration,
+    ) -> Result<Acquire>;
     /// Keep the lock alive; fails if it is no longer held by `holder_id`.
     async fn renew(&self, namespace: &str, name: &str, holder_id: &str) -> Result<()>;
     /// Release the lock if held by `holder_id`, or whoever holds it with `None`. True if a lock was removed.

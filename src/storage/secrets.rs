@@ -151,12 +151,20 @@ impl SecretStore {
     }
 
     /// Chunk Secrets of one revision that the record no longer names.
-    async fn delete_chunks_except(&self, ns: &str, name: &str, revision: u64, keep: &[String]) -> Result<()> {
+    async fn delete_chunks_except(
+        &self,
+        ns: &str,
+        name: &str,
+        revision: u64,
+        keep: &[String],
+    ) -> Result<()> {
         let lp = ListParams::default().labels(&format!(
             "{LABEL_RELEASE}={name},{LABEL_REVISION}={revision},{LABEL_RECORD}=chunk"
         ));
         for meta in self.secrets(ns).list_metadata(&lp).await?.items {
-            let Some(n) = meta.metadata.name else { continue };
+            let Some(n) = meta.metadata.name else {
+                continue;
+            };
             if !keep.contains(&n) {
                 match self.secrets(ns).delete(&n, &DeleteParams::default()).await {
                     Ok(_) => {}
@@ -168,7 +176,11 @@ impl SecretStore {
         Ok(())
     }
 
-    async fn summaries(&self, ns: Option<&str>, selector: &str) -> Result<(Vec<Summary>, Vec<String>)> {
+    async fn summaries(
+        &self,
+        ns: Option<&str>,
+        selector: &str,
+    ) -> Result<(Vec<Summary>, Vec<String>)> {
         let api: Api<Secret> = match ns {
             Some(ns) => self.secrets(ns),
             None => Api::all(self.client.clone()),
@@ -188,7 +200,9 @@ impl SecretStore {
             );
             match summary_of(&m) {
                 Ok(s) => out.push(s),
-                Err(e) => warnings.push(format!("skipping unreadable release record {where_}: {e:#}")),
+                Err(e) => warnings.push(format!(
+                    "skipping unreadable release record {where_}: {e:#}"
+                )),
             }
         }
         out.sort_by(|a, b| {
@@ -205,7 +219,12 @@ impl SecretStore {
 fn summary_of(m: &ObjectMeta) -> Result<Summary> {
     let labels = m.labels.clone().unwrap_or_default();
     let ann = m.annotations.clone().unwrap_or_default();
-    let get = |k: &str| labels.get(k).cloned().with_context(|| format!("label `{k}` is missing"));
+    let get = |k: &str| {
+        labels
+            .get(k)
+            .cloned()
+            .with_context(|| format!("label `{k}` is missing"))
+    };
     let revision: u64 = get(LABEL_REVISION)?
         .parse()
         .context("label `tack.dev/revision` is not a number")?;
@@ -239,8 +258,11 @@ impl ReleaseStore for SecretStore {
     }
 
     async fn list(&self, namespace: Option<&str>) -> Result<(Vec<Summary>, Vec<String>)> {
-        self.summaries(namespace, &format!("{MANAGED_BY}=tack,{LABEL_RECORD}=index"))
-            .await
+        self.summaries(
+            namespace,
+            &format!("{MANAGED_BY}=tack,{LABEL_RECORD}=index"),
+        )
+        .await
     }
 
     async fn get(&self, namespace: &str, name: &str, revision: u64) -> Result<Option<Stored>> {
@@ -273,7 +295,11 @@ impl ReleaseStore for SecretStore {
                     .await?
                     .and_then(|s| s.data)
                     .and_then(|mut d| d.remove("chunk"))
-                    .with_context(|| format!("release record {location} is corrupt: chunk secret `{n}` is missing"))?;
+                    .with_context(|| {
+                        format!(
+                            "release record {location} is corrupt: chunk secret `{n}` is missing"
+                        )
+                    })?;
                 chunks.push(chunk.0);
             }
             release::decode(&chunks, digest.as_deref(), &location)?
@@ -305,9 +331,10 @@ impl ReleaseStore for SecretStore {
                 "release record secret {}/{name}",
                 rel.namespace
             ))),
-            Err(e) => Err(StoreError::Other(
-                anyhow::Error::new(e).context(format!("failed to write release record {}/{name}", rel.namespace)),
-            )),
+            Err(e) => Err(StoreError::Other(anyhow::Error::new(e).context(format!(
+                "failed to write release record {}/{name}",
+                rel.namespace
+            )))),
         }
     }
 
@@ -350,14 +377,22 @@ impl ReleaseStore for SecretStore {
             Ok(_) => {}
             Err(e) if api_code(&e) == Some(404) => {}
             Err(e) => {
-                return Err(anyhow::Error::new(e)
-                    .context(format!("failed to delete release record {namespace}/{secret_name}")))
+                return Err(anyhow::Error::new(e).context(format!(
+                    "failed to delete release record {namespace}/{secret_name}"
+                )))
             }
         }
-        self.delete_chunks_except(namespace, name, revision, &[]).await
+        self.delete_chunks_except(namespace, name, revision, &[])
+            .await
     }
 
-    async fn acquire(&self, namespace: &str, name: &str, holder: &Holder, ttl: Duration) -> Result<Acquire> {
+    async fn acquire(
+        &self,
+        namespace: &str,
+        name: &str,
+        holder: &Holder,
+        ttl: Duration,
+    ) -> Result<Acquire> {
         let api = self.leases(namespace);
         let lease_name = lock_name(name);
         let now = jiff::Timestamp::now();
@@ -385,7 +420,10 @@ impl ReleaseStore for SecretStore {
         }
         let mut taken = lease;
         taken.metadata.resource_version = current.metadata.resource_version.clone();
-        match api.replace(&lease_name, &PostParams::default(), &taken).await {
+        match api
+            .replace(&lease_name, &PostParams::default(), &taken)
+            .await
+        {
             Ok(_) => Ok(Acquire::TookOver(state)),
             Err(e) if api_code(&e) == Some(409) => {
                 let now_held = api
@@ -396,17 +434,18 @@ impl ReleaseStore for SecretStore {
                     .unwrap_or(state);
                 Ok(Acquire::Held(now_held))
             }
-            Err(e) => Err(anyhow::Error::new(e).context("failed to take over a stale release lock")),
+            Err(e) => {
+                Err(anyhow::Error::new(e).context("failed to take over a stale release lock"))
+            }
         }
     }
 
     async fn renew(&self, namespace: &str, name: &str, holder_id: &str) -> Result<()> {
         let api = self.leases(namespace);
         let lease_name = lock_name(name);
-        let mut lease = api
-            .get_opt(&lease_name)
-            .await?
-            .with_context(|| format!("the lock of release `{name}` was removed while this operation held it"))?;
+        let mut lease = api.get_opt(&lease_name).await?.with_context(|| {
+            format!("the lock of release `{name}` was removed while this operation held it")
+        })?;
         let spec = lease.spec.get_or_insert_with(Default::default);
         if spec.holder_identity.as_deref() != Some(holder_id) {
             anyhow::bail!("the lock of release `{name}` was taken over by another operation");
@@ -425,7 +464,10 @@ impl ReleaseStore for SecretStore {
             return Ok(false);
         };
         if let Some(id) = holder_id {
-            let held_by = current.spec.as_ref().and_then(|s| s.holder_identity.as_deref());
+            let held_by = current
+                .spec
+                .as_ref()
+                .and_then(|s| s.holder_identity.as_deref());
             if held_by != Some(id) {
                 return Ok(false);
             }
@@ -440,7 +482,8 @@ impl ReleaseStore for SecretStore {
         match api.delete(&lease_name, &dp).await {
             Ok(_) => Ok(true),
             Err(e) if matches!(api_code(&e), Some(404) | Some(409)) => Ok(false),
-            Err(e) => Err(anyhow::Error::new(e).context(format!("failed to remove the lock of release `{name}`"))),
+            Err(e) => Err(anyhow::Error::new(e)
+                .context(format!("failed to remove the lock of release `{name}`"))),
         }
     }
 
@@ -457,7 +500,10 @@ fn lease_for(name: &str, ns: &str, holder: &Holder, ttl: Duration, now: jiff::Ti
         metadata: ObjectMeta {
             name: Some(name.to_string()),
             namespace: Some(ns.to_string()),
-            labels: Some(BTreeMap::from([(MANAGED_BY.to_string(), "tack".to_string())])),
+            labels: Some(BTreeMap::from([(
+                MANAGED_BY.to_string(),
+                "tack".to_string(),
+            )])),
             annotations: Some(BTreeMap::from([(
                 ANN_HOLDER.to_string(),
                 serde_json::to_string(holder).expect("holder serialises"),

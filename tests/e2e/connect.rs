@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 #[test]
 fn version_reports_client_and_server() {
     let out = ok(tack().arg("version"));
-    assert!(out.contains(&format!("client: tack {}", env!("CARGO_PKG_VERSION"))), "{out}");
+    assert!(
+        out.contains(&format!("client: tack {}", env!("CARGO_PKG_VERSION"))),
+        "{out}"
+    );
     assert!(out.contains("server: kubernetes v1.32."), "{out}");
 }
 
@@ -23,11 +26,13 @@ fn explicit_kubeconfig_and_context_are_honoured() {
         .args(["--kube-context", &ctx]));
     assert!(out.contains("server: kubernetes v1."), "{out}");
 
-    let (o, _, err) = run(tack()
-        .args(["version", "--kube-context", "no-such-context"]));
+    let (o, _, err) = run(tack().args(["version", "--kube-context", "no-such-context"]));
     assert_eq!(o.status.code(), Some(1));
     assert!(err.contains("no context `no-such-context`"), "{err}");
-    assert!(err.contains(&ctx), "the error lists the contexts that exist: {err}");
+    assert!(
+        err.contains(&ctx),
+        "the error lists the contexts that exist: {err}"
+    );
 }
 
 fn kubeconfig_with(server: &str, token: &str, ca_from_real: bool) -> tempfile::NamedTempFile {
@@ -59,9 +64,16 @@ fn unreachable_server_fails_fast_with_a_clear_error() {
         .env("KUBECONFIG", kc.path())
         .args(["version", "--timeout", "5"]));
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("cannot reach the Kubernetes API server"), "{err}");
+    assert!(
+        err.contains("cannot reach the Kubernetes API server"),
+        "{err}"
+    );
     assert!(err.contains("127.0.0.1:9"), "{err}");
-    assert!(start.elapsed() < Duration::from_secs(20), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -86,17 +98,27 @@ fn unresponsive_server_is_bounded_by_the_timeout() {
         err.contains("did not answer within 3s") || err.contains("cannot reach"),
         "{err}"
     );
-    assert!(start.elapsed() < Duration::from_secs(15), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
 fn wrong_token_is_reported_as_unauthorised() {
     let real: serde_json::Value =
         serde_yaml::from_str(&std::fs::read_to_string(kubeconfig()).unwrap()).unwrap();
-    let server = real["clusters"][0]["cluster"]["server"].as_str().unwrap().to_string();
+    let server = real["clusters"][0]["cluster"]["server"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let kc = kubeconfig_with(&server, "not-a-valid-token", true);
     let (o, _, err) = run(tack().env("KUBECONFIG", kc.path()).arg("version"));
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("401 Unauthorized"), "{err}");
-    assert!(!err.contains("not-a-valid-token"), "the token must not be printed: {err}");
+    assert!(
+        !err.contains("not-a-valid-token"),
+        "the token must not be printed: {err}"
+    );
 }

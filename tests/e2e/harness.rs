@@ -138,7 +138,10 @@ pub fn parse_stream(stream: &str) -> Vec<serde_json::Value> {
     stream
         .split("\n---\n")
         .flat_map(|d| d.strip_prefix("---\n").or(Some(d)))
-        .filter(|d| d.lines().any(|l| !l.trim().is_empty() && !l.starts_with('#')))
+        .filter(|d| {
+            d.lines()
+                .any(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        })
         .map(|d| serde_yaml::from_str::<serde_json::Value>(d).expect("valid YAML document"))
         .collect()
 }

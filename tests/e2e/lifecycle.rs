@@ -9,7 +9,17 @@ use std::collections::BTreeMap;
 
 fn webapp(cmd: &str, ns: &str, extra: &[&str]) -> std::process::Command {
     let mut c = tack();
-    c.args([cmd, "web", "charts/webapp", "--env", "dev", "--tier", "private", "-n", ns]);
+    c.args([
+        cmd,
+        "web",
+        "charts/webapp",
+        "--env",
+        "dev",
+        "--tier",
+        "private",
+        "-n",
+        ns,
+    ]);
     c.args(extra);
     c
 }
@@ -31,11 +41,17 @@ async fn versions(client: &kube::Client, ns: &str) -> BTreeMap<String, String> {
         if o.metadata.name.as_deref() == Some("kube-root-ca.crt") {
             continue;
         }
-        out.insert(format!("cm/{}", o.metadata.name.unwrap()), o.metadata.resource_version.unwrap());
+        out.insert(
+            format!("cm/{}", o.metadata.name.unwrap()),
+            o.metadata.resource_version.unwrap(),
+        );
     }
     let deps: Api<Deployment> = Api::namespaced(client.clone(), ns);
     for o in deps.list(&ListParams::default()).await.unwrap().items {
-        out.insert(format!("deploy/{}", o.metadata.name.unwrap()), o.metadata.generation.unwrap().to_string());
+        out.insert(
+            format!("deploy/{}", o.metadata.name.unwrap()),
+            o.metadata.generation.unwrap().to_string(),
+        );
     }
     out
 }
@@ -47,11 +63,17 @@ async fn install_upgrade_noop_prune_rollback_uninstall() {
 
     let out = ok(&mut webapp("install", &ns, &[]));
     assert!(out.contains("revision 1 deployed"), "{out}");
-    assert!(out.contains("created") && out.contains("Deployment"), "{out}");
+    assert!(
+        out.contains("created") && out.contains("Deployment"),
+        "{out}"
+    );
     let deps: Api<Deployment> = Api::namespaced(client.clone(), &ns);
     let d = deps.get("web-webapp").await.unwrap();
     let ann = d.metadata.annotations.clone().unwrap_or_default();
-    assert_eq!(ann.get("tack.dev/release-name").map(String::as_str), Some("web"));
+    assert_eq!(
+        ann.get("tack.dev/release-name").map(String::as_str),
+        Some("web")
+    );
     assert_eq!(ann.get("tack.dev/release-namespace"), Some(&ns));
     assert_eq!(d.spec.unwrap().replicas, Some(1));
     let records = release_records(&client, &ns).await;
@@ -70,34 +92,59 @@ async fn install_upgrade_noop_prune_rollback_uninstall() {
     // an upgrade that changes a value
     let out = ok(&mut webapp("upgrade", &ns, &["--set", "replicaCount=2"]));
     assert!(out.contains("revision 2 deployed"), "{out}");
-    assert!(out.contains("configured") && out.contains("Deployment"), "{out}");
-    assert_eq!(deps.get("web-webapp").await.unwrap().spec.unwrap().replicas, Some(2));
+    assert!(
+        out.contains("configured") && out.contains("Deployment"),
+        "{out}"
+    );
+    assert_eq!(
+        deps.get("web-webapp").await.unwrap().spec.unwrap().replicas,
+        Some(2)
+    );
 
     // a no-op upgrade writes no object
     let before = versions(&client, &ns).await;
     let out = ok(&mut webapp("upgrade", &ns, &["--set", "replicaCount=2"]));
     assert!(out.contains("revision 3 deployed"), "{out}");
     assert!(!out.contains("  configured"), "nothing configured: {out}");
-    assert_eq!(versions(&client, &ns).await, before, "no resourceVersion changed");
+    assert_eq!(
+        versions(&client, &ns).await,
+        before,
+        "no resourceVersion changed"
+    );
 
     // dropping a template prunes its object
     let secrets: Api<Secret> = Api::namespaced(client.clone(), &ns);
     assert!(secrets.get_opt("web-webapp").await.unwrap().is_some());
-    let out = ok(&mut webapp("upgrade", &ns, &["--set", "replicaCount=2", "--set", "secret.create=false"]));
+    let out = ok(&mut webapp(
+        "upgrade",
+        &ns,
+        &["--set", "replicaCount=2", "--set", "secret.create=false"],
+    ));
     assert!(out.contains("deleted") && out.contains("Secret"), "{out}");
     assert!(secrets.get_opt("web-webapp").await.unwrap().is_none());
 
     // history, list, status
     let hist = ok(tack().args(["history", "web", "-n", &ns]));
-    for (rev, status) in [("1", "superseded"), ("2", "superseded"), ("3", "superseded"), ("4", "deployed")] {
+    for (rev, status) in [
+        ("1", "superseded"),
+        ("2", "superseded"),
+        ("3", "superseded"),
+        ("4", "deployed"),
+    ] {
         assert!(
-            hist.lines().any(|l| l.starts_with(rev) && l.contains(status)),
+            hist.lines()
+                .any(|l| l.starts_with(rev) && l.contains(status)),
             "revision {rev} {status}: {hist}"
         );
     }
     let list = ok(tack().args(["list", "-A"]));
-    assert!(list.lines().any(|l| l.starts_with("web") && l.contains(&ns) && l.contains("deployed")), "{list}");
-    let json: serde_json::Value = serde_json::from_str(&ok(tack().args(["status", "web", "-n", &ns, "-o", "json"]))).unwrap();
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("web") && l.contains(&ns) && l.contains("deployed")),
+        "{list}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(tack().args(["status", "web", "-n", &ns, "-o", "json"]))).unwrap();
     assert_eq!(json["revision"], 4);
     assert_eq!(json["status"], "deployed");
     assert!(json["lock"].is_null());
@@ -106,10 +153,18 @@ async fn install_upgrade_noop_prune_rollback_uninstall() {
     let out = ok(tack().args(["rollback", "web", "1", "-n", &ns]));
     assert!(out.contains("revision 5 deployed"), "{out}");
     assert!(secrets.get_opt("web-webapp").await.unwrap().is_some());
-    assert_eq!(deps.get("web-webapp").await.unwrap().spec.unwrap().replicas, Some(1));
-    let json: serde_json::Value = serde_json::from_str(&ok(tack().args(["history", "web", "-n", &ns, "-o", "json"]))).unwrap();
+    assert_eq!(
+        deps.get("web-webapp").await.unwrap().spec.unwrap().replicas,
+        Some(1)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(tack().args(["history", "web", "-n", &ns, "-o", "json"])))
+            .unwrap();
     assert_eq!(json.as_array().unwrap().len(), 5);
-    assert!(json[4]["description"].as_str().unwrap().contains("rollback to revision 1"));
+    assert!(json[4]["description"]
+        .as_str()
+        .unwrap()
+        .contains("rollback to revision 1"));
 
     // rollback without a revision goes to the previously deployed one (4)
     ok(tack().args(["rollback", "web", "-n", &ns]));
@@ -131,7 +186,8 @@ async fn uninstall_keep_history_and_reinstall() {
     let ns = namespace(&client, "e2e-keep").await;
     ok(&mut webapp("install", &ns, &[]));
     ok(tack().args(["uninstall", "web", "--keep-history", "-n", &ns]));
-    let json: serde_json::Value = serde_json::from_str(&ok(tack().args(["status", "web", "-n", &ns, "-o", "json"]))).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(tack().args(["status", "web", "-n", &ns, "-o", "json"]))).unwrap();
     assert_eq!(json["status"], "uninstalled");
     let out = ok(&mut webapp("upgrade", &ns, &["--install"]));
     assert!(out.contains("revision 2 deployed"), "{out}");
@@ -142,11 +198,19 @@ async fn dry_runs_write_nothing() {
     let client = client().await;
     let ns = namespace(&client, "e2e-dry").await;
     let out = ok(&mut webapp("install", &ns, &["--dry-run=server"]));
-    assert!(out.contains("created (dry)") && out.contains("Deployment"), "{out}");
+    assert!(
+        out.contains("created (dry)") && out.contains("Deployment"),
+        "{out}"
+    );
     let out = ok(&mut webapp("install", &ns, &["--dry-run"]));
     assert!(out.contains("kind: Deployment"), "{out}");
     let deps: Api<Deployment> = Api::namespaced(client.clone(), &ns);
-    assert!(deps.list(&ListParams::default()).await.unwrap().items.is_empty());
+    assert!(deps
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
     assert!(release_records(&client, &ns).await.is_empty());
 }
 
@@ -155,6 +219,9 @@ async fn missing_namespace_is_explained_and_created_on_request() {
     let ns = format!("e2e-newns-{}", std::process::id());
     let (o, _, err) = run(&mut webapp("install", &ns, &[]));
     assert_eq!(o.status.code(), Some(1));
-    assert!(err.contains("does not exist") && err.contains("--create-namespace"), "{err}");
+    assert!(
+        err.contains("does not exist") && err.contains("--create-namespace"),
+        "{err}"
+    );
     ok(&mut webapp("install", &ns, &["--create-namespace"]));
 }

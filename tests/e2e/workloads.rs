@@ -27,18 +27,24 @@ async fn rendered_example_deployment_becomes_available() {
     }
     let deployments: Api<k8s_openapi::api::apps::v1::Deployment> =
         Api::namespaced(client.clone(), &ns);
-    eventually(Duration::from_secs(90), "Deployment shop-webapp Available", || {
-        let deployments = deployments.clone();
-        async move {
-            let Ok(d) = deployments.get("shop-webapp").await else {
-                return false;
-            };
-            let status = d.status.unwrap_or_default();
-            status.ready_replicas == Some(1)
-                && status.conditions.unwrap_or_default().iter().any(|c| {
-                    c.type_ == "Available" && c.status == "True"
-                })
-        }
-    })
+    eventually(
+        Duration::from_secs(90),
+        "Deployment shop-webapp Available",
+        || {
+            let deployments = deployments.clone();
+            async move {
+                let Ok(d) = deployments.get("shop-webapp").await else {
+                    return false;
+                };
+                let status = d.status.unwrap_or_default();
+                status.ready_replicas == Some(1)
+                    && status
+                        .conditions
+                        .unwrap_or_default()
+                        .iter()
+                        .any(|c| c.type_ == "Available" && c.status == "True")
+            }
+        },
+    )
     .await;
 }
