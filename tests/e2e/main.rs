@@ -6,4 +6,5 @@ mod harness;
 mod apply;
 mod connect;
 mod lifecycle;
+mod reliability;
 mod workloads;
