@@ -56,6 +56,7 @@ commands:
 environment:
   TACK_TESTENV_DIR   state dir (default /tmp/tack-testenv)
   XDG_CACHE_HOME     binaries go to \$XDG_CACHE_HOME/tack-testenv/<key>/bin (default ~/.cache)
+  TACK_TESTENV_START_BUDGET  seconds each process gets to become ready (default 60)
 EOF
 }
 
