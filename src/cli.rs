@@ -37,6 +37,9 @@ pub struct GlobalArgs {
     /// Never colour output (also honoured: NO_COLOR)
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// Print API request counts (object reads and writes) to stderr when done
+    #[arg(long, global = true, hide = true)]
+    pub stats: bool,
 }
 
 #[derive(Debug, Subcommand)]

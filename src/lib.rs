@@ -42,6 +42,7 @@ pub fn run() -> i32 {
         namespace: parsed.global.namespace.clone(),
         kubeconfig: parsed.global.kubeconfig.clone(),
         kube_context: parsed.global.kube_context.clone(),
+        stats: parsed.global.stats,
     };
     let sub = matches.subcommand().map(|(_, m)| m);
     let sets = sub.map(cli::ordered_sets).unwrap_or_default();

@@ -183,6 +183,10 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
 
         let store = SecretStore::new(c.client.clone());
         let out = deploy::run(&store, &deployer, op, desired, &dopts).await;
+        if ctx.stats {
+            let (reads, writes) = deployer.stats.snapshot();
+            eprintln!("stats: object reads {reads}, object writes {writes}");
+        }
         let out = out.map_err(interrupted_code)?;
         let verb = match op {
             Op::Install => "installed",

@@ -27,6 +27,8 @@ pub struct Ctx {
     pub namespace: Option<String>,
     pub kubeconfig: Option<PathBuf>,
     pub kube_context: Option<String>,
+    /// Print API request counts when done.
+    pub stats: bool,
 }
 
 impl Ctx {
