@@ -6,5 +6,6 @@ mod harness;
 mod apply;
 mod connect;
 mod lifecycle;
+mod recovery;
 mod reliability;
 mod workloads;

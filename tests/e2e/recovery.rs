@@ -1,0 +1,168 @@
+//! More RELIABILITY scenarios: Ctrl-C during an upgrade, history pruning after failures, and a chart that
+//! stops rendering the Namespace holding its own release records.
+
+use crate::harness::*;
+use k8s_openapi::api::core::v1::{Namespace, Secret};
+use kube::api::{Api, ListParams};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+fn webapp(cmd: &str, ns: &str, extra: &[&str]) -> std::process::Command {
+    let mut c = tack();
+    c.args([
+        cmd,
+        "web",
+        "charts/webapp",
+        "--env",
+        "dev",
+        "--tier",
+        "private",
+        "-n",
+        ns,
+    ]);
+    c.args(extra);
+    c
+}
+
+fn history(ns: &str) -> Vec<(u64, String)> {
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(tack().args(["history", "web", "-n", ns, "-o", "json"]))).unwrap();
+    json.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["revision"].as_u64().unwrap(),
+                s["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_marks_the_revision_failed_and_releases_the_lock() {
+    let client = client().await;
+    let ns = namespace(&client, "e2e-sigint").await;
+    ok(&mut webapp("install", &ns, &[]));
+    let mut child = webapp(
+        "upgrade",
+        &ns,
+        &[
+            "--wait",
+            "--timeout",
+            "120s",
+            "--set",
+            "nodeSelector.pool=none",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let start = Instant::now();
+    while !history(&ns).iter().any(|(_, s)| s == "pending-upgrade") {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no pending revision appeared"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let interrupted = Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let took = interrupted.elapsed();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        took < Duration::from_secs(3),
+        "stopped {took:?} after Ctrl-C"
+    );
+    assert_eq!(
+        history(&ns),
+        [(1, "deployed".to_string()), (2, "failed".to_string())]
+    );
+    let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
+        Api::namespaced(client.clone(), &ns);
+    assert!(
+        leases.get_opt("tack.lock.web").await.unwrap().is_none(),
+        "lock released"
+    );
+    // and the next operation proceeds at once
+    ok(&mut webapp("upgrade", &ns, &[]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_max_keeps_the_deployed_revision_through_failures() {
+    let client = client().await;
+    let ns = namespace(&client, "e2e-histmax").await;
+    ok(&mut webapp("install", &ns, &[]));
+    for _ in 0..5 {
+        // a label value the API server refuses: the failure happens after the pending record is written
+        let (o, _, err) = run(&mut webapp(
+            "upgrade",
+            &ns,
+            &["--history-max", "3", "--set", "podLabels.team=-bad-"],
+        ));
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains("-bad-") && err.contains("Deployment"), "{err}");
+    }
+    let h = history(&ns);
+    assert_eq!(h.len(), 3, "{h:?}");
+    assert_eq!(h[2], (6, "failed".to_string()), "{h:?}");
+    assert!(
+        h.contains(&(1, "deployed".to_string())),
+        "the deployed revision survives: {h:?}"
+    );
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), &ns);
+    let records = secrets
+        .list(&ListParams::default().labels("tack.dev/release=web"))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(records.len(), h.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_release_namespace_from_the_chart_is_refused() {
+    let client = client().await;
+    let ns = format!("e2e-ownns-{}", std::process::id());
+    let chart = "tests/fixtures/charts/with-namespace";
+    // the namespace made by --create-namespace is taken over by the chart's Namespace object
+    ok(tack().args([
+        "install",
+        "own",
+        chart,
+        "-n",
+        &ns,
+        "--create-namespace",
+        "--adopt",
+    ]));
+    let (o, _, err) = run(tack().args([
+        "upgrade",
+        "own",
+        chart,
+        "-n",
+        &ns,
+        "--set",
+        "renderNamespace=false",
+    ]));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err.contains(&format!("Namespace `{ns}`")) && err.contains("release history"),
+        "{err}"
+    );
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    assert!(namespaces.get_opt(&ns).await.unwrap().is_some());
+    let h: serde_json::Value =
+        serde_json::from_str(&ok(tack().args(["history", "own", "-n", &ns, "-o", "json"])))
+            .unwrap();
+    assert_eq!(h.as_array().unwrap().len(), 1, "nothing was recorded: {h}");
+}
