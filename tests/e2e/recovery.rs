@@ -44,7 +44,7 @@ async fn ctrl_c_marks_the_revision_failed_and_releases_the_lock() {
     let client = client().await;
     let ns = namespace(&client, "e2e-sigint").await;
     ok(&mut webapp("install", &ns, &[]));
-    let mut child = webapp(
+    let child = webapp(
         "upgrade",
         &ns,
         &[
