@@ -121,6 +121,9 @@ pub struct RenderArgs {
     /// Print undefined values as empty strings instead of failing
     #[arg(long)]
     pub lenient: bool,
+    /// Never read the cluster from templates: `lookup` returns `{}` as when rendering offline
+    #[arg(long)]
+    pub no_lookup: bool,
     /// Most template instructions one file may execute (guards against endless loops)
     #[arg(long, value_name = "N", default_value_t = crate::render::DEFAULT_FUEL)]
     pub fuel: u64,

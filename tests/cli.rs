@@ -420,3 +420,59 @@ fn version_and_completions() {
     assert_eq!(code, 0);
     assert!(out.contains("_tack"));
 }
+
+#[test]
+fn tpl_files_lookup_and_capabilities_work_offline() {
+    let (code, out, err) = tack(&[
+        "template",
+        &fixture("features"),
+        "--name",
+        "demo",
+        "-n",
+        "ns1",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("owner/features: ns1"),
+        "tpl renders map keys and values: {out}"
+    );
+    assert!(out.contains("greeting: \"hello from demo\""), "{out}");
+    assert!(out.contains("motd: \"plain text\""), "{out}");
+    assert!(out.contains("missing: \"\""), "{out}");
+    assert!(
+        out.contains("lookup: \"{}\""),
+        "lookup is empty offline: {out}"
+    );
+    assert!(
+        out.contains("mode: \"true\""),
+        "bare `on` in values is a YAML 1.1 boolean: {out}"
+    );
+    assert!(
+        err.contains("values.yaml:4") && err.contains("`on`"),
+        "with a warning naming the line: {err}"
+    );
+    assert!(out.contains("policy: \"true\""), "{out}");
+    assert!(out.contains("kube: \"32\""), "{out}");
+    assert!(
+        out.contains("yes-string: 'yes'"),
+        "toyaml quotes YAML 1.1 booleans: {out}"
+    );
+    assert!(out.contains("conf-count: \"2\""), "{out}");
+    assert!(
+        out.contains("a.conf: |\n    listen 8080"),
+        "as_config: {out}"
+    );
+    let (code, out, _) = tack(&["template", &fixture("features"), "--kube-version", "1.29.4"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("kube: \"29\""), "{out}");
+}
+
+#[test]
+fn kube_version_constraint_is_checked() {
+    let (code, _, err) = tack(&["template", "charts/webapp", "--kube-version", "1.20.0"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(">=1.27.0-0") && err.contains("v1.20.0"),
+        "{err}"
+    );
+}

@@ -124,10 +124,12 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
     let rt = cluster::runtime()?;
     rt.block_on(async {
         let c = cluster::connect(&target(ctx)).await?;
-        opts.lookup = Some(Arc::new(ClusterLookup {
-            client: c.client.clone(),
-            handle: tokio::runtime::Handle::current(),
-        }));
+        if !args.render.no_lookup {
+            opts.lookup = Some(Arc::new(ClusterLookup {
+                client: c.client.clone(),
+                handle: tokio::runtime::Handle::current(),
+            }));
+        }
         let prepared = tokio::task::block_in_place(|| prepare(chart, &req, &opts))?;
         print_warnings(&prepared.resolved);
         let prepared = prepared.into_result()?;
