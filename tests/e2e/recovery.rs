@@ -166,3 +166,55 @@ async fn dropping_the_release_namespace_from_the_chart_is_refused() {
             .unwrap();
     assert_eq!(h.as_array().unwrap().len(), 1, "nothing was recorded: {h}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_foreign_lock_is_explained_waited_for_and_removed_with_unlock() {
+    use k8s_openapi::api::coordination::v1::Lease;
+    let client = client().await;
+    let ns = namespace(&client, "e2e-unlock").await;
+    ok(&mut webapp("install", &ns, &[]));
+    let now = jiff::Timestamp::now().to_string();
+    let holder = serde_json::json!({
+        "id": "ci-runner-7-1", "user": "ci", "host": "runner-7", "pid": 4711,
+        "command": "tack upgrade web charts/webapp", "since": now
+    });
+    let lease: Lease = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "tack.lock.web", "annotations": {"tack.dev/holder": holder.to_string()}},
+        "spec": {"holderIdentity": "ci-runner-7-1", "leaseDurationSeconds": 3600, "renewTime": now, "acquireTime": now}
+    }))
+    .unwrap();
+    let leases: Api<Lease> = Api::namespaced(client.clone(), &ns);
+    leases.create(&Default::default(), &lease).await.unwrap();
+
+    let (o, _, err) = run(&mut webapp("upgrade", &ns, &[]));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err.contains("ci@runner-7") && err.contains("4711") && err.contains("tack unlock web"),
+        "{err}"
+    );
+    let start = Instant::now();
+    let (o, _, err) = run(&mut webapp("upgrade", &ns, &["--wait-for-lock=2s"]));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        start.elapsed() >= Duration::from_secs(2),
+        "waited for the lock"
+    );
+    assert!(err.contains("gave up after 2s"), "{err}");
+    let status = ok(tack().args(["status", "web", "-n", &ns]));
+    assert!(
+        status.contains("LOCK:") && status.contains("runner-7"),
+        "{status}"
+    );
+
+    let out = ok(tack().args(["unlock", "web", "-n", &ns]));
+    assert!(
+        out.contains("removed the lock") && out.contains("runner-7"),
+        "{out}"
+    );
+    assert_eq!(
+        history(&ns),
+        [(1, "deployed".to_string())],
+        "nothing was written while locked"
+    );
+    ok(&mut webapp("upgrade", &ns, &[]));
+}
