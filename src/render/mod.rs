@@ -1,14 +1,16 @@
 //! The template environment: minijinja configured for Kubernetes YAML, and rendering of a chart and its
 //! subcharts into named documents. Pure: nothing here touches the cluster or the disk.
 
+mod capabilities;
 pub mod errors;
 pub mod files;
 pub mod filters;
 pub mod format;
+mod subcharts;
 pub mod tpl;
 
 use crate::chart::{Chart, ChartFile};
-use crate::values::{self, Values};
+use crate::values::Values;
 use anyhow::Result;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Value;
@@ -17,61 +19,15 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use capabilities::capabilities;
 pub use errors::TemplateError;
+pub use subcharts::coalesce_subcharts;
+use subcharts::dependency_enabled;
 
 /// Instructions one template may execute before rendering is stopped (a guard against endless loops).
 pub const DEFAULT_FUEL: u64 = 50_000_000;
 /// Kubernetes version templates see when no cluster is asked.
 pub const DEFAULT_KUBE_VERSION: &str = "v1.32.0";
-
-/// API versions templates see offline (`"policy/v1" in capabilities.apiVersions`).
-const OFFLINE_API_VERSIONS: &[(&str, &[&str])] = &[
-    (
-        "v1",
-        &[
-            "ConfigMap",
-            "Secret",
-            "Service",
-            "ServiceAccount",
-            "Namespace",
-            "Pod",
-            "PersistentVolumeClaim",
-            "PersistentVolume",
-            "ResourceQuota",
-            "LimitRange",
-        ],
-    ),
-    (
-        "apps/v1",
-        &["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"],
-    ),
-    ("batch/v1", &["Job", "CronJob"]),
-    ("autoscaling/v2", &["HorizontalPodAutoscaler"]),
-    ("autoscaling/v1", &["HorizontalPodAutoscaler"]),
-    ("policy/v1", &["PodDisruptionBudget"]),
-    (
-        "networking.k8s.io/v1",
-        &["Ingress", "IngressClass", "NetworkPolicy"],
-    ),
-    (
-        "rbac.authorization.k8s.io/v1",
-        &["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"],
-    ),
-    ("storage.k8s.io/v1", &["StorageClass", "CSIDriver"]),
-    ("apiextensions.k8s.io/v1", &["CustomResourceDefinition"]),
-    (
-        "admissionregistration.k8s.io/v1",
-        &[
-            "MutatingWebhookConfiguration",
-            "ValidatingWebhookConfiguration",
-        ],
-    ),
-    ("coordination.k8s.io/v1", &["Lease"]),
-    ("scheduling.k8s.io/v1", &["PriorityClass"]),
-    ("discovery.k8s.io/v1", &["EndpointSlice"]),
-    ("node.k8s.io/v1", &["RuntimeClass"]),
-    ("certificates.k8s.io/v1", &["CertificateSigningRequest"]),
-];
 
 /// Everything about a render that does not come from the chart or its values.
 #[derive(Clone)]
@@ -150,63 +106,6 @@ impl fmt::Display for RenderErrors {
 }
 
 impl std::error::Error for RenderErrors {}
-
-/// Fill in the values of enabled subcharts: each subchart's defaults, overlaid with what the parent sets
-/// under the subchart's key, plus the parent's `global`. The result is what templates see as `values`.
-pub fn coalesce_subcharts(chart: &Chart, values: &mut Values) -> Result<()> {
-    if !values.is_object() {
-        *values = Values::Object(Default::default());
-    }
-    for (dep, sub) in chart.dependencies() {
-        let key = dep.values_key().to_string();
-        let mut sub_values = match &sub.values_file {
-            Some(p) => values::load_yaml_file(p)?.0,
-            None => Values::Object(Default::default()),
-        };
-        if let Some(over) = values.get(&key) {
-            if over.is_object() {
-                values::merge(&mut sub_values, over);
-            }
-        }
-        let mut global = sub_values
-            .get("global")
-            .cloned()
-            .unwrap_or_else(|| Values::Object(Default::default()));
-        if let Some(g) = values.get("global") {
-            values::merge(&mut global, g);
-        }
-        if let Some(obj) = sub_values.as_object_mut() {
-            obj.insert("global".into(), global);
-        }
-        coalesce_subcharts(sub, &mut sub_values)?;
-        values[key.as_str()] = sub_values;
-    }
-    Ok(())
-}
-
-/// Whether a dependency is enabled: the first `condition` path that holds a boolean decides; default on.
-fn dependency_enabled(condition: Option<&str>, values: &Values) -> bool {
-    let Some(cond) = condition else { return true };
-    for path in cond.split(',') {
-        let mut cur = values;
-        let mut found = true;
-        for seg in path.trim().split('.') {
-            match cur.get(seg) {
-                Some(v) => cur = v,
-                None => {
-                    found = false;
-                    break;
-                }
-            }
-        }
-        if found {
-            if let Some(b) = cur.as_bool() {
-                return b;
-            }
-        }
-    }
-    true
-}
 
 /// Render `chart` (values already merged and coalesced with [`coalesce_subcharts`]).
 pub fn render_chart(
@@ -468,36 +367,4 @@ fn base_context(chart: &Chart, values: &Values, opts: &RenderOptions) -> BTreeMa
         )),
     );
     ctx
-}
-
-fn capabilities(opts: &RenderOptions) -> Value {
-    let v = opts.kube_version.trim_start_matches('v');
-    let mut parts = v.split(['.', '-', '+']);
-    let major = parts.next().unwrap_or("1").to_string();
-    let minor = parts.next().unwrap_or("0").to_string();
-    let mut apis: Vec<String> = Vec::new();
-    for (gv, kinds) in OFFLINE_API_VERSIONS {
-        apis.push((*gv).to_string());
-        for k in *kinds {
-            apis.push(format!("{gv}/{k}"));
-        }
-    }
-    apis.extend(opts.api_versions.iter().cloned());
-    apis.sort();
-    apis.dedup();
-    Value::from_pairs([
-        (
-            "kubeVersion",
-            Value::from_pairs([
-                ("version", Value::from(format!("v{v}"))),
-                ("gitVersion", Value::from(format!("v{v}"))),
-                ("major", Value::from(major)),
-                ("minor", Value::from(minor)),
-            ]),
-        ),
-        (
-            "apiVersions",
-            Value::from(apis.into_iter().map(Value::from).collect::<Vec<_>>()),
-        ),
-    ])
 }

@@ -1,6 +1,7 @@
 //! Where release records and operation locks live, behind one small trait: Secrets and Leases in the
 //! cluster by default, an in-memory store for fast unit tests of the lifecycle logic.
 
+mod lease;
 pub mod memory;
 pub mod secrets;
 

@@ -8,11 +8,11 @@
 use super::{Acquire, Holder, LockState, ReleaseStore, StoreError, Stored};
 use crate::release::{self, Release, Status, Summary};
 use anyhow::{Context, Result};
-use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
+use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::Secret;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::ByteString;
-use kube::api::{Api, DeleteParams, ListParams, PostParams, Preconditions};
+use kube::api::{Api, DeleteParams, ListParams, PostParams};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -27,7 +27,6 @@ const ANN_CHART: &str = "tack.dev/chart";
 const ANN_APP_VERSION: &str = "tack.dev/app-version";
 const ANN_UPDATED: &str = "tack.dev/updated";
 const ANN_DESCRIPTION: &str = "tack.dev/description";
-const ANN_HOLDER: &str = "tack.dev/holder";
 
 /// Name of the record Secret of one revision.
 pub fn record_name(release: &str, revision: u64) -> String {
@@ -54,7 +53,7 @@ impl SecretStore {
         Api::namespaced(self.client.clone(), ns)
     }
 
-    fn leases(&self, ns: &str) -> Api<Lease> {
+    pub(super) fn leases(&self, ns: &str) -> Api<Lease> {
         Api::namespaced(self.client.clone(), ns)
     }
 
@@ -393,150 +392,18 @@ impl ReleaseStore for SecretStore {
         holder: &Holder,
         ttl: Duration,
     ) -> Result<Acquire> {
-        let api = self.leases(namespace);
-        let lease_name = lock_name(name);
-        let now = jiff::Timestamp::now();
-        let lease = lease_for(&lease_name, namespace, holder, ttl, now);
-        match api.create(&PostParams::default(), &lease).await {
-            Ok(_) => return Ok(Acquire::Acquired),
-            Err(e) if api_code(&e) == Some(409) => {}
-            Err(e) => {
-                return Err(anyhow::Error::new(e).context(format!(
-                    "failed to take the lock of release `{name}` (lease {namespace}/{lease_name})"
-                )))
-            }
-        }
-        let Some(current) = api.get_opt(&lease_name).await? else {
-            // released in between: try once more
-            return match api.create(&PostParams::default(), &lease).await {
-                Ok(_) => Ok(Acquire::Acquired),
-                Err(e) => Err(anyhow::Error::new(e).context("failed to take the release lock")),
-            };
-        };
-        let state = lock_state(&current)
-            .with_context(|| format!("lock lease {namespace}/{lease_name} is unreadable; remove it with `tack unlock {name}`"))?;
-        if !state.stale(now) {
-            return Ok(Acquire::Held(state));
-        }
-        let mut taken = lease;
-        taken.metadata.resource_version = current.metadata.resource_version.clone();
-        match api
-            .replace(&lease_name, &PostParams::default(), &taken)
-            .await
-        {
-            Ok(_) => Ok(Acquire::TookOver(state)),
-            Err(e) if api_code(&e) == Some(409) => {
-                let now_held = api
-                    .get_opt(&lease_name)
-                    .await?
-                    .as_ref()
-                    .and_then(|l| lock_state(l).ok())
-                    .unwrap_or(state);
-                Ok(Acquire::Held(now_held))
-            }
-            Err(e) => {
-                Err(anyhow::Error::new(e).context("failed to take over a stale release lock"))
-            }
-        }
+        self.lease_acquire(namespace, name, holder, ttl).await
     }
 
     async fn renew(&self, namespace: &str, name: &str, holder_id: &str) -> Result<()> {
-        let api = self.leases(namespace);
-        let lease_name = lock_name(name);
-        let mut lease = api.get_opt(&lease_name).await?.with_context(|| {
-            format!("the lock of release `{name}` was removed while this operation held it")
-        })?;
-        let spec = lease.spec.get_or_insert_with(Default::default);
-        if spec.holder_identity.as_deref() != Some(holder_id) {
-            anyhow::bail!("the lock of release `{name}` was taken over by another operation");
-        }
-        spec.renew_time = Some(MicroTime(jiff::Timestamp::now()));
-        api.replace(&lease_name, &PostParams::default(), &lease)
-            .await
-            .with_context(|| format!("failed to renew the lock of release `{name}`"))?;
-        Ok(())
+        self.lease_renew(namespace, name, holder_id).await
     }
 
     async fn unlock(&self, namespace: &str, name: &str, holder_id: Option<&str>) -> Result<bool> {
-        let api = self.leases(namespace);
-        let lease_name = lock_name(name);
-        let Some(current) = api.get_opt(&lease_name).await? else {
-            return Ok(false);
-        };
-        if let Some(id) = holder_id {
-            let held_by = current
-                .spec
-                .as_ref()
-                .and_then(|s| s.holder_identity.as_deref());
-            if held_by != Some(id) {
-                return Ok(false);
-            }
-        }
-        let dp = DeleteParams {
-            preconditions: Some(Preconditions {
-                resource_version: current.metadata.resource_version.clone(),
-                uid: current.metadata.uid.clone(),
-            }),
-            ..Default::default()
-        };
-        match api.delete(&lease_name, &dp).await {
-            Ok(_) => Ok(true),
-            Err(e) if matches!(api_code(&e), Some(404) | Some(409)) => Ok(false),
-            Err(e) => Err(anyhow::Error::new(e)
-                .context(format!("failed to remove the lock of release `{name}`"))),
-        }
+        self.lease_unlock(namespace, name, holder_id).await
     }
 
     async fn read_lock(&self, namespace: &str, name: &str) -> Result<Option<LockState>> {
-        match self.leases(namespace).get_opt(&lock_name(name)).await? {
-            None => Ok(None),
-            Some(l) => Ok(Some(lock_state(&l)?)),
-        }
+        self.lease_read(namespace, name).await
     }
-}
-
-fn lease_for(name: &str, ns: &str, holder: &Holder, ttl: Duration, now: jiff::Timestamp) -> Lease {
-    Lease {
-        metadata: ObjectMeta {
-            name: Some(name.to_string()),
-            namespace: Some(ns.to_string()),
-            labels: Some(BTreeMap::from([(
-                MANAGED_BY.to_string(),
-                "tack".to_string(),
-            )])),
-            annotations: Some(BTreeMap::from([(
-                ANN_HOLDER.to_string(),
-                serde_json::to_string(holder).expect("holder serialises"),
-            )])),
-            ..Default::default()
-        },
-        spec: Some(LeaseSpec {
-            holder_identity: Some(holder.id.clone()),
-            lease_duration_seconds: Some(ttl.as_secs().max(1) as i32),
-            acquire_time: Some(MicroTime(now)),
-            renew_time: Some(MicroTime(now)),
-            ..Default::default()
-        }),
-    }
-}
-
-fn lock_state(lease: &Lease) -> Result<LockState> {
-    let holder: Holder = lease
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(ANN_HOLDER))
-        .and_then(|h| serde_json::from_str(h).ok())
-        .context("the lock names no holder")?;
-    let spec = lease.spec.clone().unwrap_or_default();
-    let renewed = spec
-        .renew_time
-        .or(spec.acquire_time)
-        .map(|t| t.0)
-        .unwrap_or(holder.since);
-    Ok(LockState {
-        holder,
-        renewed,
-        ttl: Duration::from_secs(spec.lease_duration_seconds.unwrap_or(30).max(1) as u64),
-    })
 }

@@ -1,0 +1,275 @@
+//! Turn rendered template text into Kubernetes objects: split documents, parse and check each one, detect
+//! duplicates, and sort into install order.
+//!
+//! The rendered text of each document is kept as written (comments included); parsing is only used to
+//! check identity, order objects and, later, to apply them.
+
+use serde_json::Value;
+use std::fmt;
+
+/// One object of the manifest, with where it came from.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Chart-relative path of the template (`templates/deployment.yaml.j2`) or CRD file.
+    pub source: String,
+    /// Name shown in `# Source:` lines (`webapp/templates/deployment.yaml`).
+    pub display: String,
+    /// Position of the document among those its template rendered.
+    pub index: usize,
+    /// 1-based line of the rendered output where the document starts.
+    pub start_line: usize,
+    /// The document text as rendered.
+    pub text: String,
+    /// The parsed object.
+    pub object: Value,
+}
+
+impl Document {
+    pub fn api_version(&self) -> &str {
+        self.object["apiVersion"].as_str().unwrap_or_default()
+    }
+    pub fn kind(&self) -> &str {
+        self.object["kind"].as_str().unwrap_or_default()
+    }
+    pub fn name(&self) -> &str {
+        self.object["metadata"]["name"].as_str().unwrap_or_default()
+    }
+    /// The namespace written in the object, if any.
+    pub fn namespace(&self) -> Option<&str> {
+        self.object["metadata"]["namespace"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+    }
+    /// API group of the object (`""` for the core group).
+    pub fn group(&self) -> &str {
+        match self.api_version().rsplit_once('/') {
+            Some((g, _)) => g,
+            None => "",
+        }
+    }
+    /// `Kind namespace/name` or `Kind name`, for messages.
+    pub fn id(&self) -> String {
+        match self.namespace() {
+            Some(ns) => format!("{} {}/{}", self.kind(), ns, self.name()),
+            None => format!("{} {}", self.kind(), self.name()),
+        }
+    }
+}
+
+/// A problem found in rendered output, pointing at the template.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub source: String,
+    pub line: Option<usize>,
+    pub message: String,
+    /// Rendered lines around the problem, already numbered.
+    pub excerpt: Option<String>,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{} (rendered line {l}): {}", self.source, self.message)?,
+            None => write!(f, "{}: {}", self.source, self.message)?,
+        }
+        if let Some(ex) = &self.excerpt {
+            write!(f, "\n{ex}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Split rendered text into documents on whole `---` lines. Returns (1-based start line, text) pairs,
+/// dropping documents that hold only whitespace and comments.
+pub fn split_documents(text: &str) -> Vec<(usize, String)> {
+    let mut docs = Vec::new();
+    let mut current = String::new();
+    let mut start = 1;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if is_separator(line.trim_end_matches(['\n', '\r'])) {
+            push_doc(&mut docs, start, std::mem::take(&mut current));
+            start = i + 2;
+        } else {
+            current.push_str(line);
+        }
+    }
+    push_doc(&mut docs, start, current);
+    docs
+}
+
+fn is_separator(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix("---") else {
+        return false;
+    };
+    let rest = rest.trim_start_matches([' ', '\t']);
+    rest.is_empty() || rest.starts_with('#')
+}
+
+fn push_doc(docs: &mut Vec<(usize, String)>, start: usize, text: String) {
+    let meaningful = text.lines().any(|l| {
+        let t = l.trim();
+        !t.is_empty() && !t.starts_with('#')
+    });
+    if meaningful {
+        // skip leading blank/comment-free lines are kept: the text stays as rendered
+        docs.push((start, text));
+    }
+}
+
+/// Parse the documents one template rendered. Problems are collected, not returned at the first one.
+pub fn parse_rendered(
+    source: &str,
+    display: &str,
+    rendered: &str,
+    problems: &mut Vec<Problem>,
+) -> Vec<Document> {
+    let mut out = Vec::new();
+    for (index, (start_line, text)) in split_documents(rendered).into_iter().enumerate() {
+        match parse_document(&text) {
+            Ok(None) => {}
+            Ok(Some(object)) => {
+                if let Err(msg) = check_identity(&object) {
+                    problems.push(Problem {
+                        source: source.to_string(),
+                        line: Some(start_line),
+                        message: msg,
+                        excerpt: Some(excerpt(rendered, start_line, start_line, 3)),
+                    });
+                    continue;
+                }
+                out.push(Document {
+                    source: source.to_string(),
+                    display: display.to_string(),
+                    index,
+                    start_line,
+                    text,
+                    object,
+                });
+            }
+            Err((msg, line)) => {
+                let abs = line.map(|l| start_line + l - 1);
+                problems.push(Problem {
+                    source: source.to_string(),
+                    line: abs,
+                    message: format!("rendered output is not valid YAML: {msg}"),
+                    excerpt: Some(excerpt(
+                        rendered,
+                        abs.unwrap_or(start_line),
+                        abs.unwrap_or(start_line),
+                        3,
+                    )),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Parse one document. `Ok(None)` for a document that is `null`.
+fn parse_document(text: &str) -> Result<Option<Value>, (String, Option<usize>)> {
+    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+        let line = e.location().map(|l| l.line());
+        let msg = e.to_string();
+        // serde_yaml appends " at line N column M"; the caller reports the line itself
+        let msg = match msg.find(" at line ") {
+            Some(i) => msg[..i].to_string(),
+            None => msg,
+        };
+        (msg, line)
+    })?;
+    if yaml.is_null() {
+        return Ok(None);
+    }
+    let json = serde_json::to_value(&yaml).map_err(|e| (e.to_string(), None))?;
+    Ok(Some(json))
+}
+
+fn check_identity(obj: &Value) -> Result<(), String> {
+    let Some(map) = obj.as_object() else {
+        return Err(format!(
+            "a document must be a mapping with apiVersion, kind and metadata.name, found {}",
+            type_name(obj)
+        ));
+    };
+    let mut missing = Vec::new();
+    for key in ["apiVersion", "kind"] {
+        match map.get(key) {
+            Some(Value::String(s)) if !s.is_empty() => {}
+            _ => missing.push(key),
+        }
+    }
+    match obj["metadata"]["name"].as_str() {
+        Some(s) if !s.is_empty() => {}
+        _ if obj["metadata"]["generateName"].as_str().is_some() => return Err(
+            "metadata.generateName is not supported: tracked objects need a fixed metadata.name"
+                .into(),
+        ),
+        _ => missing.push("metadata.name"),
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "object is missing {}; every object needs apiVersion, kind and metadata.name",
+            missing.join(", ")
+        ))
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+/// Numbered lines `from - ctx ..= to + ctx` of `text`, marking `from..=to` with `>`.
+pub fn excerpt(text: &str, from: usize, to: usize, ctx: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let first = from.saturating_sub(ctx).max(1);
+    let last = (to + ctx).min(lines.len());
+    let width = last.to_string().len();
+    let mut out = String::new();
+    for n in first..=last {
+        let mark = if (from..=to).contains(&n) { ">" } else { " " };
+        out.push_str(&format!(
+            "  {mark} {n:>width$} | {}\n",
+            lines.get(n - 1).unwrap_or(&"")
+        ));
+    }
+    out.pop();
+    out
+}
+
+/// The YAML stream printed by `tack template`: each document preceded by `---` and a `# Source:` line.
+pub fn to_stream(docs: &[Document]) -> String {
+    let mut out = String::new();
+    for d in docs {
+        out.push_str("---\n# Source: ");
+        out.push_str(&d.display);
+        out.push('\n');
+        out.push_str(d.text.trim_end_matches(['\n', ' ', '\t']));
+        out.push('\n');
+    }
+    out
+}
+
+mod mask;
+mod order;
+
+pub use mask::{describe_secret, mask_secret, to_stream_masked};
+pub use order::{
+    find_duplicates, install_rank, is_cluster_scoped, sort_install_order, CLUSTER_SCOPED,
+    INSTALL_ORDER,
+};
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;

@@ -1,0 +1,147 @@
+//! Unit tests of document splitting, parsing, ordering, duplicates and masking.
+
+use super::*;
+
+fn parse(text: &str) -> (Vec<Document>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let docs = parse_rendered(
+        "templates/x.yaml.j2",
+        "c/templates/x.yaml",
+        text,
+        &mut problems,
+    );
+    (docs, problems)
+}
+
+#[test]
+fn splits_on_whole_separator_lines_only() {
+    let docs = split_documents("a: 1\n---\nb: 2\n--- # note\nc: 3\n---apiVersion: x\n");
+    assert_eq!(docs.len(), 3);
+    assert_eq!(docs[0], (1, "a: 1\n".to_string()));
+    assert_eq!(docs[1], (3, "b: 2\n".to_string()));
+    assert_eq!(docs[2].0, 5);
+    assert!(docs[2].1.contains("---apiVersion"));
+}
+
+#[test]
+fn drops_empty_and_comment_only_documents() {
+    let docs = split_documents("---\n\n# only a comment\n---\n   \n---\nkind: A\n");
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0].1, "kind: A\n");
+}
+
+#[test]
+fn null_documents_are_dropped() {
+    let (docs, problems) = parse("---\nnull\n---\n~\n");
+    assert!(docs.is_empty());
+    assert!(problems.is_empty());
+}
+
+#[test]
+fn missing_identity_is_reported_with_line() {
+    let (docs, problems) =
+        parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nmetadata:\n  name: x\n");
+    assert_eq!(docs.len(), 1);
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].line, Some(5));
+    assert!(
+        problems[0].message.contains("kind"),
+        "{}",
+        problems[0].message
+    );
+}
+
+#[test]
+fn invalid_yaml_names_the_rendered_line_with_excerpt() {
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n   bad: [\n";
+    let (_, problems) = parse(text);
+    assert_eq!(problems.len(), 1);
+    let p = &problems[0];
+    assert!(p.message.contains("not valid YAML"));
+    assert!(p.line.unwrap() >= 8, "{:?}", p.line);
+    assert!(p.excerpt.as_ref().unwrap().contains("bad: ["));
+}
+
+#[test]
+fn duplicate_keys_are_an_error() {
+    let (_, problems) =
+        parse("apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: a}\n");
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].message.contains("duplicate"),
+        "{}",
+        problems[0].message
+    );
+}
+
+#[test]
+fn duplicates_name_both_templates() {
+    let mut p = Vec::new();
+    let mut docs = parse_rendered(
+        "templates/a.yaml.j2",
+        "a",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+        &mut p,
+    );
+    docs.extend(parse_rendered(
+        "templates/b.yaml.j2",
+        "b",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: ns}\n",
+        &mut p,
+    ));
+    let dups = find_duplicates(&docs, "ns");
+    assert_eq!(dups.len(), 1);
+    assert!(dups[0].message.contains("templates/a.yaml.j2"));
+    assert_eq!(dups[0].source, "templates/b.yaml.j2");
+    assert!(find_duplicates(&docs, "other").is_empty());
+}
+
+#[test]
+fn install_order_puts_namespaces_and_crds_first_and_unknown_last() {
+    let mut p = Vec::new();
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n---\napiVersion: x/v1\nkind: Widget\nmetadata: {name: w}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: c}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\n";
+    let mut docs = parse_rendered("templates/a.yaml.j2", "a", text, &mut p);
+    sort_install_order(&mut docs);
+    let kinds: Vec<_> = docs.iter().map(|d| d.kind().to_string()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "Namespace",
+            "CustomResourceDefinition",
+            "ConfigMap",
+            "Deployment",
+            "Widget"
+        ]
+    );
+}
+
+#[test]
+fn secrets_are_masked_with_size_and_digest() {
+    let mut p = Vec::new();
+    let docs = parse_rendered(
+        "templates/s.yaml.j2",
+        "c/templates/s.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {password: aHVudGVyMg==}\nstringData: {token: abc123}\n",
+        &mut p,
+    );
+    let out = to_stream_masked(&docs);
+    assert!(!out.contains("aHVudGVyMg=="), "{out}");
+    assert!(!out.contains("abc123"), "{out}");
+    assert!(out.contains("<redacted: 7 bytes, sha256:"), "{out}");
+    assert!(out.contains("<redacted: 6 bytes, sha256:"), "{out}");
+}
+
+#[test]
+fn stream_has_source_headers() {
+    let mut p = Vec::new();
+    let docs = parse_rendered(
+        "templates/a.yaml.j2",
+        "c/templates/a.yaml",
+        "# comment kept\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n\n\n",
+        &mut p,
+    );
+    assert_eq!(
+        to_stream(&docs),
+        "---\n# Source: c/templates/a.yaml\n# comment kept\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+    );
+}
