@@ -136,7 +136,7 @@ async fn concurrent_upgrades_one_proceeds_the_other_names_the_holder() {
         &[
             "--wait",
             "--timeout",
-            "8s",
+            "20s",
             "--set",
             "nodeSelector.pool=none",
         ],
@@ -145,21 +145,29 @@ async fn concurrent_upgrades_one_proceeds_the_other_names_the_holder() {
     .stderr(Stdio::piped())
     .spawn()
     .unwrap();
+    let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
+        Api::namespaced(client.clone(), &ns);
     let start = Instant::now();
-    let mut err = String::new();
-    while start.elapsed() < Duration::from_secs(6) {
-        let (o, _, e) = run(&mut webapp("upgrade", &ns, &["--set", "replicaCount=3"]));
-        if o.status.code() == Some(1) && e.contains("another operation is in progress") {
-            err = e;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    while leases.get_opt("tack.lock.web").await.unwrap().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the first upgrade never took the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let (o, _, err) = run(&mut webapp("upgrade", &ns, &["--set", "replicaCount=3"]));
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("another operation is in progress"), "{err}");
     assert!(
         err.contains("tack upgrade web"),
         "names the holder's command: {err}"
     );
     assert!(err.contains("pid"), "{err}");
+    // stop the first one (as Ctrl-C would) rather than waiting out its timeout
+    std::process::Command::new("kill")
+        .args(["-INT", &first.id().to_string()])
+        .status()
+        .unwrap();
     let _ = first.wait();
     let st = statuses(&ns).await;
     assert_eq!(
