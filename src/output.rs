@@ -110,3 +110,80 @@ pub fn strip_ansi(s: &str) -> String {
     }
     out
 }
+
+/// State of one object in a live status display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    Ready,
+    Waiting(String),
+    Failed(String),
+}
+
+/// A per-object status display for long waits. On a terminal it redraws in place, showing the objects not
+/// yet ready and a count of those that are; elsewhere it prints one plain line per change.
+pub struct LiveStatus {
+    tty: bool,
+    drawn: usize,
+    last: std::collections::BTreeMap<String, Progress>,
+}
+
+impl LiveStatus {
+    pub fn new() -> LiveStatus {
+        LiveStatus {
+            tty: std::io::stderr().is_terminal(),
+            drawn: 0,
+            last: Default::default(),
+        }
+    }
+
+    /// Show the current state of every object.
+    pub fn update(&mut self, rows: &[(String, Progress)]) {
+        if !self.tty {
+            for (name, p) in rows {
+                if self.last.get(name) != Some(p) {
+                    eprintln!("  {name}: {}", describe(p));
+                    self.last.insert(name.clone(), p.clone());
+                }
+            }
+            return;
+        }
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        if self.drawn > 0 {
+            let _ = write!(out, "\x1b[{}A\x1b[J", self.drawn);
+        }
+        let ready = rows.iter().filter(|(_, p)| *p == Progress::Ready).count();
+        let mut lines = vec![format!("  {}/{} ready", ready, rows.len())];
+        for (name, p) in rows {
+            match p {
+                Progress::Ready => {}
+                Progress::Waiting(_) => {
+                    lines.push(format!("  {} {name}: {}", yellow("…"), describe(p)))
+                }
+                Progress::Failed(_) => {
+                    lines.push(format!("  {} {name}: {}", red("✗"), describe(p)))
+                }
+            }
+        }
+        for l in &lines {
+            out.push_str(l);
+            out.push('\n');
+        }
+        self.drawn = lines.len();
+        eprint!("{out}");
+    }
+}
+
+impl Default for LiveStatus {
+    fn default() -> Self {
+        LiveStatus::new()
+    }
+}
+
+fn describe(p: &Progress) -> String {
+    match p {
+        Progress::Ready => "ready".into(),
+        Progress::Waiting(why) => format!("waiting: {why}"),
+        Progress::Failed(why) => format!("failed: {why}"),
+    }
+}

@@ -9,8 +9,6 @@ use crate::cluster::Cluster;
 use crate::release::ObjectId;
 use anyhow::Result;
 use serde_json::Value;
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
 /// Applies through the API server.
@@ -116,20 +114,20 @@ impl Deployer for ClusterDeployer {
 
     async fn wait(&self, objects: &[ObjectId], timeout: Duration) -> Result<()> {
         let refs: Vec<ObjectRef> = objects.iter().map(to_ref).collect();
-        let last: Mutex<BTreeMap<ObjectRef, String>> = Mutex::new(BTreeMap::new());
+        let mut display = crate::output::LiveStatus::new();
         let mut progress = |states: &[(ObjectRef, Readiness)]| {
-            let mut last = last.lock().unwrap();
-            for (r, st) in states {
-                let text = match st {
-                    Readiness::Ready => "ready".to_string(),
-                    Readiness::InProgress(why) => format!("waiting: {why}"),
-                    Readiness::Failed(why) => format!("failed: {why}"),
-                };
-                if last.get(r) != Some(&text) {
-                    eprintln!("  {r}: {text}");
-                    last.insert(r.clone(), text);
-                }
-            }
+            let rows: Vec<(String, crate::output::Progress)> = states
+                .iter()
+                .map(|(r, st)| {
+                    let p = match st {
+                        Readiness::Ready => crate::output::Progress::Ready,
+                        Readiness::InProgress(why) => crate::output::Progress::Waiting(why.clone()),
+                        Readiness::Failed(why) => crate::output::Progress::Failed(why.clone()),
+                    };
+                    (r.to_string(), p)
+                })
+                .collect();
+            display.update(&rows);
         };
         eprintln!(
             "waiting up to {}s for {} objects to be ready",
