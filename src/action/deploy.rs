@@ -130,11 +130,9 @@ pub async fn run<S: ReleaseStore, D: Deployer>(
     )
     .await?;
     let pending: Cell<Option<u64>> = Cell::new(None);
-    let result = tokio::select! {
-        r = locked(store, deployer, op, desired, opts, &pending) => r,
-        e = held.keep_alive(store) => Err(e),
-        _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted (Ctrl-C)")),
-    };
+    let result = held
+        .guard(store, locked(store, deployer, op, desired, opts, &pending))
+        .await;
     if let (Err(e), Some(rev)) = (&result, pending.get()) {
         // the operation stopped half-way: record that, within a bounded time
         let mark = set_status(
@@ -150,12 +148,7 @@ pub async fn run<S: ReleaseStore, D: Deployer>(
             Err(_) => output::warn(format!("could not mark revision {rev} failed in time")),
         }
     }
-    if let Err(e) = held.release(store).await {
-        output::warn(format!(
-            "could not release the lock of `{}`: {e:#}",
-            opts.name
-        ));
-    }
+    held.release_or_warn(store).await;
     result
 }
 

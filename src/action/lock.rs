@@ -102,6 +102,30 @@ impl Lock {
         }
     }
 
+    /// Run `op` while keeping the lock alive; a lost lock or Ctrl-C stops it (the error says which).
+    pub async fn guard<S: ReleaseStore, T>(
+        &self,
+        store: &S,
+        op: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        tokio::select! {
+            r = op => r,
+            e = self.keep_alive(store) => Err(e),
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted (Ctrl-C)")),
+        }
+    }
+
+    /// Give the lock back, warning (not failing) when that is impossible: the lock then expires by itself.
+    pub async fn release_or_warn<S: ReleaseStore>(&self, store: &S) {
+        if let Err(e) = self.release(store).await {
+            output::warn(format!(
+                "could not release the lock of `{}`: {e:#}; it expires in {}s",
+                self.name,
+                LOCK_TTL.as_secs()
+            ));
+        }
+    }
+
     /// Give the lock back.
     pub async fn release<S: ReleaseStore>(&self, store: &S) -> Result<()> {
         store

@@ -29,17 +29,10 @@ pub async fn uninstall<S: ReleaseStore, D: Deployer>(
         opts.wait_for_lock,
     )
     .await?;
-    let result = tokio::select! {
-        r = locked(store, deployer, opts, keep_history) => r,
-        e = held.keep_alive(store) => Err(e),
-        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted (Ctrl-C); run the uninstall again to finish it")),
-    };
-    if let Err(e) = held.release(store).await {
-        output::warn(format!(
-            "could not release the lock of `{}`: {e:#}",
-            opts.name
-        ));
-    }
+    let result = held
+        .guard(store, locked(store, deployer, opts, keep_history))
+        .await;
+    held.release_or_warn(store).await;
     result
 }
 

@@ -145,3 +145,37 @@ pub fn parse_stream(stream: &str) -> Vec<serde_json::Value> {
         .map(|d| serde_yaml::from_str::<serde_json::Value>(d).expect("valid YAML document"))
         .collect()
 }
+
+/// `tack CMD web charts/webapp --env dev --tier private -n NS EXTRA...`: the release most e2e tests use.
+pub fn webapp(cmd: &str, ns: &str, extra: &[&str]) -> Command {
+    let mut c = tack();
+    c.args([
+        cmd,
+        "web",
+        "charts/webapp",
+        "--env",
+        "dev",
+        "--tier",
+        "private",
+        "-n",
+        ns,
+    ]);
+    c.args(extra);
+    c
+}
+
+/// (revision, status) of every revision of release `web` in `ns`, oldest first.
+pub fn history(ns: &str) -> Vec<(u64, String)> {
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(tack().args(["history", "web", "-n", ns, "-o", "json"]))).unwrap();
+    json.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["revision"].as_u64().unwrap(),
+                s["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}

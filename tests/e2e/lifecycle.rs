@@ -7,23 +7,6 @@ use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{Api, ListParams};
 use std::collections::BTreeMap;
 
-fn webapp(cmd: &str, ns: &str, extra: &[&str]) -> std::process::Command {
-    let mut c = tack();
-    c.args([
-        cmd,
-        "web",
-        "charts/webapp",
-        "--env",
-        "dev",
-        "--tier",
-        "private",
-        "-n",
-        ns,
-    ]);
-    c.args(extra);
-    c
-}
-
 async fn release_records(client: &kube::Client, ns: &str) -> Vec<Secret> {
     let api: Api<Secret> = Api::namespaced(client.clone(), ns);
     api.list(&ListParams::default().labels("tack.dev/release=web,tack.dev/record=index"))

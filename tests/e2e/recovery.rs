@@ -7,38 +7,6 @@ use kube::api::{Api, ListParams};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-fn webapp(cmd: &str, ns: &str, extra: &[&str]) -> std::process::Command {
-    let mut c = tack();
-    c.args([
-        cmd,
-        "web",
-        "charts/webapp",
-        "--env",
-        "dev",
-        "--tier",
-        "private",
-        "-n",
-        ns,
-    ]);
-    c.args(extra);
-    c
-}
-
-fn history(ns: &str) -> Vec<(u64, String)> {
-    let json: serde_json::Value =
-        serde_json::from_str(&ok(tack().args(["history", "web", "-n", ns, "-o", "json"]))).unwrap();
-    json.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["revision"].as_u64().unwrap(),
-                s["status"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_marks_the_revision_failed_and_releases_the_lock() {
     let client = client().await;

@@ -8,38 +8,6 @@ use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-fn webapp(cmd: &str, ns: &str, extra: &[&str]) -> std::process::Command {
-    let mut c = tack();
-    c.args([
-        cmd,
-        "web",
-        "charts/webapp",
-        "--env",
-        "dev",
-        "--tier",
-        "private",
-        "-n",
-        ns,
-    ]);
-    c.args(extra);
-    c
-}
-
-async fn statuses(ns: &str) -> Vec<(u64, String)> {
-    let json: serde_json::Value =
-        serde_json::from_str(&ok(tack().args(["history", "web", "-n", ns, "-o", "json"]))).unwrap();
-    json.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["revision"].as_u64().unwrap(),
-                s["status"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn objects_of_others_are_refused_before_any_write_unless_adopted() {
     let client = client().await;
@@ -111,7 +79,7 @@ async fn field_manager_conflicts_name_the_manager_and_force_takes_over() {
     );
     assert!(err.contains("LOG_LEVEL"), "names the field: {err}");
     assert!(err.contains("--force-conflicts"), "{err}");
-    assert_eq!(statuses(&ns).await.last().unwrap().1, "failed");
+    assert_eq!(history(&ns).last().unwrap().1, "failed");
 
     ok(&mut webapp(
         "upgrade",
@@ -169,7 +137,7 @@ async fn concurrent_upgrades_one_proceeds_the_other_names_the_holder() {
         .status()
         .unwrap();
     let _ = first.wait();
-    let st = statuses(&ns).await;
+    let st = history(&ns);
     assert_eq!(
         st.iter().filter(|(_, s)| s == "deployed").count(),
         1,
@@ -200,7 +168,7 @@ async fn a_killed_upgrade_is_recovered_by_the_next_one() {
     // wait until its pending record exists, then SIGKILL it
     let start = Instant::now();
     loop {
-        let st = statuses(&ns).await;
+        let st = history(&ns);
         if st.iter().any(|(_, s)| s == "pending-upgrade") {
             break;
         }
@@ -223,7 +191,7 @@ async fn a_killed_upgrade_is_recovered_by_the_next_one() {
     assert!(o.status.success(), "{out}{err}");
     assert!(err.contains("took over the stale lock"), "{err}");
     assert!(err.contains("marking it failed"), "{err}");
-    let st = statuses(&ns).await;
+    let st = history(&ns);
     assert_eq!(
         st,
         [
@@ -258,7 +226,7 @@ async fn wait_succeeds_under_kwok_and_atomic_rolls_back_a_stuck_rollout() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("rolled back to revision 1"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(60));
-    let st = statuses(&ns).await;
+    let st = history(&ns);
     assert_eq!(st[0], (1, "deployed".to_string()), "{st:?}");
     assert_eq!(st[1], (2, "failed".to_string()), "{st:?}");
     let deps: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(client.clone(), &ns);
@@ -302,7 +270,7 @@ async fn records_over_one_mebibyte_are_chunked_and_read_back() {
         &ns,
         &["--set-file", &format!("blob={}", file.path().display())],
     ));
-    assert_eq!(statuses(&ns).await.len(), 2);
+    assert_eq!(history(&ns).len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
