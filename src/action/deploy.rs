@@ -4,10 +4,12 @@
 //! unit-tested on an in-memory store and a fake deployer.
 
 use super::lock;
+use super::records::prune_history;
+pub use super::records::{current_deployed, load, read_history, set_status};
 use crate::output;
-use crate::release::{ChartInfo, Layers, ObjectId, Release, Status, Summary};
+use crate::release::{ChartInfo, Layers, ObjectId, Release, Status};
 use crate::storage::{ReleaseStore, StoreError};
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use serde_json::Value;
 use std::cell::Cell;
 use std::collections::BTreeSet;
@@ -417,116 +419,6 @@ fn guard_namespace(to_prune: &[ObjectId], opts: &DeployOptions) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// History with warnings printed.
-pub async fn read_history<S: ReleaseStore>(
-    store: &S,
-    ns: &str,
-    name: &str,
-) -> Result<Vec<Summary>> {
-    let (history, warnings) = store.history(ns, name).await?;
-    for w in warnings {
-        output::warn(w);
-    }
-    Ok(history)
-}
-
-/// The deployed revision; with several (a damaged history), the newest, with a warning naming the others.
-pub fn current_deployed(history: &[Summary], ns: &str, name: &str) -> Option<Summary> {
-    let deployed: Vec<&Summary> = history
-        .iter()
-        .filter(|s| s.status == Status::Deployed)
-        .collect();
-    if deployed.len() > 1 {
-        let revs: Vec<String> = deployed.iter().map(|s| s.revision.to_string()).collect();
-        output::warn(format!(
-            "release `{name}` in `{ns}` has several deployed revisions ({}); treating the newest as current",
-            revs.join(", ")
-        ));
-    }
-    deployed.last().map(|s| (*s).clone())
-}
-
-/// Load and decode a revision.
-pub async fn load<S: ReleaseStore>(store: &S, ns: &str, name: &str, rev: u64) -> Result<Release> {
-    Ok(store
-        .get(ns, name, rev)
-        .await?
-        .with_context(|| {
-            format!("revision {rev} of release `{name}` does not exist in namespace `{ns}`")
-        })?
-        .release)
-}
-
-/// Change a revision's status, re-reading and retrying when someone else wrote it in between.
-pub async fn set_status<S: ReleaseStore>(
-    store: &S,
-    opts: &DeployOptions,
-    rev: u64,
-    status: Status,
-    description: Option<String>,
-) -> Result<Release> {
-    let (ns, name) = (opts.namespace.as_str(), opts.name.as_str());
-    let mut last_err = None;
-    for _ in 0..5 {
-        let stored = store
-            .get(ns, name, rev)
-            .await?
-            .with_context(|| format!("revision {rev} of release `{name}` vanished"))?;
-        let mut r = stored.release;
-        r.status = status;
-        if let Some(d) = &description {
-            r.description = d.clone();
-        }
-        if status == Status::Deployed || status == Status::Failed {
-            r.last_deployed = jiff::Timestamp::now();
-        }
-        if status == Status::Uninstalled {
-            r.deleted = Some(jiff::Timestamp::now());
-        }
-        match store.update(&r, &stored.version).await {
-            Ok(_) => return Ok(r),
-            Err(StoreError::Conflict(w)) => last_err = Some(w),
-            Err(e) => return Err(anyhow!(e)),
-        }
-    }
-    bail!(
-        "{} kept changing while tack tried to mark it {status}; giving up after 5 attempts",
-        last_err.unwrap_or_default()
-    )
-}
-
-/// Delete the oldest revisions beyond `history_max`, never the current deployed one nor `keep`.
-async fn prune_history<S: ReleaseStore>(store: &S, opts: &DeployOptions, keep: u64) {
-    if opts.history_max == 0 {
-        return;
-    }
-    let Ok((history, _)) = store.history(&opts.namespace, &opts.name).await else {
-        return;
-    };
-    let deployed = history
-        .iter()
-        .filter(|s| s.status == Status::Deployed)
-        .map(|s| s.revision)
-        .max();
-    let mut excess = history.len().saturating_sub(opts.history_max);
-    for s in &history {
-        if excess == 0 {
-            break;
-        }
-        if s.revision == keep || Some(s.revision) == deployed || s.status.is_pending() {
-            continue;
-        }
-        if let Err(e) = store.delete(&opts.namespace, &opts.name, s.revision).await {
-            output::warn(format!(
-                "could not prune revision {} of `{}`: {e:#}",
-                s.revision, opts.name
-            ));
-            return;
-        }
-        excess -= 1;
-    }
 }
 
 #[cfg(test)]

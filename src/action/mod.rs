@@ -7,6 +7,7 @@ pub mod inspect;
 pub mod install;
 pub mod lint;
 pub mod lock;
+pub mod records;
 pub mod rollback;
 pub mod template;
 pub mod uninstall;
