@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): generate a chart that renders 2,000 objects (100 templates x 20 objects, with
 # helper macros, toyaml, nindent, quote and sha256) and print the median wall time of `tack template`
-# over several runs. Usage: tests/bench/render.sh [RUNS]
+# over several runs. When a `helm` binary is on PATH (or named by $HELM), the same chart written with Go
+# templates is rendered by `helm template` too, and the ratio is printed.
+# Usage: tests/bench/render.sh [RUNS]
 set -euo pipefail
 runs="${1:-15}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -59,17 +61,64 @@ data:
 J2
 done
 
+# the same chart for Helm, in Go templates
+helm_bin="${HELM:-$(command -v helm || true)}"
+hchart="$work/hbench"
+if [ -n "$helm_bin" ]; then
+  mkdir -p "$hchart/templates"
+  cp "$chart/Chart.yaml" "$chart/values.yaml" "$hchart/"
+  cat > "$hchart/templates/_helpers.tpl" <<'GO'
+{{- define "bench.fullname" -}}
+{{ printf "%s-%s-%s" .root.Release.Name .root.Chart.Name .suffix | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- define "bench.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{ toYaml .Values.labels }}
+{{- end }}
+GO
+  for t in $(seq 0 99); do
+    cat > "$hchart/templates/cm-$t.yaml" <<GO
+{{- range \$i := until (int .Values.perTemplate) }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ include "bench.fullname" (dict "root" \$ "suffix" (printf "t$t-%d" \$i)) }}
+  labels:
+    {{- include "bench.labels" \$ | nindent 4 }}
+  annotations:
+    checksum: {{ toYaml \$.Values.settings | sha256sum }}
+data:
+  index: {{ \$i | quote }}
+  settings.yaml: |
+    {{- toYaml \$.Values.settings | nindent 4 }}
+{{- end }}
+GO
+  done
+  hcount=$("$helm_bin" template "$hchart" | grep -c '^kind: ConfigMap')
+  echo "helm objects rendered: $hcount"
+fi
+
 count=$("$bin" template "$chart" | grep -c '^kind: ConfigMap')
 echo "objects rendered: $count"
-python3 - "$bin" "$chart" "$runs" <<'PY'
+python3 - "$bin" "$chart" "$runs" "$helm_bin" "$hchart" <<'PY'
 import statistics, subprocess, sys, time
-bin, chart, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-times = []
-for _ in range(runs):
-    t = time.perf_counter()
-    subprocess.run([bin, "template", chart], check=True, stdout=subprocess.DEVNULL)
-    times.append(time.perf_counter() - t)
-times.sort()
-print(f"tack template, 2000 objects: median {statistics.median(times)*1000:.1f} ms, "
-      f"min {times[0]*1000:.1f} ms, max {times[-1]*1000:.1f} ms over {runs} runs")
+bin, chart, runs, helm, hchart = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+def bench(cmd):
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t)
+    times.sort()
+    return times
+t = bench([bin, "template", chart])
+print(f"tack template, 2000 objects: median {statistics.median(t)*1000:.1f} ms, "
+      f"min {t[0]*1000:.1f} ms, max {t[-1]*1000:.1f} ms over {runs} runs")
+if helm:
+    h = bench([helm, "template", hchart])
+    print(f"helm template, 2000 objects: median {statistics.median(h)*1000:.1f} ms, "
+          f"min {h[0]*1000:.1f} ms, max {h[-1]*1000:.1f} ms over {runs} runs")
+    print(f"ratio helm/tack (medians): {statistics.median(h)/statistics.median(t):.1f}x")
 PY
