@@ -154,6 +154,17 @@ impl Subject {
     /// One line describing the comparison, e.g. "release `web` in namespace `shop`: upgrade, compared with
     /// the live cluster; drift checked against revision 3".
     pub fn describe(&self) -> String {
+        format!(
+            "release `{}` in namespace `{}`: {}",
+            self.release,
+            self.namespace,
+            self.comparison()
+        )
+    }
+
+    /// The comparison without the release, e.g. "upgrade, compared with the live cluster; drift checked
+    /// against revision 3".
+    pub fn comparison(&self) -> String {
         let against = match &self.against {
             Against::Live => "compared with the live cluster".to_string(),
             Against::Revision(r) => format!("compared with revision {r}"),
@@ -169,10 +180,7 @@ impl Subject {
             }
             DriftCheck::NotApplicable => String::new(),
         };
-        format!(
-            "release `{}` in namespace `{}`: {}, {against}{drift}",
-            self.release, self.namespace, self.operation
-        )
+        format!("{}, {against}{drift}", self.operation)
     }
 }
 

@@ -6,7 +6,8 @@ use super::mask::{self, key_changes, masked, secret_strings};
 use super::normalize::{strip_noise, to_yaml};
 use super::paths::changed_paths;
 use super::{
-    drift, Action, DriftEntry, DriftInput, Entry, Input, KeyChange, Note, Options, Plan, Subject,
+    drift, Action, DriftEntry, DriftInput, Entry, Input, KeyChange, Note, ObjectRef, Options, Plan,
+    Subject,
 };
 use crate::cluster::apply::secret_as_stored;
 use serde_json::Value;
@@ -136,4 +137,78 @@ fn drift_entry(d: &DriftInput, opts: &Options) -> Option<DriftEntry> {
         live: to_yaml(&masked(&projected, opts.show_secrets)),
         secret_keys,
     })
+}
+
+/// Pair two object lists by identity: every object of `after` in its order (compared with its namesake in
+/// `before`, or added), then the objects only `before` has (deleted), in their order.
+pub fn pair(before: Vec<Value>, after: Vec<Value>) -> Vec<Input> {
+    let mut old: Vec<(ObjectRef, Option<Value>)> = before
+        .into_iter()
+        .map(|v| (ObjectRef::of(&v), Some(v)))
+        .collect();
+    let index: std::collections::HashMap<ObjectRef, usize> = old
+        .iter()
+        .enumerate()
+        .map(|(i, (r, _))| (r.clone(), i))
+        .collect();
+    let mut out = Vec::with_capacity(after.len() + old.len());
+    for v in after {
+        let r = ObjectRef::of(&v);
+        let before = index.get(&r).and_then(|&i| old[i].1.take());
+        out.push(Input {
+            object: r,
+            before,
+            after: Some(v),
+            notes: Vec::new(),
+        });
+    }
+    for (r, v) in old {
+        if let Some(v) = v {
+            out.push(Input {
+                object: r,
+                before: Some(v),
+                after: None,
+                notes: Vec::new(),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cm(name: &str, v: &str) -> Value {
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "a"},
+            "data": {"k": v}})
+    }
+
+    #[test]
+    fn pairing_keeps_the_new_order_and_puts_removals_last() {
+        let inputs = pair(
+            vec![cm("x", "1"), cm("gone", "1"), cm("y", "1")],
+            vec![cm("y", "2"), cm("new", "1"), cm("x", "1")],
+        );
+        let seen: Vec<(&str, bool, bool)> = inputs
+            .iter()
+            .map(|i| {
+                (
+                    i.object.name.as_str(),
+                    i.before.is_some(),
+                    i.after.is_some(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("y", true, true),
+                ("new", false, true),
+                ("x", true, true),
+                ("gone", true, false)
+            ]
+        );
+    }
 }

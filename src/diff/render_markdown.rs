@@ -16,7 +16,7 @@ pub fn render(plan: &Plan, context: usize) -> String {
         "### tack diff: release `{}` in namespace `{}`\n\n{}\n\n**{}**\n",
         plan.subject.release,
         plan.subject.namespace,
-        plan.subject.describe(),
+        upper_first(&plan.subject.comparison()),
         summary_line(&plan.counts())
     );
     let warnings = warning_lines(plan);
@@ -158,6 +158,14 @@ fn section(
     }
     s.push_str("</details>\n");
     s
+}
+
+fn upper_first(text: &str) -> String {
+    let mut c = text.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 fn longest_backtick_run(text: &str) -> usize {
