@@ -26,12 +26,16 @@ pub const NOISE_ANNOTATIONS: &[&str] = &[
 ];
 
 /// A copy of `obj` without the noise fields. An `annotations` map left empty is removed too, so an object
-/// that only had tack's annotations compares equal to one that never had any.
+/// that only had tack's annotations compares equal to one that never had any. The `creationTimestamp: null`
+/// the server writes into embedded object templates (a Deployment's pod template) goes as well.
 pub fn strip_noise(obj: &Value) -> Value {
     let mut obj = obj.clone();
     let Some(map) = obj.as_object_mut() else {
         return obj;
     };
+    if let Some(spec) = map.get_mut("spec") {
+        strip_template_timestamps(spec);
+    }
     for k in NOISE_TOP {
         map.remove(*k);
     }
@@ -51,6 +55,21 @@ pub fn strip_noise(obj: &Value) -> Value {
         }
     }
     obj
+}
+
+fn strip_template_timestamps(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(meta) = map.get_mut("metadata").and_then(Value::as_object_mut) {
+                if meta.get("creationTimestamp").is_some_and(Value::is_null) {
+                    meta.remove("creationTimestamp");
+                }
+            }
+            map.values_mut().for_each(strip_template_timestamps);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_template_timestamps),
+        _ => {}
+    }
 }
 
 /// Give a namespaced object without a namespace the release namespace, and drop the namespace of built-in
@@ -113,6 +132,17 @@ mod tests {
                     "annotations": {"team": "x"}},
                 "data": {"k": "v"}
             })
+        );
+    }
+
+    #[test]
+    fn null_timestamps_of_embedded_templates_are_removed() {
+        let obj = json!({"kind": "CronJob", "spec": {"jobTemplate": {"metadata": {"creationTimestamp": null},
+            "spec": {"template": {"metadata": {"creationTimestamp": null, "labels": {"a": "b"}}}}}}});
+        assert_eq!(
+            strip_noise(&obj),
+            json!({"kind": "CronJob", "spec": {"jobTemplate": {"metadata": {},
+                "spec": {"template": {"metadata": {"labels": {"a": "b"}}}}}}})
         );
     }
 
