@@ -97,7 +97,10 @@ fn plan() -> Plan {
         recorded: json!({"apiVersion": "v1", "kind": "ConfigMap",
             "metadata": {"name": "web-config", "namespace": "shop"},
             "data": {"LOG_LEVEL": "info", "MODE": "a"}}),
-        live: Some(configmap("web-config", json!({"LOG_LEVEL": "debug", "MODE": "a"}))),
+        live: Some(configmap(
+            "web-config",
+            json!({"LOG_LEVEL": "debug", "MODE": "a"}),
+        )),
     }];
     let subject = Subject {
         release: "web".into(),
