@@ -6,6 +6,7 @@ pub mod action;
 pub mod chart;
 pub mod cli;
 pub mod cluster;
+pub mod diff;
 pub mod error;
 pub mod manifest;
 pub mod output;
@@ -52,6 +53,7 @@ pub fn run() -> i32 {
         cli::Command::Lint(a) => action::lint::run(&ctx, a, &sets),
         cli::Command::Install(a) => action::install::run(&ctx, a, &sets, None),
         cli::Command::Upgrade(a) => action::install::run(&ctx, &a.common, &sets, Some(a.install)),
+        cli::Command::Diff(a) => action::diff::run(&ctx, a, sub),
         cli::Command::Rollback(a) => action::rollback::run(&ctx, a),
         cli::Command::Uninstall(a) => action::uninstall::run(&ctx, a),
         cli::Command::History(a) => action::inspect::history(&ctx, a),

@@ -3,6 +3,7 @@
 
 pub mod cluster_deployer;
 pub mod deploy;
+pub mod diff;
 pub mod inspect;
 pub mod install;
 pub mod lint;

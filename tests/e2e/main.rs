@@ -5,6 +5,7 @@ mod harness;
 
 mod apply;
 mod connect;
+mod diff;
 mod lifecycle;
 mod recovery;
 mod reliability;
