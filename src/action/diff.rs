@@ -62,7 +62,7 @@ fn apply_options(name: &str, ns: &str, adopt: bool, force_conflicts: bool) -> Ap
     }
 }
 
-/// API requests made, printed to stderr when `TACK_STATS` is set (used by tests/bench/diff.sh).
+/// API requests made, printed to stderr with the global `--stats` flag (used by tests/bench/diff.sh).
 #[derive(Default)]
 struct Counters {
     apply: Stats,
@@ -70,8 +70,8 @@ struct Counters {
 }
 
 impl Counters {
-    fn report(&self) {
-        if std::env::var_os("TACK_STATS").is_none_or(|v| v.is_empty()) {
+    fn report(&self, enabled: bool) {
+        if !enabled {
             return;
         }
         let (reads, writes) = self.apply.snapshot();
@@ -157,7 +157,7 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
         };
         Ok::<_, anyhow::Error>(diff::build(subject, g.inputs, g.drift, g.notes, &options))
     })?;
-    counters.report();
+    counters.report(ctx.stats);
     finish(&plan, &args.diff)
 }
 
@@ -188,7 +188,7 @@ fn rollback(ctx: &Ctx, args: &DiffRollbackArgs) -> Result<()> {
         };
         Ok::<_, anyhow::Error>(diff::build(subject, g.inputs, g.drift, g.notes, &options))
     })?;
-    counters.report();
+    counters.report(ctx.stats);
     finish(&plan, &args.diff)
 }
 

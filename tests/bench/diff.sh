@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): install a generated release of 500 ConfigMaps on the test control plane, change 10
 # of them, then print the median wall time of `tack diff` over several runs and the API requests one diff
-# makes: tack's own counters (TACK_STATS) and, as a cross-check, the API server's request counters.
+# makes: tack's own counters (--stats) and, as a cross-check, the API server's request counters.
 #
 # Needs the control plane: tests/testenv/testenv.sh up && eval "$(tests/testenv/testenv.sh env)"
 # Usage: tests/bench/diff.sh [RUNS] [OBJECTS]
@@ -73,7 +73,7 @@ token="$(kubectl config view --minify --raw -o jsonpath='{.users[0].user.token}'
 metrics() { curl -sk -H "Authorization: Bearer $token" "$server/metrics" | grep '^apiserver_request_total{'; }
 
 metrics > "$work/before"
-TACK_STATS=1 "$bin" diff bench "$chart" -n "$ns" --set version=2 -o summary 2> "$work/stats" >/dev/null
+"$bin" --stats diff bench "$chart" -n "$ns" --set version=2 -o summary 2> "$work/stats" >/dev/null
 metrics > "$work/after"
 grep '^tack stats:' "$work/stats"
 

@@ -18,7 +18,7 @@ use std::process::Command;
 
 pub const FORMATS: [&str; 4] = ["diff", "summary", "markdown", "json"];
 
-pub fn webapp(cmd: &[&str], ns: &str, extra: &[&str]) -> Command {
+pub fn web_args(cmd: &[&str], ns: &str, extra: &[&str]) -> Command {
     let mut c = tack();
     c.args(cmd);
     c.args([
@@ -36,7 +36,7 @@ pub fn webapp(cmd: &[&str], ns: &str, extra: &[&str]) -> Command {
 }
 
 pub fn diff(ns: &str, extra: &[&str]) -> Command {
-    webapp(&["diff"], ns, extra)
+    web_args(&["diff"], ns, extra)
 }
 
 pub fn code(cmd: &mut Command) -> (i32, String, String) {

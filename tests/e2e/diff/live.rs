@@ -10,7 +10,7 @@ use serde_json::json;
 async fn upgrade_diff_shows_changes_against_live_state_and_writes_nothing() {
     let client = client().await;
     let ns = namespace(&client, "e2e-diff-up").await;
-    ok(&mut webapp(&["install"], &ns, &[]));
+    ok(&mut web_args(&["install"], &ns, &[]));
 
     // no change: exit 0 even with --exit-code
     let (c, out, err) = code(&mut diff(&ns, &["--exit-code"]));
@@ -134,7 +134,7 @@ async fn upgrade_diff_shows_changes_against_live_state_and_writes_nothing() {
     assert!(md.contains("```diff\n"), "{md}");
 
     // after the upgrade, the same diff is empty
-    ok(&mut webapp(&["upgrade"], &ns, &change));
+    ok(&mut web_args(&["upgrade"], &ns, &change));
     let (c, out, err) = code(&mut diff(&ns, &[&change[..], &["--exit-code"]].concat()));
     assert_eq!(c, 0, "{out}\n{err}");
     assert!(out.contains("No changes"), "{out}");
@@ -152,7 +152,7 @@ async fn upgrade_diff_shows_changes_against_live_state_and_writes_nothing() {
 async fn drift_from_another_field_manager_is_flagged() {
     let client = client().await;
     let ns = namespace(&client, "e2e-diff-drift").await;
-    ok(&mut webapp(&["install"], &ns, &[]));
+    ok(&mut web_args(&["install"], &ns, &[]));
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
     let params = PatchParams {
         field_manager: Some("e2e-editor".into()),

@@ -10,7 +10,7 @@ async fn offline_diffs_contact_no_cluster() {
     let ns = namespace(&client, "e2e-diff-off").await;
     let secret = format!("offline-pw-{}", ns.replace('-', "K"));
     let set = format!("secret.data.PASSWORD={secret}");
-    ok(&mut webapp(&["install"], &ns, &["--set-string", &set]));
+    ok(&mut web_args(&["install"], &ns, &["--set-string", &set]));
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("manifest.yaml");
     std::fs::write(

@@ -13,7 +13,11 @@ async fn secret_values_never_appear_in_any_output() {
     let new = format!("new-pw-{}", ns.replace('-', "Z"));
     let set_old = format!("secret.data.PASSWORD={old}");
     let set_new = format!("secret.data.PASSWORD={new}");
-    ok(&mut webapp(&["install"], &ns, &["--set-string", &set_old]));
+    ok(&mut web_args(
+        &["install"],
+        &ns,
+        &["--set-string", &set_old],
+    ));
 
     for format in FORMATS {
         let (c, out, err) = code(&mut diff(
@@ -53,7 +57,11 @@ async fn secret_values_never_appear_in_any_output() {
     assert_eq!(c, 0, "{out}");
 
     // rollback and revisions diffs mask too
-    ok(&mut webapp(&["upgrade"], &ns, &["--set-string", &set_new]));
+    ok(&mut web_args(
+        &["upgrade"],
+        &ns,
+        &["--set-string", &set_new],
+    ));
     for format in FORMATS {
         for args in [
             vec!["diff", "rollback", "web", "-n", &ns, "-o", format],
@@ -93,8 +101,8 @@ async fn secret_values_never_appear_in_any_output() {
 async fn rollback_and_revisions_diffs() {
     let client = client().await;
     let ns = namespace(&client, "e2e-diff-rb").await;
-    ok(&mut webapp(&["install"], &ns, &[]));
-    ok(&mut webapp(
+    ok(&mut web_args(&["install"], &ns, &[]));
+    ok(&mut web_args(
         &["upgrade"],
         &ns,
         &[
