@@ -126,16 +126,16 @@ impl Deployer for ClusterDeployer {
                     Readiness::Failed(why) => format!("failed: {why}"),
                 };
                 if last.get(r) != Some(&text) {
-                    eprintln!("  {r}: {text}");
+                    crate::output::note(format!("  {r}: {text}"));
                     last.insert(r.clone(), text);
                 }
             }
         };
-        eprintln!(
+        crate::output::note(format!(
             "waiting up to {}s for {} objects to be ready",
             timeout.as_secs(),
             refs.len()
-        );
+        ));
         wait::wait_ready(
             &self.cluster,
             &self.resolver,
