@@ -43,12 +43,12 @@ where
     Fut: Future<Output = Result<Done>>,
 {
     for r in &done {
-        print!("{}", block(r));
+        println!("{}", block(r));
     }
     let mut runs = rt.block_on(runner::run_each(
         jobs,
         plan.run,
-        |r| print!("{}", block(r)),
+        |r| println!("{}", block(r)),
         work,
     ));
     runs.extend(done);
@@ -57,7 +57,7 @@ where
 }
 
 fn report(runs: &[InstanceRun]) -> Result<()> {
-    print!("\n{}", summary(runs));
+    print!("{}", summary(runs));
     use std::io::Write;
     let _ = std::io::stdout().flush();
     finish(runs)
