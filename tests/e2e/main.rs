@@ -7,4 +7,5 @@ mod apply;
 mod connect;
 mod lifecycle;
 mod reliability;
+mod stack;
 mod workloads;
