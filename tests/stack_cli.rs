@@ -179,7 +179,7 @@ fn values_compare_shows_each_difference_with_its_layer() {
     assert_eq!(host["left"]["value"], "webapp.work.example.internal");
     assert_eq!(
         host["left"]["source"],
-        "tack.yaml:23:9 set ingress.host=webapp.work.example.internal"
+        "tack.yaml:24:9 set ingress.host=webapp.work.example.internal"
     );
     assert_eq!(host["right"]["source"], "env `dev` at values/dev.yaml:19:3");
     // one instance's values, and explain within it

@@ -148,3 +148,74 @@ fn wrong_types_and_syntax_are_located() {
     let e = err("instances:\n  - name: a\n   namespace: [\n");
     assert!(e.starts_with("stacks/tack.yaml:"), "{e}");
 }
+
+fn schema() -> serde_json::Value {
+    serde_json::from_str(include_str!("../../docs/tack.schema.json")).unwrap()
+}
+
+fn as_json(yaml: &str) -> serde_json::Value {
+    serde_yaml::from_str(yaml).unwrap()
+}
+
+#[test]
+fn the_schema_accepts_the_example_and_rejects_unknown_keys() {
+    let validator = jsonschema::validator_for(&schema()).unwrap();
+    let example = include_str!("../../tack.yaml");
+    assert!(validator.is_valid(&as_json(example)));
+    assert!(load(example).is_ok(), "the parser accepts it too");
+    assert!(validator.is_valid(&as_json(GOOD)));
+    for bad in [
+        "instances: [{name: a, namespace: a, tiers: x}]",
+        "instances: [{name: a}]",
+        "instances: []",
+        "instances: [{name: A, namespace: a}]",
+        "instances: [{name: a, namespace: a, labels: {tier: x}}]",
+        "defaults: {environment: prod}\ninstances: [{name: a, namespace: a}]",
+    ] {
+        assert!(!validator.is_valid(&as_json(bad)), "{bad}");
+    }
+}
+
+/// The keys the parser names in an unknown-field error.
+fn parser_keys(yaml: &str) -> Vec<String> {
+    let e = err(yaml);
+    let list = e
+        .split(", expected ")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap();
+    let list = list.trim_start_matches("one of ").replace(" or ", ", ");
+    let mut keys: Vec<String> = list
+        .split(", ")
+        .map(|k| k.trim_matches('`').to_string())
+        .collect();
+    keys.sort();
+    keys
+}
+
+fn schema_keys(node: &serde_json::Value) -> Vec<String> {
+    let mut keys: Vec<String> = node["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn the_schema_names_exactly_the_keys_the_parser_accepts() {
+    let s = schema();
+    assert_eq!(parser_keys("bogus: 1\ninstances: []\n"), schema_keys(&s));
+    assert_eq!(
+        parser_keys("defaults: {bogus: 1}\ninstances: []\n"),
+        schema_keys(&s["properties"]["defaults"])
+    );
+    assert_eq!(
+        parser_keys("instances: [{name: a, namespace: a, bogus: 1}]\n"),
+        schema_keys(&s["$defs"]["instance"])
+    );
+}
