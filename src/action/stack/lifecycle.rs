@@ -3,81 +3,35 @@
 //! printing one block, and a summary table ends the output. Install and upgrade render every instance and
 //! pass the isolation guard before anything is written.
 
+use super::cluster::{
+    connect, for_each_rendered, instance_jobs, print_block, run_jobs, RenderedJob,
+};
 use super::{
     check_layer_flags, isolation, no_positionals, offline_scopes, plan, refuse, render_all,
-    render_failed, skipped, Plan, RenderSpec, RenderedInstance,
+    render_failed, skipped, Plan, RenderSpec,
 };
-use crate::action::cluster_deployer::{ClusterDeployer, ClusterLookup};
+use crate::action::cluster_deployer::ClusterDeployer;
 use crate::action::deploy::Op;
 use crate::action::inspect::{read_status, status_text};
-use crate::action::install::{self, command_line, target, Deployed};
+use crate::action::install::{self, command_line, Deployed};
 use crate::action::rollback::rollback_release;
 use crate::action::uninstall::{uninstall as uninstall_release, uninstall_options, uninstall_text};
 use crate::action::Ctx;
 use crate::cli::{DryRun, InstallArgs, ReadFormat, RollbackArgs, StatusArgs, UninstallArgs};
-use crate::cluster::{self, resources::Resolver, Cluster};
 use crate::manifest;
 use crate::output;
 use crate::release::Layers;
-use crate::render::tpl::Lookup;
-use crate::stack::guard::Scopes;
-use crate::stack::runner::{self, block, finish, summary, Done, InstanceRun, Job};
+use crate::stack::runner::{self, block, finish, summary, Done, InstanceRun};
 use crate::stack::Instance;
 use crate::storage::secrets::SecretStore;
 use crate::values::SetArg;
 use anyhow::{bail, Result};
-use std::future::Future;
-use std::sync::Arc;
-
-/// Run `work` over `jobs`, printing each instance's block as it ends, then the summary table. `done` are
-/// runs decided before (failed renders, skips); everything is reported in stack-file order.
-fn drive<T, F, Fut>(
-    rt: &tokio::runtime::Runtime,
-    plan: &Plan,
-    jobs: Vec<Job<T>>,
-    done: Vec<InstanceRun>,
-    work: F,
-) -> Vec<InstanceRun>
-where
-    F: Fn(T) -> Fut,
-    Fut: Future<Output = Result<Done>>,
-{
-    for r in &done {
-        println!("{}", block(r));
-    }
-    let mut runs = rt.block_on(runner::run_each(
-        jobs,
-        plan.run,
-        |r| println!("{}", block(r)),
-        work,
-    ));
-    runs.extend(done);
-    runs.sort_by_key(|r| plan.selected.iter().position(|s| s == &r.name));
-    runs
-}
 
 fn report(runs: &[InstanceRun]) -> Result<()> {
     print!("{}", summary(runs));
     use std::io::Write;
     let _ = std::io::stdout().flush();
     finish(runs)
-}
-
-/// Kinds neither built in nor defined by a rendered CRD: ask the API server for their scope.
-async fn discover_scopes(c: &Cluster, rendered: &[RenderedInstance], scopes: &mut Scopes) {
-    let resolver = Resolver::new(c.client.clone());
-    let docs = rendered
-        .iter()
-        .filter_map(|r| r.outcome.as_ref().ok())
-        .flat_map(|p| p.docs.iter());
-    for d in docs {
-        if scopes.knows(d.group(), d.kind()) {
-            continue;
-        }
-        if let Ok((_, namespaced)) = resolver.resolve(d.api_version(), d.kind()).await {
-            scopes.set(d.group(), d.kind(), !namespaced);
-        }
-    }
 }
 
 fn layers_record(inst: &Instance, cli_files: &[std::path::PathBuf], sets: &[SetArg]) -> Layers {
@@ -113,7 +67,7 @@ pub fn install(
     check_layer_flags(&args.layers)?;
     let plan = plan(&args.stack)?;
     let op = install::operation(upgrade);
-    let mut spec = RenderSpec {
+    let spec = RenderSpec {
         layers: &args.layers,
         sets,
         render: &args.render,
@@ -124,79 +78,51 @@ pub fn install(
     if args.dry_run == Some(DryRun::Client) {
         return dry_run_client(&plan, &spec, args.show_secrets);
     }
-    let rt = cluster::runtime()?;
-    let c = rt.block_on(cluster::connect(&target(ctx)))?;
-    let lookup: Arc<dyn Lookup> = Arc::new(ClusterLookup {
-        client: c.client.clone(),
-        handle: rt.handle().clone(),
-    });
-    spec.lookup = Some(lookup);
-    let rendered = render_all(&plan, &spec);
-    let mut scopes = offline_scopes(&rendered);
-    rt.block_on(discover_scopes(&c, &rendered, &mut scopes));
-    refuse(&isolation(&plan, &rendered, &scopes), "nothing was written")?;
-
-    let broken: Vec<&RenderedInstance> = rendered
-        .iter()
-        .filter(|r| r.selected && r.failure().is_some())
-        .collect();
-    let mut done: Vec<InstanceRun> = broken.iter().map(|r| render_failed(r)).collect();
-    let mut jobs = Vec::new();
-    for r in rendered
-        .iter()
-        .filter(|r| r.selected && r.failure().is_none())
-    {
-        if plan.run.fail_fast && !broken.is_empty() {
-            done.push(skipped(
-                &r.instance,
-                "not started: another instance failed to render and --fail-fast is set",
-            ));
-            continue;
-        }
-        let Ok(prepared) = &r.outcome else { continue };
-        let desired = install::desired(
-            prepared,
-            layers_record(&r.instance, &args.layers.files, sets),
-        );
-        jobs.push(Job {
-            name: r.instance.name.clone(),
-            namespace: r.instance.namespace.clone(),
-            payload: (r.instance.clone(), r.warnings(), desired),
-        });
-    }
     let command = command_line();
     let server = args.dry_run == Some(DryRun::Server);
-    let runs = drive(&rt, &plan, jobs, done, |(inst, warnings, desired)| {
-        let (c, deploy, command) = (c.clone(), args.deploy.clone(), command.clone());
-        let create = args.create_namespace;
-        async move {
-            let dopts = install::deploy_options_in(&inst.namespace, &inst.name, &deploy, &command);
-            let mut text = warnings;
-            match install::deploy_rendered(&c, op, desired, &dopts, create, server).await? {
-                Deployed::DryRun(changes) => {
-                    text.push_str(&install::dry_run_text(
-                        &inst.name,
-                        &inst.namespace,
-                        &changes,
-                    ));
-                    Ok(Done {
-                        revision: None,
-                        result: "dry run".into(),
-                        text,
-                    })
-                }
-                Deployed::Done(out) => {
-                    let verb = install::verb(op, &out.release);
-                    text.push_str(&install::outcome_text(verb, &out.release, &out.changes));
-                    Ok(Done {
-                        revision: Some(out.release.revision),
-                        result: verb.into(),
-                        text,
-                    })
+    let (deploy, files, create) = (&args.deploy, &args.layers.files, args.create_namespace);
+    let runs = for_each_rendered(
+        ctx,
+        &plan,
+        spec,
+        "nothing was written",
+        print_block,
+        |c, job| {
+            let RenderedJob {
+                instance: inst,
+                prepared,
+                warnings,
+            } = job;
+            let desired = install::desired(&prepared, layers_record(&inst, files, sets));
+            let dopts = install::deploy_options_in(&inst.namespace, &inst.name, deploy, &command);
+            async move {
+                let mut text = warnings;
+                match install::deploy_rendered(&c, op, desired, &dopts, create, server).await? {
+                    Deployed::DryRun(changes) => {
+                        text.push_str(&install::dry_run_text(
+                            &inst.name,
+                            &inst.namespace,
+                            &changes,
+                        ));
+                        Ok(Done {
+                            revision: None,
+                            result: "dry run".into(),
+                            text,
+                        })
+                    }
+                    Deployed::Done(out) => {
+                        let verb = install::verb(op, &out.release);
+                        text.push_str(&install::outcome_text(verb, &out.release, &out.changes));
+                        Ok(Done {
+                            revision: Some(out.release.revision),
+                            result: verb.into(),
+                            text,
+                        })
+                    }
                 }
             }
-        }
-    });
+        },
+    )?;
     report(&runs)
 }
 
@@ -245,25 +171,6 @@ fn dry_run_client(plan: &Plan, spec: &RenderSpec, show_secrets: bool) -> Result<
     finish(&runs)
 }
 
-fn connect(ctx: &Ctx) -> Result<(tokio::runtime::Runtime, Cluster)> {
-    let rt = cluster::runtime()?;
-    let c = rt.block_on(cluster::connect(&target(ctx)))?;
-    Ok((rt, c))
-}
-
-fn jobs(plan: &Plan) -> Vec<Job<Instance>> {
-    plan.stack
-        .instances
-        .iter()
-        .filter(|i| plan.is_selected(&i.name))
-        .map(|i| Job {
-            name: i.name.clone(),
-            namespace: i.namespace.clone(),
-            payload: i.clone(),
-        })
-        .collect()
-}
-
 /// `tack rollback --instance NAME [REVISION]` (or `-l`, `--all`: each to its previously deployed revision).
 pub fn rollback(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
     let mut revision = args.revision;
@@ -283,19 +190,27 @@ pub fn rollback(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
     }
     let (rt, c) = connect(ctx)?;
     let command = command_line();
-    let runs = drive(&rt, &plan, jobs(&plan), Vec::new(), |inst| {
-        let (c, deploy, command) = (c.clone(), args.deploy.clone(), command.clone());
-        async move {
-            let dopts = install::deploy_options_in(&inst.namespace, &inst.name, &deploy, &command);
-            let (rev, out) = rollback_release(&c, revision, &dopts).await?;
-            let verb = format!("rolled back to revision {rev}:");
-            Ok(Done {
-                revision: Some(out.release.revision),
-                result: format!("rolled back to {rev}"),
-                text: install::outcome_text(&verb, &out.release, &out.changes),
-            })
-        }
-    });
+    let runs = run_jobs(
+        &rt,
+        &plan,
+        instance_jobs(&plan),
+        Vec::new(),
+        print_block,
+        |inst| {
+            let (c, deploy, command) = (c.clone(), args.deploy.clone(), command.clone());
+            async move {
+                let dopts =
+                    install::deploy_options_in(&inst.namespace, &inst.name, &deploy, &command);
+                let (rev, out) = rollback_release(&c, revision, &dopts).await?;
+                let verb = format!("rolled back to revision {rev}:");
+                Ok(Done {
+                    revision: Some(out.release.revision),
+                    result: format!("rolled back to {rev}"),
+                    text: install::outcome_text(&verb, &out.release, &out.changes),
+                })
+            }
+        },
+    );
     report(&runs)
 }
 
@@ -305,22 +220,29 @@ pub fn uninstall(ctx: &Ctx, args: &UninstallArgs) -> Result<()> {
     let plan = plan(&args.stack)?;
     let (rt, c) = connect(ctx)?;
     let (keep, wait_for_lock) = (args.keep_history, args.wait_for_lock);
-    let runs = drive(&rt, &plan, jobs(&plan), Vec::new(), |inst| {
-        let c = c.clone();
-        async move {
-            let store = SecretStore::new(c.client.clone());
-            let deployer = ClusterDeployer::new(c.clone());
-            let opts = uninstall_options(&inst.namespace, &inst.name, wait_for_lock);
-            let (changes, rev) = uninstall_release(&store, &deployer, &opts, keep)
-                .await
-                .map_err(install::interrupted_code)?;
-            Ok(Done {
-                revision: Some(rev),
-                result: "uninstalled".into(),
-                text: uninstall_text(&opts, rev, keep, &changes),
-            })
-        }
-    });
+    let runs = run_jobs(
+        &rt,
+        &plan,
+        instance_jobs(&plan),
+        Vec::new(),
+        print_block,
+        |inst| {
+            let c = c.clone();
+            async move {
+                let store = SecretStore::new(c.client.clone());
+                let deployer = ClusterDeployer::new(c.clone());
+                let opts = uninstall_options(&inst.namespace, &inst.name, wait_for_lock);
+                let (changes, rev) = uninstall_release(&store, &deployer, &opts, keep)
+                    .await
+                    .map_err(install::interrupted_code)?;
+                Ok(Done {
+                    revision: Some(rev),
+                    result: "uninstalled".into(),
+                    text: uninstall_text(&opts, rev, keep, &changes),
+                })
+            }
+        },
+    );
     report(&runs)
 }
 
@@ -348,10 +270,22 @@ pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
         }
     };
     if format == ReadFormat::Table {
-        let runs = drive(&rt, &plan, jobs(&plan), Vec::new(), work);
+        let runs = run_jobs(
+            &rt,
+            &plan,
+            instance_jobs(&plan),
+            Vec::new(),
+            print_block,
+            work,
+        );
         return report(&runs);
     }
-    let runs = rt.block_on(runner::run_each(jobs(&plan), plan.run, |_| {}, work));
+    let runs = rt.block_on(runner::run_each(
+        instance_jobs(&plan),
+        plan.run,
+        |_| {},
+        work,
+    ));
     let list: Vec<serde_json::Value> = runs
         .iter()
         .map(|r| {

@@ -1,7 +1,9 @@
 //! The stack side of the commands: load `tack.yaml`, pick instances, render each with its own layers (in
 //! parallel), run the isolation guard, then hand every instance to the runner. `offline.rs` holds
-//! template, lint and values; `lifecycle.rs` install, upgrade, rollback, uninstall and status.
+//! template, lint and values; `cluster.rs` the cluster flow (the hook for `tack diff`); `lifecycle.rs`
+//! install, upgrade, rollback, uninstall and status.
 
+pub mod cluster;
 pub mod lifecycle;
 pub mod offline;
 
