@@ -145,6 +145,25 @@ async fn concurrent_upgrades_one_proceeds_the_other_names_the_holder() {
     .stderr(Stdio::piped())
     .spawn()
     .unwrap();
+    // contend only once the first holds the lock (racing its start, a contender may take it first)
+    let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
+        Api::namespaced(client.clone(), &ns);
+    eventually(
+        Duration::from_secs(10),
+        "the first upgrade to take the lock",
+        || {
+            let leases = leases.clone();
+            async move {
+                leases
+                    .get_opt("tack.lock.web")
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some()
+            }
+        },
+    )
+    .await;
     let start = Instant::now();
     let mut err = String::new();
     while start.elapsed() < Duration::from_secs(6) {
