@@ -105,7 +105,7 @@ pub struct RenderedInstance {
     pub instance: Instance,
     pub selected: bool,
     /// The render (possibly with collected errors), or the fatal error that stopped it.
-    pub outcome: Result<Prepared, String>,
+    pub outcome: Result<Prepared, anyhow::Error>,
     pub duration: Duration,
 }
 
@@ -113,7 +113,7 @@ impl RenderedInstance {
     /// Why the instance cannot be deployed: a fatal error or the collected render errors.
     pub fn failure(&self) -> Option<String> {
         match &self.outcome {
-            Err(e) => Some(e.clone()),
+            Err(e) => Some(crate::stack::runner::error_text(e)),
             Ok(p) if !p.errors.is_empty() => Some(
                 p.errors
                     .iter()
@@ -179,8 +179,7 @@ pub fn render_all(plan: &Plan, spec: &RenderSpec) -> Vec<RenderedInstance> {
     parallel_map(&items, plan.run.concurrency, |inst| {
         let selected = plan.is_selected(&inst.name);
         let start = Instant::now();
-        let outcome =
-            render_instance(inst, spec, selected).map_err(|e| crate::stack::runner::error_text(&e));
+        let outcome = render_instance(inst, spec, selected);
         RenderedInstance {
             instance: (*inst).clone(),
             selected,

@@ -121,7 +121,7 @@ pub fn lint(_ctx: &Ctx, args: &LintArgs, sets: &[SetArg]) -> Result<()> {
         let mut report = Report::default();
         match &r.outcome {
             Ok(p) => lint_prepared(p, &mut report),
-            Err(e) => report.errors.push(e.clone()),
+            Err(e) => report.errors.push(format!("{e:#}")),
         }
         let inst = &r.instance;
         let layers: Vec<String> = [("env", &inst.env), ("tier", &inst.tier)]
@@ -140,19 +140,19 @@ pub fn lint(_ctx: &Ctx, args: &LintArgs, sets: &[SetArg]) -> Result<()> {
         print_report(&report);
         let isolated = !violations.iter().any(|v| v.instances.contains(&inst.name));
         let (state, result) = if !report.errors.is_empty() {
-            (State::Failed, format!("{} errors", report.errors.len()))
+            (State::Failed, plural(report.errors.len(), "error"))
         } else if args.strict && !report.warnings.is_empty() {
             (
                 State::Failed,
-                format!("{} warnings (strict)", report.warnings.len()),
+                format!("{} (strict)", plural(report.warnings.len(), "warning")),
             )
         } else if !isolated {
             (State::Failed, "isolation".to_string())
         } else {
-            let w = report.warnings.len();
+            let (o, w) = (report.objects, report.warnings.len());
             (
                 State::Ok,
-                format!("ok, {} objects, {w} warnings", report.objects),
+                format!("ok, {}, {}", plural(o, "object"), plural(w, "warning")),
             )
         };
         runs.push(InstanceRun {
@@ -187,6 +187,10 @@ pub fn lint(_ctx: &Ctx, args: &LintArgs, sets: &[SetArg]) -> Result<()> {
         eprintln!("{}", output::red(&line));
     }
     finish(&runs)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Load an instance's chart and resolve its values (its layers, then the command line's `-f`/`--set*`).
