@@ -140,8 +140,10 @@ pub struct RenderArgs {
 
 #[derive(Debug, Args)]
 pub struct TemplateArgs {
-    /// Chart directory
-    pub chart: PathBuf,
+    /// Chart directory (not with --all, -l or --instance)
+    pub chart: Option<PathBuf>,
+    #[command(flatten)]
+    pub stack: StackArgs,
     #[command(flatten)]
     pub layers: LayerArgs,
     #[command(flatten)]
@@ -168,8 +170,17 @@ pub enum ValuesFormat {
 
 #[derive(Debug, Args)]
 pub struct ValuesArgs {
-    /// Chart directory
-    pub chart: PathBuf,
+    /// Chart directory (not with --instance)
+    pub chart: Option<PathBuf>,
+    /// Stack file (default: tack.yaml in the current directory)
+    #[arg(long, value_name = "FILE")]
+    pub stack: Option<PathBuf>,
+    /// Print the values of this instance of the stack file
+    #[arg(long, value_name = "NAME")]
+    pub instance: Option<String>,
+    /// Show how the values of --instance differ from this instance's, key by key, with the layer that set each
+    #[arg(long, value_name = "NAME", requires = "instance")]
+    pub compare: Option<String>,
     #[command(flatten)]
     pub layers: LayerArgs,
     /// Output format
@@ -182,8 +193,10 @@ pub struct ValuesArgs {
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// Chart directory
-    pub chart: PathBuf,
+    /// Chart directory (not with --all, -l or --instance)
+    pub chart: Option<PathBuf>,
+    #[command(flatten)]
+    pub stack: StackArgs,
     #[command(flatten)]
     pub layers: LayerArgs,
     #[command(flatten)]
@@ -255,10 +268,12 @@ pub struct DeployArgs {
 
 #[derive(Debug, Args)]
 pub struct InstallArgs {
-    /// Release name
-    pub name: String,
-    /// Chart directory
-    pub chart: PathBuf,
+    /// Release name (not with --all, -l or --instance)
+    pub name: Option<String>,
+    /// Chart directory (not with --all, -l or --instance)
+    pub chart: Option<PathBuf>,
+    #[command(flatten)]
+    pub stack: StackArgs,
     #[command(flatten)]
     pub layers: LayerArgs,
     #[command(flatten)]
@@ -423,18 +438,22 @@ pub struct DiffRevisionsArgs {
 
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
-    /// Release name
-    pub name: String,
+    /// Release name (with --instance or -l: leave it out, or give only the revision)
+    pub name: Option<String>,
     /// Revision to roll back to (default: the revision deployed before the current one)
     pub revision: Option<u64>,
     #[command(flatten)]
     pub deploy: DeployArgs,
+    #[command(flatten)]
+    pub stack: StackArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct UninstallArgs {
-    /// Release name
-    pub name: String,
+    /// Release name (not with --all, -l or --instance)
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub stack: StackArgs,
     /// Keep the records, marked uninstalled
     #[arg(long)]
     pub keep_history: bool,
@@ -453,8 +472,10 @@ pub struct HistoryArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Release name
-    pub name: String,
+    /// Release name (not with --all, -l or --instance)
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub stack: StackArgs,
     /// Show this revision instead of the latest
     #[arg(long)]
     pub revision: Option<u64>,
@@ -500,6 +521,46 @@ pub struct GetArgs {
 pub struct UnlockArgs {
     /// Release name
     pub name: String,
+}
+
+/// Which instances of a stack file (`tack.yaml`) a command works on, and how they run.
+#[derive(Debug, Args, Clone, Default)]
+pub struct StackArgs {
+    /// Stack file (default: tack.yaml in the current directory)
+    #[arg(long, value_name = "FILE")]
+    pub stack: Option<PathBuf>,
+    /// Every instance of the stack file
+    #[arg(long, conflicts_with_all = ["selector", "instances"])]
+    pub all: bool,
+    /// Instances whose labels match, e.g. `tier=public,env=prod`, `tier!=private`, `tier in (work,public)`;
+    /// repeat for "or"
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Vec<String>,
+    /// An instance of the stack file, by name (repeatable)
+    #[arg(long = "instance", value_name = "NAME")]
+    pub instances: Vec<String>,
+    /// Most instances worked on at once
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = parse_concurrency)]
+    pub concurrency: usize,
+    /// Start no further instance after one fails
+    #[arg(long)]
+    pub fail_fast: bool,
+}
+
+impl StackArgs {
+    /// Whether the command works on stack instances instead of one chart or release.
+    pub fn active(&self) -> bool {
+        self.all || !self.selector.is_empty() || !self.instances.is_empty() || self.stack.is_some()
+    }
+}
+
+fn parse_concurrency(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "invalid concurrency `{s}`: expected a whole number of at least 1"
+        )),
+    }
 }
 
 /// Parse `90s`, `5m`, `1h`, `1m30s` or plain seconds.

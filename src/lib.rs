@@ -12,6 +12,7 @@ pub mod manifest;
 pub mod output;
 pub mod release;
 pub mod render;
+pub mod stack;
 pub mod storage;
 pub mod values;
 

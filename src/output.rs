@@ -56,9 +56,49 @@ pub fn print_error(err: &anyhow::Error) {
     }
 }
 
-/// Print a warning line to stderr.
+/// Print a warning line to stderr (or into the current [`capture`] buffer).
 pub fn warn(msg: impl std::fmt::Display) {
-    eprintln!("{} {msg}", yellow("warning:"));
+    let line = format!("{} {msg}", yellow("warning:"));
+    if !captured(&line) {
+        eprintln!("{line}");
+    }
+}
+
+/// Print a progress or information line to stderr (or into the current [`capture`] buffer).
+pub fn note(msg: impl std::fmt::Display) {
+    let line = msg.to_string();
+    if !captured(&line) {
+        eprintln!("{line}");
+    }
+}
+
+tokio::task_local! {
+    static CAPTURE: std::sync::Arc<std::sync::Mutex<String>>;
+}
+
+/// Append `line` to the capture buffer of the running task; false when the task captures nothing.
+fn captured(line: &str) -> bool {
+    CAPTURE
+        .try_with(|buf| {
+            let mut buf = buf.lock().unwrap_or_else(|e| e.into_inner());
+            buf.push_str(line);
+            buf.push('\n');
+        })
+        .is_ok()
+}
+
+/// True while the running task's lines are being captured.
+fn capturing() -> bool {
+    CAPTURE.try_with(|_| ()).is_ok()
+}
+
+/// Run `fut` with the lines [`warn`] and [`note`] print collected instead of printed, and return them with
+/// its output. Stacks use it so each instance's lines come out as one block, not interleaved.
+pub async fn capture<F: std::future::Future>(fut: F) -> (F::Output, String) {
+    let buf = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let out = CAPTURE.scope(buf.clone(), fut).await;
+    let text = std::mem::take(&mut *buf.lock().unwrap_or_else(|e| e.into_inner()));
+    (out, text)
 }
 
 /// Render rows as a left-aligned table with a header; the last column is not padded.
@@ -130,7 +170,7 @@ pub struct LiveStatus {
 impl LiveStatus {
     pub fn new() -> LiveStatus {
         LiveStatus {
-            tty: std::io::stderr().is_terminal(),
+            tty: std::io::stderr().is_terminal() && !capturing(),
             drawn: 0,
             last: Default::default(),
         }
@@ -141,7 +181,7 @@ impl LiveStatus {
         if !self.tty {
             for (name, p) in rows {
                 if self.last.get(name) != Some(p) {
-                    eprintln!("  {name}: {}", describe(p));
+                    note(format!("  {name}: {}", describe(p)));
                     self.last.insert(name.clone(), p.clone());
                 }
             }

@@ -129,11 +129,11 @@ impl Deployer for ClusterDeployer {
                 .collect();
             display.update(&rows);
         };
-        eprintln!(
+        crate::output::note(format!(
             "waiting up to {}s for {} objects to be ready",
             timeout.as_secs(),
             refs.len()
-        );
+        ));
         wait::wait_ready(
             &self.cluster,
             &self.resolver,

@@ -21,7 +21,7 @@ fn with_store<T>(ctx: &Ctx, f: impl AsyncFnOnce(&SecretStore) -> Result<T>) -> R
     })
 }
 
-fn print_data<T: Serialize>(format: ReadFormat, data: &T) -> Result<()> {
+pub fn print_data<T: Serialize>(format: ReadFormat, data: &T) -> Result<()> {
     match format {
         ReadFormat::Json => println!("{}", serde_json::to_string_pretty(data)?),
         ReadFormat::Yaml => {
@@ -33,7 +33,7 @@ fn print_data<T: Serialize>(format: ReadFormat, data: &T) -> Result<()> {
     Ok(())
 }
 
-fn status_cell(s: Status) -> String {
+pub fn status_cell(s: Status) -> String {
     match s {
         Status::Deployed => output::green(s.as_str()),
         Status::Failed => output::red(s.as_str()),
@@ -86,28 +86,30 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
     Ok(())
 }
 
+/// What `tack status` shows, also its JSON/YAML form.
 #[derive(Serialize)]
-struct StatusView {
+pub struct StatusView {
     #[serde(flatten)]
-    summary: Summary,
-    objects: Vec<String>,
-    notes: Option<String>,
-    lock: Option<String>,
+    pub summary: Summary,
+    pub objects: Vec<String>,
+    pub notes: Option<String>,
+    pub lock: Option<String>,
 }
 
-pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
-    let ns = ctx.namespace();
-    let name = args.name.clone();
-    let (release, lock) = with_store(ctx, async |store| {
-        let h = deploy::read_history(store, &ns, &name).await?;
-        let Some(latest) = h.last() else {
-            bail!("release `{name}` not found in namespace `{ns}`\n\nhint: see `tack list -A`");
-        };
-        let rev = args.revision.unwrap_or(latest.revision);
-        let rel = deploy::load(store, &ns, &name, rev).await?;
-        let lock = store.read_lock(&ns, &name).await?;
-        Ok((rel, lock))
-    })?;
+/// Read a release's revision (default: the latest) and describe its lock.
+pub async fn read_status<S: ReleaseStore>(
+    store: &S,
+    ns: &str,
+    name: &str,
+    revision: Option<u64>,
+) -> Result<(Release, StatusView)> {
+    let h = deploy::read_history(store, ns, name).await?;
+    let Some(latest) = h.last() else {
+        bail!("release `{name}` not found in namespace `{ns}`\n\nhint: see `tack list -A`");
+    };
+    let rev = revision.unwrap_or(latest.revision);
+    let release = deploy::load(store, ns, name, rev).await?;
+    let lock = store.read_lock(ns, name).await?;
     let lock_text = lock.map(|l| {
         let stale = if l.stale(jiff::Timestamp::now()) {
             " (stale: its holder is gone; `tack unlock` removes it)"
@@ -122,38 +124,60 @@ pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
         notes: release.notes.clone(),
         lock: lock_text,
     };
+    Ok((release, view))
+}
+
+pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
+    if args.stack.active() {
+        return super::stack::lifecycle::status(ctx, args);
+    }
+    let name = super::positional(&args.name, "NAME")?.clone();
+    let ns = ctx.namespace();
+    let (release, view) = with_store(ctx, async |store| {
+        read_status(store, &ns, &name, args.revision).await
+    })?;
     if args.output != ReadFormat::Table {
         return print_data(args.output, &view);
     }
-    print_status(&release, view.lock.as_deref());
+    print!("{}", status_text(&release, view.lock.as_deref()));
     Ok(())
 }
 
-fn print_status(r: &Release, lock: Option<&str>) {
-    println!("{} {}", output::bold("NAME:"), r.name);
-    println!("{} {}", output::bold("NAMESPACE:"), r.namespace);
-    println!("{} {}", output::bold("REVISION:"), r.revision);
-    println!("{} {}", output::bold("STATUS:"), status_cell(r.status));
-    println!(
+/// The table form of `tack status`.
+pub fn status_text(r: &Release, lock: Option<&str>) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {}", output::bold("NAME:"), r.name);
+    let _ = writeln!(out, "{} {}", output::bold("NAMESPACE:"), r.namespace);
+    let _ = writeln!(out, "{} {}", output::bold("REVISION:"), r.revision);
+    let _ = writeln!(out, "{} {}", output::bold("STATUS:"), status_cell(r.status));
+    let _ = writeln!(
+        out,
         "{} {}-{}",
         output::bold("CHART:"),
         r.chart.name,
         r.chart.version
     );
-    println!("{} {}", output::bold("LAST DEPLOYED:"), r.last_deployed);
-    println!("{} {}", output::bold("DESCRIPTION:"), r.description);
+    let _ = writeln!(
+        out,
+        "{} {}",
+        output::bold("LAST DEPLOYED:"),
+        r.last_deployed
+    );
+    let _ = writeln!(out, "{} {}", output::bold("DESCRIPTION:"), r.description);
     if let Some(l) = lock {
-        println!("{} {}", output::bold("LOCK:"), output::yellow(l));
+        let _ = writeln!(out, "{} {}", output::bold("LOCK:"), output::yellow(l));
     }
-    println!("{} ({})", output::bold("OBJECTS:"), r.objects.len());
+    let _ = writeln!(out, "{} ({})", output::bold("OBJECTS:"), r.objects.len());
     for o in &r.objects {
-        println!("  {o}");
+        let _ = writeln!(out, "  {o}");
     }
     if let Some(n) = &r.notes {
         if !n.trim().is_empty() {
-            println!("{}\n{}", output::bold("NOTES:"), n.trim_end());
+            let _ = writeln!(out, "{}\n{}", output::bold("NOTES:"), n.trim_end());
         }
     }
+    out
 }
 
 pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {

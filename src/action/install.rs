@@ -2,8 +2,8 @@
 //! the plan (client) or ask the API server (server) and write nothing.
 
 use super::cluster_deployer::{ClusterDeployer, ClusterLookup};
-use super::deploy::{self, Change, DeployOptions, Deployer, Desired, Op};
-use super::{layer_request, load_chart, prepare, print_warnings, render_options, Ctx};
+use super::deploy::{self, Change, DeployOptions, Deployer, Desired, Op, Outcome};
+use super::{layer_request, load_chart, prepare, print_warnings, render_options, Ctx, Prepared};
 use crate::cli::{DeployArgs, DryRun, InstallArgs};
 use crate::cluster::{self, Target};
 use crate::manifest;
@@ -14,10 +14,20 @@ use crate::values::SetArg;
 use anyhow::{bail, Context, Result};
 use std::sync::Arc;
 
-/// Deploy options from the flags.
+/// Deploy options from the flags, for a release in the namespace of `-n`.
 pub fn deploy_options(ctx: &Ctx, name: &str, args: &DeployArgs, command: &str) -> DeployOptions {
+    deploy_options_in(&ctx.namespace(), name, args, command)
+}
+
+/// Deploy options from the flags, for a release in `namespace`.
+pub fn deploy_options_in(
+    namespace: &str,
+    name: &str,
+    args: &DeployArgs,
+    command: &str,
+) -> DeployOptions {
     DeployOptions {
-        namespace: ctx.namespace(),
+        namespace: namespace.to_string(),
         name: name.to_string(),
         wait: args.wait || args.atomic,
         timeout: args.timeout,
@@ -64,7 +74,15 @@ pub fn target(ctx: &Ctx) -> Target {
 
 /// Print what an operation did, one line per object, and the notes.
 pub fn print_outcome(verb: &str, release: &Release, changes: &[Change]) {
-    println!(
+    print!("{}", outcome_text(verb, release, changes));
+}
+
+/// What an operation did, one line per object, and the notes.
+pub fn outcome_text(verb: &str, release: &Release, changes: &[Change]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "{} release `{}` in namespace `{}`: revision {} {}",
         output::green(verb),
         release.name,
@@ -76,30 +94,131 @@ pub fn print_outcome(verb: &str, release: &Release, changes: &[Change]) {
     for c in changes {
         *counts.entry(c.action.as_str()).or_default() += 1;
         if c.action != "unchanged" {
-            println!("  {:<12} {}", c.action, c.object);
+            let _ = writeln!(out, "  {:<12} {}", c.action, c.object);
         }
     }
     let summary: Vec<String> = counts.iter().map(|(a, n)| format!("{n} {a}")).collect();
     if !summary.is_empty() {
-        println!("  ({})", summary.join(", "));
+        let _ = writeln!(out, "  ({})", summary.join(", "));
     }
     if let Some(notes) = &release.notes {
         if !notes.trim().is_empty() {
-            println!("\nNOTES:\n{}", notes.trim_end());
+            let _ = writeln!(out, "\nNOTES:\n{}", notes.trim_end());
         }
+    }
+    out
+}
+
+/// The lines of a server-side dry run.
+pub fn dry_run_text(name: &str, ns: &str, changes: &[Change]) -> String {
+    let mut out =
+        format!("dry run (server): release `{name}` in namespace `{ns}`; nothing was written\n");
+    for c in changes {
+        out.push_str(&format!(
+            "  {:<12} {}\n",
+            format!("{} (dry)", c.action),
+            c.object
+        ));
+    }
+    out
+}
+
+/// The past-tense verb for a finished install or upgrade.
+pub fn verb(op: Op, release: &Release) -> &'static str {
+    match op {
+        Op::Install => "installed",
+        _ if release.revision == 1 => "installed",
+        _ => "upgraded",
+    }
+}
+
+/// The keys `--set*` flags assigned, for the release record (never their values).
+pub fn set_keys(sets: &[SetArg]) -> Vec<String> {
+    sets.iter()
+        .flat_map(|s| {
+            s.expr
+                .split(',')
+                .map(|kv| kv.split('=').next().unwrap_or("").to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The release contents of a rendered chart.
+pub fn desired(prepared: &Prepared, layers: Layers) -> Desired {
+    Desired {
+        chart: ChartInfo {
+            name: prepared.chart.meta.name.clone(),
+            version: prepared.chart.meta.version.clone(),
+            app_version: prepared.chart.meta.app_version.clone(),
+            digest: prepared.chart.digest.clone(),
+        },
+        manifest: manifest::to_stream(&prepared.docs),
+        objects: prepared.docs.iter().map(|d| d.object.clone()).collect(),
+        values: prepared.resolved.values.clone(),
+        layers,
+        notes: prepared.notes.clone(),
+    }
+}
+
+/// What [`deploy_rendered`] did.
+pub enum Deployed {
+    /// A server-side dry run: what would change; nothing was written.
+    DryRun(Vec<Change>),
+    /// The lifecycle core ran.
+    Done(Box<Outcome>),
+}
+
+/// Deploy rendered objects as release `dopts.name` in `dopts.namespace`: make sure the namespace exists (or
+/// create it), then ask the server for a dry run or run the lifecycle core. Prints nothing itself; warnings
+/// and progress go through `output`, so a stack can capture them per instance.
+pub async fn deploy_rendered(
+    c: &cluster::Cluster,
+    op: Op,
+    desired: Desired,
+    dopts: &DeployOptions,
+    create_namespace: bool,
+    server_dry_run: bool,
+    stats: bool,
+) -> Result<Deployed> {
+    ensure_namespace(c, &dopts.namespace, create_namespace, server_dry_run).await?;
+    let mut deployer = ClusterDeployer::new(c.clone());
+    if server_dry_run {
+        deployer.dry_run = true;
+        let objects = deployer.prepare(desired.objects, dopts).await?;
+        return Ok(Deployed::DryRun(deployer.apply(&objects, dopts).await?));
+    }
+    let store = SecretStore::new(c.client.clone());
+    let out = deploy::run(&store, &deployer, op, desired, dopts).await;
+    if stats {
+        let (reads, writes) = deployer.stats.snapshot();
+        crate::output::note(format!(
+            "stats: object reads {reads}, object writes {writes}"
+        ));
+    }
+    Ok(Deployed::Done(Box::new(out.map_err(interrupted_code)?)))
+}
+
+/// The lifecycle operation of `tack install` (`upgrade: None`) or `tack upgrade`.
+pub fn operation(upgrade: Option<bool>) -> Op {
+    match upgrade {
+        None => Op::Install,
+        Some(install) => Op::Upgrade { install },
     }
 }
 
 pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>) -> Result<()> {
-    crate::release::validate_name(&args.name)?;
-    let op = match upgrade {
-        None => Op::Install,
-        Some(install) => Op::Upgrade { install },
-    };
+    if args.stack.active() {
+        return super::stack::lifecycle::install(ctx, args, sets, upgrade);
+    }
+    let name = super::positional(&args.name, "NAME")?;
+    let chart_dir = super::positional(&args.chart, "CHART")?;
+    crate::release::validate_name(name)?;
+    let op = operation(upgrade);
     let ns = ctx.namespace();
-    let chart = load_chart(&args.chart)?;
+    let chart = load_chart(chart_dir)?;
     let req = layer_request(&chart, &args.layers, sets)?;
-    let mut opts = render_options(&args.name, &ns, &args.render);
+    let mut opts = render_options(name, &ns, &args.render);
     opts.is_install = op == Op::Install;
     opts.is_upgrade = op != Op::Install;
 
@@ -114,9 +233,8 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
         };
         print!("{stream}");
         eprintln!(
-            "dry run (client): {} objects would be applied to namespace `{ns}` as release `{}`; nothing was sent to a cluster",
+            "dry run (client): {} objects would be applied to namespace `{ns}` as release `{name}`; nothing was sent to a cluster",
             prepared.docs.len(),
-            args.name
         );
         return Ok(());
     }
@@ -133,69 +251,36 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
         let prepared = tokio::task::block_in_place(|| prepare(chart, &req, &opts))?;
         print_warnings(&prepared.resolved);
         let prepared = prepared.into_result()?;
-        ensure_namespace(&c, &ns, args.create_namespace, args.dry_run.is_some()).await?;
-
-        let mut deployer = ClusterDeployer::new(c.clone());
-        let dopts = deploy_options(ctx, &args.name, &args.deploy, &command_line());
-        let desired = Desired {
-            chart: ChartInfo {
-                name: prepared.chart.meta.name.clone(),
-                version: prepared.chart.meta.version.clone(),
-                app_version: prepared.chart.meta.app_version.clone(),
-                digest: prepared.chart.digest.clone(),
-            },
-            manifest: manifest::to_stream(&prepared.docs),
-            objects: prepared.docs.iter().map(|d| d.object.clone()).collect(),
-            values: prepared.resolved.values.clone(),
-            layers: Layers {
-                env: args.layers.env.clone(),
-                tier: args.layers.tier.clone(),
-                files: args
-                    .layers
-                    .files
-                    .iter()
-                    .map(|f| f.display().to_string())
-                    .collect(),
-                set_keys: sets
-                    .iter()
-                    .flat_map(|s| {
-                        s.expr
-                            .split(',')
-                            .map(|kv| kv.split('=').next().unwrap_or("").to_string())
-                            .collect::<Vec<_>>()
-                    })
-                    .collect(),
-            },
-            notes: prepared.notes.clone(),
+        let layers = Layers {
+            env: args.layers.env.clone(),
+            tier: args.layers.tier.clone(),
+            files: args
+                .layers
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect(),
+            set_keys: set_keys(sets),
         };
-
-        if args.dry_run == Some(DryRun::Server) {
-            deployer.dry_run = true;
-            let objects = deployer.prepare(desired.objects, &dopts).await?;
-            let changes = deployer.apply(&objects, &dopts).await?;
-            println!(
-                "dry run (server): release `{}` in namespace `{ns}`; nothing was written",
-                args.name
-            );
-            for c in &changes {
-                println!("  {:<12} {}", format!("{} (dry)", c.action), c.object);
+        let desired = desired(&prepared, layers);
+        let dopts = deploy_options(ctx, name, &args.deploy, &command_line());
+        let server = args.dry_run == Some(DryRun::Server);
+        match deploy_rendered(
+            &c,
+            op,
+            desired,
+            &dopts,
+            args.create_namespace,
+            server,
+            ctx.stats,
+        )
+        .await?
+        {
+            Deployed::DryRun(changes) => print!("{}", dry_run_text(name, &ns, &changes)),
+            Deployed::Done(out) => {
+                print_outcome(verb(op, &out.release), &out.release, &out.changes)
             }
-            return Ok(());
         }
-
-        let store = SecretStore::new(c.client.clone());
-        let out = deploy::run(&store, &deployer, op, desired, &dopts).await;
-        if ctx.stats {
-            let (reads, writes) = deployer.stats.snapshot();
-            eprintln!("stats: object reads {reads}, object writes {writes}");
-        }
-        let out = out.map_err(interrupted_code)?;
-        let verb = match op {
-            Op::Install => "installed",
-            _ if out.release.revision == 1 => "installed",
-            _ => "upgraded",
-        };
-        print_outcome(verb, &out.release, &out.changes);
         Ok(())
     })
 }
@@ -226,7 +311,7 @@ pub async fn ensure_namespace(
             }))?;
             match api.create(&Default::default(), &obj).await {
                 Ok(_) => {
-                    eprintln!("created namespace `{ns}`");
+                    output::note(format!("created namespace `{ns}`"));
                     Ok(())
                 }
                 Err(kube::Error::Api(s)) if s.code == 409 => Ok(()),

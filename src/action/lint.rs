@@ -1,7 +1,7 @@
 //! `tack lint`: load, validate and render a chart and check every object, reporting all problems at once.
 //! `--matrix` does it for every env × tier combination of the values folder.
 
-use super::{layer_request, load_chart, prepare, render_options, Ctx};
+use super::{layer_request, load_chart, prepare, render_options, Ctx, Prepared};
 use crate::cli::{LayerArgs, LintArgs};
 use crate::error::{reported, FAILURE};
 use crate::manifest::Document;
@@ -9,6 +9,7 @@ use crate::output;
 use crate::values::{self as vals, SetArg};
 use anyhow::Result;
 use serde_json::Value;
+use std::path::Path;
 
 /// Problems found for one combination of layers.
 #[derive(Debug, Default)]
@@ -19,15 +20,22 @@ pub struct Report {
 }
 
 pub fn run(ctx: &Ctx, args: &LintArgs, sets: &[SetArg]) -> Result<()> {
-    if args.matrix {
-        return run_matrix(ctx, args, sets);
+    if args.stack.active() {
+        if args.matrix {
+            anyhow::bail!("--matrix lints one chart; it does not combine with --all, -l or --instance\n\nhint: a stack's instances already name their env and tier");
+        }
+        return super::stack::offline::lint(ctx, args, sets);
     }
-    let report = lint_one(ctx, args, &args.layers, sets);
+    let chart = super::positional(&args.chart, "CHART")?;
+    if args.matrix {
+        return run_matrix(ctx, args, chart, sets);
+    }
+    let report = lint_one(ctx, args, chart, &args.layers, sets);
     let label = describe(&args.layers);
     eprintln!(
         "{} {}{}",
         output::bold("==> linting"),
-        args.chart.display(),
+        chart.display(),
         label
     );
     print_report(&report);
@@ -49,7 +57,7 @@ fn describe(layers: &LayerArgs) -> String {
     }
 }
 
-fn print_report(report: &Report) {
+pub fn print_report(report: &Report) {
     for e in &report.errors {
         eprintln!("{} {e}", output::red("error:"));
     }
@@ -80,9 +88,15 @@ fn finish(report: &Report, strict: bool, combos: usize) -> Result<()> {
 }
 
 /// Lint the chart with one set of layers.
-pub fn lint_one(ctx: &Ctx, args: &LintArgs, layers: &LayerArgs, sets: &[SetArg]) -> Report {
+pub fn lint_one(
+    ctx: &Ctx,
+    args: &LintArgs,
+    chart: &Path,
+    layers: &LayerArgs,
+    sets: &[SetArg],
+) -> Report {
     let mut report = Report::default();
-    let chart = match load_chart(&args.chart) {
+    let chart = match load_chart(chart) {
         Ok(c) => c,
         Err(e) => {
             report.errors.push(format!("{e:#}"));
@@ -104,6 +118,12 @@ pub fn lint_one(ctx: &Ctx, args: &LintArgs, layers: &LayerArgs, sets: &[SetArg])
             return report;
         }
     };
+    lint_prepared(&prepared, &mut report);
+    report
+}
+
+/// The checks of a rendered chart: values warnings, render errors, Chart.yaml and every object.
+pub fn lint_prepared(prepared: &Prepared, report: &mut Report) {
     report
         .warnings
         .extend(prepared.resolved.warnings.iter().map(|w| w.to_string()));
@@ -115,13 +135,12 @@ pub fn lint_one(ctx: &Ctx, args: &LintArgs, layers: &LayerArgs, sets: &[SetArg])
         ));
     }
     for doc in &prepared.docs {
-        check_object(doc, &mut report);
+        check_object(doc, report);
     }
     report.objects = prepared.docs.len();
-    report
 }
 
-fn run_matrix(ctx: &Ctx, args: &LintArgs, sets: &[SetArg]) -> Result<()> {
+fn run_matrix(ctx: &Ctx, args: &LintArgs, chart: &Path, sets: &[SetArg]) -> Result<()> {
     let (envs, tiers) = vals::layer_files_available(&args.layers.values_dir);
     let mut combos: Vec<(Option<String>, Option<String>)> = Vec::new();
     match (envs.is_empty(), tiers.is_empty()) {
@@ -144,12 +163,12 @@ fn run_matrix(ctx: &Ctx, args: &LintArgs, sets: &[SetArg]) -> Result<()> {
             tier: tier.clone(),
             ..args.layers.clone()
         };
-        let report = lint_one(ctx, args, &layers, sets);
+        let report = lint_one(ctx, args, chart, &layers, sets);
         if !report.errors.is_empty() || !report.warnings.is_empty() {
             eprintln!(
                 "{} {}{}",
                 output::bold("==> linting"),
-                args.chart.display(),
+                chart.display(),
                 describe(&layers)
             );
             print_report(&report);

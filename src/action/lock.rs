@@ -75,10 +75,10 @@ pub async fn acquire<S: ReleaseStore>(
                     );
                 }
                 if !announced {
-                    eprintln!(
+                    output::note(format!(
                         "waiting for the lock of release `{name}`, held by {}",
                         state.holder
-                    );
+                    ));
                     announced = true;
                 }
                 tokio::time::sleep(Duration::from_millis(500)).await;

@@ -10,6 +10,7 @@ pub mod lint;
 pub mod lock;
 pub mod records;
 pub mod rollback;
+pub mod stack;
 pub mod template;
 pub mod uninstall;
 pub mod values;
@@ -37,6 +38,23 @@ impl Ctx {
     /// The namespace of the release: `-n`, else `default`.
     pub fn namespace(&self) -> String {
         self.namespace.clone().unwrap_or_else(|| "default".into())
+    }
+}
+
+/// A positional argument that stack flags made optional: present, or a usage error saying what to do.
+pub fn positional<'a, T>(value: &'a Option<T>, what: &str) -> Result<&'a T> {
+    match value {
+        Some(v) => Ok(v),
+        None => {
+            crate::output::print_error(&anyhow::anyhow!(
+                "missing {what}\n\nhint: give {what} on the command line, or work on the instances of a stack file \
+                 (tack.yaml) with --all, -l SELECTOR or --instance NAME"
+            ));
+            Err(crate::error::reported(
+                crate::error::USAGE,
+                format!("missing {what}"),
+            ))
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! `tack rollback`: re-apply the stored manifest of an earlier revision as a new revision.
 
 use super::cluster_deployer::ClusterDeployer;
-use super::deploy::{self, Desired, Op};
+use super::deploy::{self, DeployOptions, Desired, Op, Outcome};
 use super::install::{command_line, deploy_options, interrupted_code, print_outcome, target};
 use super::Ctx;
 use crate::cli::RollbackArgs;
@@ -44,29 +44,44 @@ pub fn pick_target(history: &[Summary], asked: Option<u64>, name: &str) -> Resul
         })
 }
 
+/// Roll release `dopts.name` in `dopts.namespace` back to `revision` (default: see [`pick_target`]).
+/// Returns the revision rolled back to and the outcome; prints nothing itself.
+pub async fn rollback_release(
+    c: &cluster::Cluster,
+    revision: Option<u64>,
+    dopts: &DeployOptions,
+) -> Result<(u64, Outcome)> {
+    let (ns, name) = (dopts.namespace.as_str(), dopts.name.as_str());
+    let store = SecretStore::new(c.client.clone());
+    let history = deploy::read_history(&store, ns, name).await?;
+    let rev = pick_target(&history, revision, name)?;
+    let stored = deploy::load(&store, ns, name, rev).await?;
+    let desired = Desired {
+        objects: deploy::manifest_objects(&stored)?,
+        chart: stored.chart,
+        manifest: stored.manifest,
+        values: stored.values,
+        layers: stored.layers,
+        notes: stored.notes,
+    };
+    let deployer = ClusterDeployer::new(c.clone());
+    let out = deploy::run(&store, &deployer, Op::Rollback(rev), desired, dopts)
+        .await
+        .map_err(interrupted_code)?;
+    Ok((rev, out))
+}
+
 pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
-    crate::release::validate_name(&args.name)?;
-    let ns = ctx.namespace();
+    if args.stack.active() {
+        return super::stack::lifecycle::rollback(ctx, args);
+    }
+    let name = super::positional(&args.name, "NAME")?;
+    crate::release::validate_name(name)?;
     let rt = cluster::runtime()?;
     rt.block_on(async {
         let c = cluster::connect(&target(ctx)).await?;
-        let store = SecretStore::new(c.client.clone());
-        let history = deploy::read_history(&store, &ns, &args.name).await?;
-        let rev = pick_target(&history, args.revision, &args.name)?;
-        let stored = deploy::load(&store, &ns, &args.name, rev).await?;
-        let desired = Desired {
-            objects: deploy::manifest_objects(&stored)?,
-            chart: stored.chart,
-            manifest: stored.manifest,
-            values: stored.values,
-            layers: stored.layers,
-            notes: stored.notes,
-        };
-        let deployer = ClusterDeployer::new(c.clone());
-        let dopts = deploy_options(ctx, &args.name, &args.deploy, &command_line());
-        let out = deploy::run(&store, &deployer, Op::Rollback(rev), desired, &dopts)
-            .await
-            .map_err(interrupted_code)?;
+        let dopts = deploy_options(ctx, name, &args.deploy, &command_line());
+        let (rev, out) = rollback_release(&c, args.revision, &dopts).await?;
         print_outcome(
             &format!("rolled back to revision {rev}:"),
             &out.release,

@@ -94,43 +94,66 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     Ok((changes, latest.revision))
 }
 
+/// The options of an uninstall of release `name` in `namespace`.
+pub fn uninstall_options(
+    namespace: &str,
+    name: &str,
+    wait_for_lock: Option<std::time::Duration>,
+) -> DeployOptions {
+    DeployOptions {
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+        wait: false,
+        timeout: std::time::Duration::from_secs(300),
+        atomic: false,
+        adopt: false,
+        force_conflicts: false,
+        history_max: 0,
+        wait_for_lock,
+        allow_namespace_prune: true,
+        command: command_line(),
+    }
+}
+
+/// What an uninstall did, one line per object.
+pub fn uninstall_text(
+    opts: &DeployOptions,
+    rev: u64,
+    keep_history: bool,
+    changes: &[Change],
+) -> String {
+    let mut out = format!(
+        "{} release `{}` in namespace `{}` (revision {rev}){}\n",
+        output::green("uninstalled"),
+        opts.name,
+        opts.namespace,
+        if keep_history { "; history kept" } else { "" }
+    );
+    for c in changes {
+        out.push_str(&format!("  {:<12} {}\n", c.action, c.object));
+    }
+    out
+}
+
 pub fn run(ctx: &Ctx, args: &UninstallArgs) -> Result<()> {
-    crate::release::validate_name(&args.name)?;
+    if args.stack.active() {
+        return super::stack::lifecycle::uninstall(ctx, args);
+    }
+    let name = super::positional(&args.name, "NAME")?;
+    crate::release::validate_name(name)?;
     let rt = cluster::runtime()?;
     rt.block_on(async {
         let c = cluster::connect(&target(ctx)).await?;
         let store = SecretStore::new(c.client.clone());
         let deployer = ClusterDeployer::new(c.clone());
-        let opts = DeployOptions {
-            namespace: ctx.namespace(),
-            name: args.name.clone(),
-            wait: false,
-            timeout: std::time::Duration::from_secs(300),
-            atomic: false,
-            adopt: false,
-            force_conflicts: false,
-            history_max: 0,
-            wait_for_lock: args.wait_for_lock,
-            allow_namespace_prune: true,
-            command: command_line(),
-        };
+        let opts = uninstall_options(&ctx.namespace(), name, args.wait_for_lock);
         let (changes, rev) = uninstall(&store, &deployer, &opts, args.keep_history)
             .await
             .map_err(super::install::interrupted_code)?;
-        println!(
-            "{} release `{}` in namespace `{}` (revision {rev}){}",
-            output::green("uninstalled"),
-            args.name,
-            opts.namespace,
-            if args.keep_history {
-                "; history kept"
-            } else {
-                ""
-            }
+        print!(
+            "{}",
+            uninstall_text(&opts, rev, args.keep_history, &changes)
         );
-        for c in &changes {
-            println!("  {:<12} {}", c.action, c.object);
-        }
         Ok(())
     })
 }

@@ -32,6 +32,8 @@ pub use schema::{validate_schema, SchemaViolation};
 pub use set::{apply_assignment, apply_set, parse_set, Assignment};
 pub use yaml::{load_yaml_file, parse_yaml};
 
+pub(crate) use source::{located, read_text_file};
+
 /// The values tree. The top level is always an object; maps are sorted by key.
 pub type Values = serde_json::Value;
 

@@ -9,4 +9,5 @@ mod diff;
 mod lifecycle;
 mod recovery;
 mod reliability;
+mod stack;
 mod workloads;
