@@ -15,8 +15,8 @@ use crate::cli::{
     self, DiffArgs, DiffCommand, DiffFormat, DiffOutputArgs, DiffRevisionsArgs, DiffRollbackArgs,
     DiffUpgradeArgs,
 };
-use crate::cluster;
 use crate::cluster::apply::{ApplyOptions, Stats};
+use crate::cluster::{self, Cluster};
 use crate::diff::{self, render_json, render_markdown, render_text, Against, DriftCheck, Plan};
 use crate::output;
 use crate::release::Release;
@@ -142,23 +142,57 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
         print_warnings(&prepared.resolved);
         let prepared = prepared.into_result()?;
         let desired: Vec<Value> = prepared.docs.iter().map(|d| d.object.clone()).collect();
-        let operation = match &record {
-            Some(_) => "upgrade".to_string(),
-            None => "install (no deployed revision yet)".to_string(),
+        let release = Target {
+            name: &name,
+            namespace: &ns,
+            adopt: args.adopt,
+            force_conflicts: args.force_conflicts,
         };
-        let aopts = apply_options(&name, &ns, args.adopt, args.force_conflicts);
-        let g = live::gather(&c, desired, record.as_ref(), &aopts, &counters.apply).await?;
-        let subject = diff::Subject {
-            release: name.clone(),
-            namespace: ns.clone(),
-            operation,
-            against: Against::Live,
-            drift,
-        };
-        Ok::<_, anyhow::Error>(diff::build(subject, g.inputs, g.drift, g.notes, &options))
+        let deployed = (record, drift);
+        upgrade_plan(&c, &release, desired, deployed, &options, &counters.apply).await
     })?;
     counters.report(ctx.stats);
     finish(&plan, &args.diff)
+}
+
+/// The release an upgrade diff is about, and how the operation would take over what is not its own.
+struct Target<'a> {
+    name: &'a str,
+    namespace: &'a str,
+    adopt: bool,
+    force_conflicts: bool,
+}
+
+/// The plan of upgrading `target` to `desired` (its rendered objects) against the live cluster; `deployed`
+/// is what [`deployed_record`] found. Used by `tack diff NAME CHART` and by each instance of a stack.
+async fn upgrade_plan(
+    c: &Cluster,
+    target: &Target<'_>,
+    desired: Vec<Value>,
+    deployed: (Option<Release>, DriftCheck),
+    options: &diff::Options,
+    stats: &Stats,
+) -> Result<Plan> {
+    let (record, drift) = deployed;
+    let operation = match &record {
+        Some(_) => "upgrade".to_string(),
+        None => "install (no deployed revision yet)".to_string(),
+    };
+    let aopts = apply_options(
+        target.name,
+        target.namespace,
+        target.adopt,
+        target.force_conflicts,
+    );
+    let g = live::gather(c, desired, record.as_ref(), &aopts, stats).await?;
+    let subject = diff::Subject {
+        release: target.name.to_string(),
+        namespace: target.namespace.to_string(),
+        operation,
+        against: Against::Live,
+        drift,
+    };
+    Ok(diff::build(subject, g.inputs, g.drift, g.notes, options))
 }
 
 fn rollback(ctx: &Ctx, args: &DiffRollbackArgs) -> Result<()> {
