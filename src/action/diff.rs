@@ -5,6 +5,7 @@
 
 mod live;
 mod offline;
+mod stack;
 
 use super::cluster_deployer::ClusterLookup;
 use super::deploy::{current_deployed, load, manifest_objects, read_history};
@@ -21,7 +22,7 @@ use crate::diff::{self, render_json, render_markdown, render_text, Against, Drif
 use crate::output;
 use crate::release::Release;
 use crate::storage::secrets::SecretStore;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::ArgMatches;
 use serde_json::Value;
 use std::io::IsTerminal;
@@ -71,14 +72,17 @@ struct Counters {
 
 impl Counters {
     fn report(&self, enabled: bool) {
-        if !enabled {
-            return;
+        if enabled {
+            eprintln!("{}", self.line());
         }
+    }
+
+    fn line(&self) -> String {
         let (reads, writes) = self.apply.snapshot();
-        eprintln!(
+        format!(
             "tack stats: {reads} live object reads (LIST/GET), {writes} dry-run patches, {} release record reads",
             self.record_reads
-        );
+        )
     }
 }
 
@@ -107,16 +111,13 @@ async fn deployed_record(
 }
 
 fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> Result<()> {
-    let name = args
-        .name
-        .clone()
-        .context("a release name is required: tack diff NAME CHART")?;
-    let chart_path = args
-        .chart
-        .clone()
-        .context("a chart directory is required: tack diff NAME CHART")?;
-    crate::release::validate_name(&name)?;
     let sets = matches.map(cli::ordered_sets).unwrap_or_default();
+    if args.stack.active() {
+        return stack::run(ctx, args, &sets);
+    }
+    let name = super::positional(&args.name, "NAME")?.clone();
+    let chart_path = super::positional(&args.chart, "CHART")?.clone();
+    crate::release::validate_name(&name)?;
     let options = diff_options(&args.diff)?;
     if args.offline {
         let plan = offline::plan(ctx, args, &name, &chart_path, &sets, &options)?;
