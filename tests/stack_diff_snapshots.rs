@@ -54,8 +54,7 @@ fn instances() -> Vec<InstanceDiff> {
             json!({"type": "Opaque", "data": {"DB_PASSWORD": b64(pw)}}),
         )
     };
-    let config =
-        |level: &str| object("ConfigMap", ns, name, json!({"data": {"LOG_LEVEL": level}}));
+    let config = |level: &str| object("ConfigMap", ns, name, json!({"data": {"LOG_LEVEL": level}}));
     let changed = plan(
         "private",
         ns,
@@ -65,7 +64,12 @@ fn instances() -> Vec<InstanceDiff> {
         ],
     );
     let (ns, name) = ("webapp-public", "public-webapp");
-    let same = object("ConfigMap", ns, name, json!({"data": {"LOG_LEVEL": "warn"}}));
+    let same = object(
+        "ConfigMap",
+        ns,
+        name,
+        json!({"data": {"LOG_LEVEL": "warn"}}),
+    );
     let unchanged = plan("public", ns, vec![input(Some(same.clone()), Some(same))]);
     let at = |name: &str, ns: &str, tier: &str, outcome| InstanceDiff {
         name: name.into(),
@@ -121,7 +125,10 @@ fn json() {
     let doc: Value = serde_json::from_str(&out).expect("valid JSON");
     assert_eq!(doc["instances"][1]["plan"], Value::Null);
     assert_eq!(doc["instances"][0]["error"], Value::Null);
-    assert_eq!(doc["instances"][0]["plan"]["apiVersion"], "tack.dev/diff/v1");
+    assert_eq!(
+        doc["instances"][0]["plan"]["apiVersion"],
+        "tack.dev/diff/v1"
+    );
     insta::assert_snapshot!(out);
 }
 
