@@ -340,3 +340,52 @@ pub fn render_json(instances: &[InstanceDiff], context: usize) -> String {
     out.push('\n');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{build, Against, DriftCheck, Input, ObjectRef, Options, Subject};
+    use serde_json::json;
+
+    /// A plan adding one ConfigMap of about `size` characters.
+    fn big(release: &str, size: usize) -> InstanceDiff {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": release, "namespace": release}, "data": {"blob": "x".repeat(size)}});
+        let subject = Subject {
+            release: release.into(),
+            namespace: release.into(),
+            operation: "upgrade".into(),
+            against: Against::Live,
+            drift: DriftCheck::NoRecord,
+        };
+        let input = Input {
+            object: ObjectRef::of(&cm),
+            before: None,
+            after: Some(cm),
+            notes: vec![],
+        };
+        let plan = build(subject, vec![input], vec![], vec![], &Options::default());
+        InstanceDiff {
+            name: release.into(),
+            namespace: release.into(),
+            env: None,
+            tier: None,
+            outcome: Outcome::Planned(plan),
+        }
+    }
+
+    #[test]
+    fn every_heading_survives_the_size_budget() {
+        let all: Vec<InstanceDiff> = ["a", "b", "c"].iter().map(|n| big(n, 40_000)).collect();
+        let out = render_markdown(&all, 3);
+        assert!(out.len() <= MAX_CHARS, "{}", out.len());
+        for n in ["a", "b", "c"] {
+            assert!(
+                out.contains(&format!("#### `{n}` (namespace `{n}`)")),
+                "{n}"
+            );
+        }
+        assert_eq!(out.matches("<details>").count(), 1);
+        assert_eq!(out.matches("1 more object diff left out").count(), 2);
+    }
+}
