@@ -357,12 +357,12 @@ pub struct DiffOutputArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct DiffUpgradeArgs {
-    /// Release name
-    #[arg(required = true)]
+    /// Release name (not with --all, -l or --instance)
     pub name: Option<String>,
-    /// Chart directory
-    #[arg(required = true)]
+    /// Chart directory (not with --all, -l or --instance)
     pub chart: Option<PathBuf>,
+    #[command(flatten)]
+    pub stack: StackArgs,
     #[command(flatten)]
     pub layers: LayerArgs,
     #[command(flatten)]

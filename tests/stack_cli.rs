@@ -336,3 +336,29 @@ fn client_dry_run_of_a_stack_needs_no_cluster() {
     );
     assert!(err.contains("nothing was sent to a cluster"), "{err}");
 }
+
+#[test]
+fn diff_takes_stack_flags_and_refuses_what_it_cannot_do_with_them() {
+    let (code, _, err) = tack(&["diff", "--all", "--offline"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("--offline does not combine with stack instances"),
+        "{err}"
+    );
+    let (code, _, err) = tack(&["diff", "web", "charts/webapp", "-l", "tier=public"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("NAME and CHART come from the stack file"),
+        "{err}"
+    );
+    let (code, _, err) = tack(&["diff", "--all", "--env", "prod"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("--env and --tier do not combine"), "{err}");
+    // without stack flags NAME and CHART are still needed
+    let (code, _, err) = tack(&["diff"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("missing NAME") && err.contains("--all"),
+        "{err}"
+    );
+}

@@ -5,6 +5,7 @@
 
 mod live;
 mod offline;
+mod stack;
 
 use super::cluster_deployer::ClusterLookup;
 use super::deploy::{current_deployed, load, manifest_objects, read_history};
@@ -15,13 +16,13 @@ use crate::cli::{
     self, DiffArgs, DiffCommand, DiffFormat, DiffOutputArgs, DiffRevisionsArgs, DiffRollbackArgs,
     DiffUpgradeArgs,
 };
-use crate::cluster;
 use crate::cluster::apply::{ApplyOptions, Stats};
+use crate::cluster::{self, Cluster};
 use crate::diff::{self, render_json, render_markdown, render_text, Against, DriftCheck, Plan};
 use crate::output;
 use crate::release::Release;
 use crate::storage::secrets::SecretStore;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::ArgMatches;
 use serde_json::Value;
 use std::io::IsTerminal;
@@ -71,14 +72,17 @@ struct Counters {
 
 impl Counters {
     fn report(&self, enabled: bool) {
-        if !enabled {
-            return;
+        if enabled {
+            eprintln!("{}", self.line());
         }
+    }
+
+    fn line(&self) -> String {
         let (reads, writes) = self.apply.snapshot();
-        eprintln!(
+        format!(
             "tack stats: {reads} live object reads (LIST/GET), {writes} dry-run patches, {} release record reads",
             self.record_reads
-        );
+        )
     }
 }
 
@@ -107,16 +111,13 @@ async fn deployed_record(
 }
 
 fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> Result<()> {
-    let name = args
-        .name
-        .clone()
-        .context("a release name is required: tack diff NAME CHART")?;
-    let chart_path = args
-        .chart
-        .clone()
-        .context("a chart directory is required: tack diff NAME CHART")?;
-    crate::release::validate_name(&name)?;
     let sets = matches.map(cli::ordered_sets).unwrap_or_default();
+    if args.stack.active() {
+        return stack::run(ctx, args, &sets);
+    }
+    let name = super::positional(&args.name, "NAME")?.clone();
+    let chart_path = super::positional(&args.chart, "CHART")?.clone();
+    crate::release::validate_name(&name)?;
     let options = diff_options(&args.diff)?;
     if args.offline {
         let plan = offline::plan(ctx, args, &name, &chart_path, &sets, &options)?;
@@ -142,23 +143,57 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
         print_warnings(&prepared.resolved);
         let prepared = prepared.into_result()?;
         let desired: Vec<Value> = prepared.docs.iter().map(|d| d.object.clone()).collect();
-        let operation = match &record {
-            Some(_) => "upgrade".to_string(),
-            None => "install (no deployed revision yet)".to_string(),
+        let release = Target {
+            name: &name,
+            namespace: &ns,
+            adopt: args.adopt,
+            force_conflicts: args.force_conflicts,
         };
-        let aopts = apply_options(&name, &ns, args.adopt, args.force_conflicts);
-        let g = live::gather(&c, desired, record.as_ref(), &aopts, &counters.apply).await?;
-        let subject = diff::Subject {
-            release: name.clone(),
-            namespace: ns.clone(),
-            operation,
-            against: Against::Live,
-            drift,
-        };
-        Ok::<_, anyhow::Error>(diff::build(subject, g.inputs, g.drift, g.notes, &options))
+        let deployed = (record, drift);
+        upgrade_plan(&c, &release, desired, deployed, &options, &counters.apply).await
     })?;
     counters.report(ctx.stats);
     finish(&plan, &args.diff)
+}
+
+/// The release an upgrade diff is about, and how the operation would take over what is not its own.
+struct Target<'a> {
+    name: &'a str,
+    namespace: &'a str,
+    adopt: bool,
+    force_conflicts: bool,
+}
+
+/// The plan of upgrading `target` to `desired` (its rendered objects) against the live cluster; `deployed`
+/// is what [`deployed_record`] found. Used by `tack diff NAME CHART` and by each instance of a stack.
+async fn upgrade_plan(
+    c: &Cluster,
+    target: &Target<'_>,
+    desired: Vec<Value>,
+    deployed: (Option<Release>, DriftCheck),
+    options: &diff::Options,
+    stats: &Stats,
+) -> Result<Plan> {
+    let (record, drift) = deployed;
+    let operation = match &record {
+        Some(_) => "upgrade".to_string(),
+        None => "install (no deployed revision yet)".to_string(),
+    };
+    let aopts = apply_options(
+        target.name,
+        target.namespace,
+        target.adopt,
+        target.force_conflicts,
+    );
+    let g = live::gather(c, desired, record.as_ref(), &aopts, stats).await?;
+    let subject = diff::Subject {
+        release: target.name.to_string(),
+        namespace: target.namespace.to_string(),
+        operation,
+        against: Against::Live,
+        drift,
+    };
+    Ok(diff::build(subject, g.inputs, g.drift, g.notes, options))
 }
 
 fn rollback(ctx: &Ctx, args: &DiffRollbackArgs) -> Result<()> {

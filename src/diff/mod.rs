@@ -13,6 +13,7 @@ pub mod paths;
 pub mod plan;
 pub mod render_json;
 pub mod render_markdown;
+pub mod render_stack;
 pub mod render_text;
 pub mod unified;
 

@@ -93,6 +93,14 @@ struct Drift<'a> {
 
 /// Render `plan` as pretty JSON (ending with a newline); `diff` fields hold unified diffs with `context` lines.
 pub fn render(plan: &Plan, context: usize) -> String {
+    let mut out = serde_json::to_string_pretty(&document(plan, context))
+        .expect("the diff document serializes");
+    out.push('\n');
+    out
+}
+
+/// The document [`render`] prints, to embed in a larger one (the `plan` of each instance of a stack diff).
+pub fn document(plan: &Plan, context: usize) -> impl Serialize + '_ {
     let s = &plan.subject;
     let against = match &s.against {
         Against::Live => AgainstJson {
@@ -134,7 +142,7 @@ pub fn render(plan: &Plan, context: usize) -> String {
             revision: None,
         },
     };
-    let doc = Doc {
+    Doc {
         api_version: API_VERSION,
         release: &s.release,
         namespace: &s.namespace,
@@ -168,8 +176,5 @@ pub fn render(plan: &Plan, context: usize) -> String {
             })
             .collect(),
         notes: &plan.notes,
-    };
-    let mut out = serde_json::to_string_pretty(&doc).expect("the diff document serializes");
-    out.push('\n');
-    out
+    }
 }

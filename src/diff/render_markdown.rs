@@ -67,6 +67,13 @@ pub fn render(plan: &Plan, context: usize) -> String {
         }
     }
 
+    let sections = object_sections(plan, context);
+    fit(&mut out, sections, MAX_CHARS);
+    out
+}
+
+/// The collapsible `<details>` section of every shown object, then of every drifted one.
+pub(crate) fn object_sections(plan: &Plan, context: usize) -> Vec<String> {
     let mut sections: Vec<String> = plan
         .shown()
         .map(|e| {
@@ -108,9 +115,14 @@ pub fn render(plan: &Plan, context: usize) -> String {
             context,
         )
     }));
+    sections
+}
+
+/// Append `sections` to `out` while it stays within `limit` characters; the rest are counted in a line.
+pub(crate) fn fit(out: &mut String, sections: Vec<String>, limit: usize) {
     let total = sections.len();
     for (i, s) in sections.into_iter().enumerate() {
-        if out.len() + s.len() > MAX_CHARS {
+        if out.len() + s.len() > limit {
             out.push_str(&format!(
                 "\n…{} more object diff{} left out to keep this comment under {} characters; run `tack diff` to see {}.\n",
                 total - i,
@@ -122,7 +134,6 @@ pub fn render(plan: &Plan, context: usize) -> String {
         }
         out.push_str(&s);
     }
-    out
 }
 
 fn section(
@@ -160,7 +171,7 @@ fn section(
     s
 }
 
-fn upper_first(text: &str) -> String {
+pub(crate) fn upper_first(text: &str) -> String {
     let mut c = text.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
@@ -178,7 +189,7 @@ fn longest_backtick_run(text: &str) -> usize {
 }
 
 /// Text safe inside a table cell or a one-line quote.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     text.trim()
         .replace('|', "\\|")
         .replace("\n\n", "<br>")

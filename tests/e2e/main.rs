@@ -10,4 +10,5 @@ mod lifecycle;
 mod recovery;
 mod reliability;
 mod stack;
+mod stack_diff;
 mod workloads;

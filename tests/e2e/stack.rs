@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// A suffix no other run shares.
-fn stamp() -> String {
+pub(crate) fn stamp() -> String {
     let ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -22,14 +22,14 @@ fn stamp() -> String {
 }
 
 /// Write `text` as tack.yaml in a temp dir (`{repo}` replaced by the repository root).
-fn stack_file(text: &str) -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn stack_file(text: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tack.yaml");
     std::fs::write(&path, text.replace("{repo}", &repo().display().to_string())).unwrap();
     (dir, path)
 }
 
-fn stack_cmd(file: &PathBuf, args: &[&str]) -> std::process::Command {
+pub(crate) fn stack_cmd(file: &PathBuf, args: &[&str]) -> std::process::Command {
     let mut c = tack();
     c.args(args).arg("--stack").arg(file);
     c

@@ -60,8 +60,13 @@ pub fn plan(args: &StackArgs) -> Result<Plan> {
 pub fn no_positionals(given: &[(&str, bool)]) -> Result<()> {
     let named: Vec<&str> = given.iter().filter(|(_, g)| *g).map(|(n, _)| *n).collect();
     if !named.is_empty() {
+        let (verb, it) = if named.len() == 1 {
+            ("comes", "it")
+        } else {
+            ("come", "them")
+        };
         bail!(
-            "{} comes from the stack file when --all, -l, --instance or --stack is given; leave it out\n\nhint: to work on one release without the stack file, drop the stack flags",
+            "{} {verb} from the stack file when --all, -l, --instance or --stack is given; leave {it} out\n\nhint: to work on one release without the stack file, drop the stack flags",
             named.join(" and ")
         );
     }
