@@ -186,3 +186,57 @@ async fn a_foreign_lock_is_explained_waited_for_and_removed_with_unlock() {
     );
     ok(&mut webapp("upgrade", &ns, &[]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_write_hit_by_a_conflict_is_re_read_never_overwritten() {
+    use tack::release::Status;
+    use tack::storage::secrets::SecretStore;
+    use tack::storage::{ReleaseStore, StoreError};
+    let client = client().await;
+    let ns = namespace(&client, "e2e-409").await;
+    ok(&mut webapp("install", &ns, &[]));
+    let store = SecretStore::new(client.clone());
+    let stale = store.get(&ns, "web", 1).await.unwrap().unwrap();
+
+    // someone else writes the record in between (here: an annotation on the Secret)
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), &ns);
+    let patch = serde_json::json!({"metadata": {"annotations": {"example.com/audited": "yes"}}});
+    secrets
+        .patch(
+            "tack.release.v1.web.v1",
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(&patch),
+        )
+        .await
+        .unwrap();
+
+    // a write that names the old resourceVersion is refused by the API server...
+    let mut changed = stale.release.clone();
+    changed.description = "blind overwrite".into();
+    match store.update(&changed, &stale.version).await {
+        Err(StoreError::Conflict(what)) => {
+            assert!(what.contains("tack.release.v1.web.v1"), "{what}")
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    // ...and the status change re-reads and succeeds
+    let opts = tack::action::deploy::DeployOptions {
+        namespace: ns.clone(),
+        name: "web".into(),
+        wait: false,
+        timeout: Duration::from_secs(5),
+        atomic: false,
+        adopt: false,
+        force_conflicts: false,
+        history_max: 10,
+        wait_for_lock: None,
+        allow_namespace_prune: false,
+        command: "e2e".into(),
+    };
+    let r =
+        tack::action::records::set_status(&store, &opts, 1, Status::Failed, Some("marked".into()))
+            .await
+            .unwrap();
+    assert_eq!(r.status, Status::Failed);
+    assert_eq!(history(&ns), [(1, "failed".to_string())]);
+}
