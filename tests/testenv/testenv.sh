@@ -257,13 +257,28 @@ print(" ".join(map(str, got)))
 EOF
 }
 
-# start <name> <args...>: run the cached binary in its own session, log to <name>.log.
+# start <name> <args...>: run the cached binary in its own session, log to <name>.log, and record its pid
+# once it has really exec'd. `$!` is not that pid: setsid forks when it is started as a process-group
+# leader (a shell with job control), and right after the fork the process is still the shell or setsid,
+# which made the liveness check fail at random under load.
 start() {
 	local name=$1
 	shift
+	local pidfile="$STATE_DIR/$name.pid" pid="" i
+	rm -f "$pidfile"
 	# Close the lock fds so that the daemons do not hold the locks.
-	setsid "$BIN/$name" "$@" </dev/null >"$STATE_DIR/$name.log" 2>&1 8>&- 9>&- &
-	printf '%s %s %s\n' "$name" "$!" "$BIN/$name" >>"$PIDS"
+	# shellcheck disable=SC2016 # $$, $0 and $@ belong to the inner shell
+	setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$BIN/$name" "$@" \
+		</dev/null >"$STATE_DIR/$name.log" 2>&1 8>&- 9>&- &
+	for ((i = 0; i < 200; i++)); do
+		if [[ -s $pidfile ]]; then
+			pid=$(<"$pidfile")
+			[[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$BIN/$name" ]] && break
+		fi
+		sleep 0.05
+	done
+	[[ -n $pid ]] || fail_step "$name" "$name did not start within 10s"
+	printf '%s %s %s\n' "$name" "$pid" "$BIN/$name" >>"$PIDS"
 }
 
 STEP=""
