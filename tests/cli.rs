@@ -1,32 +1,9 @@
 //! CLI tests: the real binary on the example charts and on broken fixtures, checking output, exit codes
 //! and that error messages name the file, the line and the value.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn tack(args: &[&str]) -> (i32, String, String) {
-    tack_in(&repo(), args)
-}
-
-fn tack_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tack"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("KUBECONFIG")
-        .env_remove("TACK_NAMESPACE")
-        .output()
-        .expect("run tack");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::*;
 
 fn fixture(name: &str) -> String {
     format!("tests/fixtures/charts/{name}")

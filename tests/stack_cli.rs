@@ -1,32 +1,9 @@
 //! CLI tests of stacks without a cluster: the repository's tack.yaml through template, lint, values
 //! --compare and a client dry run, and stack files that break isolation or are malformed.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn tack_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tack"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("KUBECONFIG")
-        .env_remove("TACK_NAMESPACE")
-        .output()
-        .expect("run tack");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn tack(args: &[&str]) -> (i32, String, String) {
-    tack_in(&repo(), args)
-}
+use common::*;
 
 /// The sections of a stack's YAML stream, by instance name.
 fn sections(stream: &str) -> Vec<(String, String)> {
