@@ -1,4 +1,5 @@
-//! Command-line types (clap derive) and nothing else: no logic lives here.
+//! Command-line types (clap derive) and nothing else: no logic lives here. Only `settings` and `commands`
+//! read them.
 
 use clap::{ArgMatches, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -37,6 +38,9 @@ pub struct GlobalArgs {
     /// Never colour output (also honoured: NO_COLOR)
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// Print only results, warnings and errors: no progress or information lines
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
     /// Print API request counts (object reads and writes) to stderr when done
     #[arg(long, global = true, hide = true)]
     pub stats: bool,
@@ -545,13 +549,6 @@ pub struct StackArgs {
     /// Start no further instance after one fails
     #[arg(long)]
     pub fail_fast: bool,
-}
-
-impl StackArgs {
-    /// Whether the command works on stack instances instead of one chart or release.
-    pub fn active(&self) -> bool {
-        self.all || !self.selector.is_empty() || !self.instances.is_empty() || self.stack.is_some()
-    }
 }
 
 fn parse_concurrency(s: &str) -> Result<usize, String> {

@@ -256,6 +256,21 @@ pub fn decode(chunks: &[Vec<u8>], digest: Option<&str>, what: &str) -> Result<Re
         .with_context(|| format!("release record {what} is corrupt: its payload is not a release"))
 }
 
+/// The objects of a stored revision's manifest.
+pub fn manifest_objects(rel: &Release) -> Result<Vec<serde_json::Value>> {
+    let mut problems = Vec::new();
+    let docs =
+        crate::manifest::parse_rendered("manifest", "manifest", &rel.manifest, &mut problems);
+    if let Some(p) = problems.first() {
+        bail!(
+            "the stored manifest of `{}` revision {} is unreadable: {p}",
+            rel.name,
+            rel.revision
+        );
+    }
+    Ok(docs.into_iter().map(|d| d.object).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

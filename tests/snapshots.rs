@@ -23,7 +23,7 @@ fn render(chart: &str, env: Option<&str>, tier: Option<&str>) -> String {
         rng_seed: Some(42),
         ..RenderOptions::default()
     };
-    let prepared = tack::action::prepare(chart, &req, &opts).expect("renders");
+    let prepared = tack::ops::prepare(chart, &req, &opts).expect("renders");
     assert!(prepared.errors.is_empty(), "{:#?}", prepared.errors);
     tack::manifest::to_stream(&prepared.docs)
 }

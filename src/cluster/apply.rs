@@ -15,6 +15,7 @@ pub use live::{
 pub use subset::{is_subset, managed_fields_still_desired, object_is_subset, secret_as_stored};
 
 use super::resources::{is_unknown_kind, split_api_version, Resolver};
+use crate::release::ObjectId;
 use anyhow::Result;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -267,6 +268,26 @@ impl BatchKinds {
 pub(crate) fn is_crd(obj: &Value) -> bool {
     obj["kind"] == "CustomResourceDefinition"
         && split_api_version(obj["apiVersion"].as_str().unwrap_or("")).0 == "apiextensions.k8s.io"
+}
+
+/// A release record's object identity as the apply engine names it.
+pub fn to_ref(id: &ObjectId) -> ObjectRef {
+    ObjectRef {
+        api_version: id.api_version.clone(),
+        kind: id.kind.clone(),
+        namespace: id.namespace.clone(),
+        name: id.name.clone(),
+    }
+}
+
+/// The apply engine's object reference as a release record names it.
+pub fn to_id(r: &ObjectRef) -> ObjectId {
+    ObjectId {
+        api_version: r.api_version.clone(),
+        kind: r.kind.clone(),
+        namespace: r.namespace.clone(),
+        name: r.name.clone(),
+    }
 }
 
 #[cfg(test)]

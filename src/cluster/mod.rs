@@ -2,6 +2,9 @@
 //! server facts. Nothing above this module builds a kube client itself.
 
 pub mod apply;
+pub mod live_diff;
+pub mod lookup;
+pub mod namespace;
 pub mod resources;
 pub mod retry;
 pub mod wait;
@@ -118,4 +121,26 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("failed to start the async runtime")
+}
+
+/// The namespace the kubeconfig context names (as kubectl and Helm use it for `-n`'s default). Reads only
+/// the kubeconfig file; `None` when there is none, it cannot be read, or the context names no namespace.
+pub fn context_namespace(target: &Target) -> Option<String> {
+    let kubeconfig = match &target.kubeconfig {
+        Some(p) => Kubeconfig::read_from(p).ok()?,
+        None => Kubeconfig::read().ok()?,
+    };
+    let name = target
+        .context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone())?;
+    kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == name)?
+        .context
+        .as_ref()?
+        .namespace
+        .clone()
+        .filter(|n| !n.is_empty())
 }

@@ -6,7 +6,7 @@ use super::unified::{hunks, LineKind};
 use super::{
     summary_line, warning_lines, Action, DriftCheck, DriftEntry, Entry, NoteLevel, Plan, SecretKey,
 };
-use crate::output;
+use crate::output::style;
 
 /// How to render text.
 #[derive(Debug, Clone, Copy)]
@@ -39,7 +39,7 @@ pub fn render(plan: &Plan, opts: &TextOptions) -> String {
     }
     if !plan.drift.is_empty() {
         out.push('\n');
-        out.push_str(&p.with(output::bold, &drift_title(plan)));
+        out.push_str(&p.with(style::bold, &drift_title(plan)));
         out.push('\n');
         for d in &plan.drift {
             out.push('\n');
@@ -80,7 +80,7 @@ pub fn render_summary(plan: &Plan, color: bool) -> String {
         };
         out.push_str(&format!(
             "  {} {:<9} {} ({what})\n",
-            p.with(output::yellow, "!"),
+            p.with(style::yellow, "!"),
             "drift",
             d.object
         ));
@@ -91,19 +91,19 @@ pub fn render_summary(plan: &Plan, color: bool) -> String {
 }
 
 fn header(plan: &Plan, p: &Paint) -> String {
-    let mut out = p.with(output::dim, &plan.subject.describe());
+    let mut out = p.with(style::dim, &plan.subject.describe());
     out.push('\n');
     for n in &plan.notes {
-        out.push_str(&format!("{} {n}\n", p.with(output::yellow, "note:")));
+        out.push_str(&format!("{} {n}\n", p.with(style::yellow, "note:")));
     }
     out
 }
 
 fn footer(out: &mut String, plan: &Plan, p: &Paint) {
-    out.push_str(&p.with(output::bold, &summary_line(&plan.counts())));
+    out.push_str(&p.with(style::bold, &summary_line(&plan.counts())));
     out.push('\n');
     for w in warning_lines(plan) {
-        out.push_str(&p.with(output::yellow, &w));
+        out.push_str(&p.with(style::yellow, &w));
         out.push('\n');
     }
 }
@@ -119,30 +119,30 @@ fn drift_title(plan: &Plan) -> String {
 
 fn marker(action: Action, p: &Paint) -> String {
     match action {
-        Action::Add => p.with(output::green, "+"),
-        Action::Change => p.with(output::yellow, "~"),
-        Action::Delete => p.with(output::red, "-"),
+        Action::Add => p.with(style::green, "+"),
+        Action::Change => p.with(style::yellow, "~"),
+        Action::Delete => p.with(style::red, "-"),
         Action::Unchanged => " ".into(),
     }
 }
 
 fn entry(out: &mut String, e: &Entry, opts: &TextOptions, p: &Paint) {
     let state = match e.action {
-        Action::Add => p.with(output::green, e.action.heading()),
-        Action::Delete => p.with(output::red, e.action.heading()),
-        Action::Change => p.with(output::yellow, e.action.heading()),
+        Action::Add => p.with(style::green, e.action.heading()),
+        Action::Delete => p.with(style::red, e.action.heading()),
+        Action::Change => p.with(style::yellow, e.action.heading()),
         Action::Unchanged => e.action.heading().to_string(),
     };
     out.push_str(&format!(
         "{}: {state}\n",
-        p.with(output::bold, &e.object.to_string())
+        p.with(style::bold, &e.object.to_string())
     ));
     for n in &e.notes {
         let label = format!("{}:", n.level.as_str());
         let label = match n.level {
-            NoteLevel::Error => p.with(output::red, &label),
-            NoteLevel::Conflict => p.with(output::yellow, &label),
-            NoteLevel::Info => p.with(output::cyan, &label),
+            NoteLevel::Error => p.with(style::red, &label),
+            NoteLevel::Conflict => p.with(style::yellow, &label),
+            NoteLevel::Info => p.with(style::cyan, &label),
         };
         out.push_str(&format!("  {label} {}\n", indent_rest(&n.message)));
     }
@@ -158,8 +158,8 @@ fn drift(out: &mut String, d: &DriftEntry, opts: &TextOptions, p: &Paint) {
     };
     out.push_str(&format!(
         "{}: {}\n",
-        p.with(output::bold, &d.object.to_string()),
-        p.with(output::yellow, state)
+        p.with(style::bold, &d.object.to_string()),
+        p.with(style::yellow, state)
     ));
     secret_keys(out, &d.secret_keys, p);
     lines(out, &d.recorded, &d.live, opts.context, p);
@@ -184,9 +184,9 @@ fn secret_keys(out: &mut String, keys: &[SecretKey], p: &Paint) {
         };
         let change = format!("{:<9}", k.change.as_str());
         let change = match k.change {
-            super::KeyChange::Added => p.with(output::green, &change),
-            super::KeyChange::Removed => p.with(output::red, &change),
-            super::KeyChange::Changed => p.with(output::yellow, &change),
+            super::KeyChange::Added => p.with(style::green, &change),
+            super::KeyChange::Removed => p.with(style::red, &change),
+            super::KeyChange::Changed => p.with(style::yellow, &change),
             super::KeyChange::Unchanged => change,
         };
         out.push_str(&format!("    {change}  {:<width$}  {sides}\n", k.key));
@@ -195,13 +195,13 @@ fn secret_keys(out: &mut String, keys: &[SecretKey], p: &Paint) {
 
 fn lines(out: &mut String, before: &str, after: &str, context: usize, p: &Paint) {
     for h in hunks(before, after, context) {
-        out.push_str(&p.with(output::cyan, &h.header));
+        out.push_str(&p.with(style::cyan, &h.header));
         out.push('\n');
         for (kind, text) in &h.lines {
             let line = format!("{}{text}", kind.marker());
             out.push_str(&match kind {
-                LineKind::Removed => p.with(output::red, &line),
-                LineKind::Added => p.with(output::green, &line),
+                LineKind::Removed => p.with(style::red, &line),
+                LineKind::Added => p.with(style::green, &line),
                 LineKind::Context => line,
             });
             out.push('\n');

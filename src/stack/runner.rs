@@ -1,9 +1,9 @@
-//! Running one job per stack instance: in parallel up to a bound, each instance's lines captured into one
-//! block (never interleaved with another's), one failure not stopping the others unless asked, and a summary
-//! table at the end. Every stack command, and `tack diff`, runs its per-instance work through [`run_each`].
+//! Running one job per target: in parallel up to a bound, each job's events captured (so a stack instance's
+//! lines come out as one block, never interleaved with another's), one failure not stopping the others unless
+//! asked. Every release command runs its per-target work through [`run_each`]; `output::runs` prints the
+//! blocks and the summary table.
 
-use crate::error::{reported, FAILURE};
-use crate::output;
+use crate::events::{self, Event};
 use anyhow::Result;
 use futures::FutureExt;
 use std::future::Future;
@@ -55,23 +55,28 @@ pub struct InstanceRun {
     pub revision: Option<u64>,
     /// The summary-table cell.
     pub result: String,
-    /// Lines printed through `output` while the job ran (warnings, progress).
-    pub captured: String,
+    /// Events the job reported while it ran (warnings, notes, progress), when captured.
+    pub captured: Vec<Event>,
     /// The job's own output ([`Done::text`]).
     pub text: String,
-    /// The error that ended the job, with its causes.
+    /// The error that ended the job, with its causes, as plain text.
     pub error: Option<String>,
+    /// The error itself, for a single release that reports it as the command's error.
+    pub failure: Option<std::sync::Arc<anyhow::Error>>,
     pub duration: Duration,
 }
 
-/// Run `work` for every job, at most `opts.concurrency` at once, capturing what each prints. `on_done` sees
-/// each run as it ends (to print its block right away); the result holds every run in the jobs' order.
+/// Run `work` for every job, at most `opts.concurrency` at once. With `capture`, each job's events are kept in
+/// its run (for a block); without, they go to the global sink as they happen (a single release, shown live).
+/// `on_done` sees each run as it ends (to print its block right away); the result holds every run in the
+/// jobs' order.
 ///
 /// The jobs run concurrently on the calling task (their work is waiting on the API server), so their
 /// futures need not be `Send`; `work` is called only when a job starts.
 pub async fn run_each<T, F, Fut>(
     jobs: Vec<Job<T>>,
     opts: RunOptions,
+    capture: bool,
     mut on_done: impl FnMut(&InstanceRun),
     work: F,
 ) -> Vec<InstanceRun>
@@ -91,9 +96,10 @@ where
                 state: State::Skipped,
                 revision: None,
                 result: "skipped".into(),
-                captured: String::new(),
+                captured: Vec::new(),
                 text: String::new(),
                 error: None,
+                failure: None,
                 duration: Duration::ZERO,
             };
             if stop.load(Ordering::SeqCst) {
@@ -102,7 +108,11 @@ where
             }
             let start = Instant::now();
             let guarded = std::panic::AssertUnwindSafe(work(job.payload)).catch_unwind();
-            let (result, captured) = output::capture(guarded).await;
+            let (result, captured) = if capture {
+                events::capture(guarded).await
+            } else {
+                (guarded.await, Vec::new())
+            };
             run.duration = start.elapsed();
             run.captured = captured;
             match result {
@@ -116,6 +126,7 @@ where
                     run.state = State::Failed;
                     run.result = "failed".into();
                     run.error = Some(error_text(&e));
+                    run.failure = Some(std::sync::Arc::new(e));
                 }
                 Err(_) => {
                     run.state = State::Failed;
@@ -137,82 +148,17 @@ where
     runs.into_iter().flatten().collect()
 }
 
-/// An error and its causes, one per line, as `output::print_error` shows them.
+/// An error and its causes, one per line, without colour.
 pub fn error_text(e: &anyhow::Error) -> String {
     let mut chain = e.chain();
     let mut out = chain
         .next()
-        .map(|top| format!("{} {top}", output::red("error:")))
+        .map(|top| format!("error: {top}"))
         .unwrap_or_default();
     for cause in chain {
-        out.push_str(&format!("\n  {} {cause}", output::dim("caused by:")));
+        out.push_str(&format!("\n  caused by: {cause}"));
     }
     out
-}
-
-/// An instance's block: a header line, then what it printed, its output and its error.
-pub fn block(run: &InstanceRun) -> String {
-    let header = format!(
-        "==> instance `{}` (namespace `{}`)",
-        run.name, run.namespace
-    );
-    let mut out = format!("{}\n", output::bold(&header));
-    out.push_str(&run.captured);
-    out.push_str(&run.text);
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    if let Some(e) = &run.error {
-        out.push_str(e);
-        out.push('\n');
-    }
-    out
-}
-
-/// The summary table: instance, namespace, revision, result, duration.
-pub fn summary(runs: &[InstanceRun]) -> String {
-    let rows: Vec<Vec<String>> = runs
-        .iter()
-        .map(|r| {
-            let result = match r.state {
-                State::Ok => output::green(&r.result),
-                State::Failed => output::red(&r.result),
-                State::Skipped => output::yellow(&r.result),
-            };
-            vec![
-                r.name.clone(),
-                r.namespace.clone(),
-                r.revision.map_or("-".to_string(), |v| v.to_string()),
-                result,
-                format!("{:.1}s", r.duration.as_secs_f64()),
-            ]
-        })
-        .collect();
-    output::table(
-        &["INSTANCE", "NAMESPACE", "REVISION", "RESULT", "DURATION"],
-        &rows,
-    )
-}
-
-/// Fail (already reported) when any instance failed or was skipped, naming them; `Ok` otherwise.
-pub fn finish(runs: &[InstanceRun]) -> Result<()> {
-    let bad: Vec<&str> = runs
-        .iter()
-        .filter(|r| r.state != State::Ok)
-        .map(|r| r.name.as_str())
-        .collect();
-    if bad.is_empty() {
-        return Ok(());
-    }
-    let msg = format!(
-        "{} of {} instance{} did not succeed: {}",
-        bad.len(),
-        runs.len(),
-        if runs.len() == 1 { "" } else { "s" },
-        bad.join(", ")
-    );
-    eprintln!("{}", output::red(&msg));
-    Err(reported(FAILURE, msg))
 }
 
 #[cfg(test)]
@@ -231,7 +177,7 @@ mod tests {
     }
 
     async fn work(name: String) -> Result<Done> {
-        output::warn(format!("about {name}"));
+        events::warn(format!("about {name}"));
         // finish in reverse order to show the result keeps the jobs' order
         let delay = match name.as_str() {
             "a" => 60,
@@ -259,6 +205,7 @@ mod tests {
         let runs = run_each(
             jobs(&["a", "bad", "b"]),
             opts,
+            true,
             |r| seen.push(r.name.clone()),
             work,
         )
@@ -267,26 +214,10 @@ mod tests {
         assert_eq!(names, ["a", "bad", "b"]);
         assert_eq!(seen, ["bad", "b", "a"], "on_done sees them as they end");
         assert_eq!(runs[0].state, State::Ok);
-        assert_eq!(runs[0].captured, "warning: about a\n");
+        assert_eq!(runs[0].captured, vec![Event::Warning("about a".into())]);
         assert_eq!(runs[0].text, "did a\n");
         assert_eq!(runs[1].state, State::Failed);
         assert_eq!(runs[1].error.as_deref(), Some("error: bad broke"));
-        let b = block(&runs[1]);
-        assert_eq!(
-            b,
-            "==> instance `bad` (namespace `ns-bad`)\nwarning: about bad\nerror: bad broke\n"
-        );
-        let table = summary(&runs);
-        assert!(
-            table.starts_with("INSTANCE  NAMESPACE  REVISION  RESULT  DURATION\n"),
-            "{table}"
-        );
-        assert!(
-            table.contains("bad       ns-bad     -         failed"),
-            "{table}"
-        );
-        let err = finish(&runs).unwrap_err().to_string();
-        assert_eq!(err, "1 of 3 instances did not succeed: bad");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -295,7 +226,7 @@ mod tests {
             concurrency: 1,
             fail_fast: true,
         };
-        let runs = run_each(jobs(&["bad", "a", "b"]), opts, |_| {}, work).await;
+        let runs = run_each(jobs(&["bad", "a", "b"]), opts, true, |_| {}, work).await;
         let states: Vec<State> = runs.iter().map(|r| r.state).collect();
         assert_eq!(states, [State::Failed, State::Skipped, State::Skipped]);
         assert!(runs[1].text.contains("--fail-fast"));
@@ -313,6 +244,7 @@ mod tests {
         let runs = run_each(
             jobs(&["a", "b", "c", "d", "e"]),
             opts,
+            false,
             |_| {},
             |_| {
                 let (now, peak) = (now.clone(), peak.clone());

@@ -220,23 +220,16 @@ async fn a_status_write_hit_by_a_conflict_is_re_read_never_overwritten() {
         other => panic!("expected a conflict, got {other:?}"),
     }
     // ...and the status change re-reads and succeeds
-    let opts = tack::action::deploy::DeployOptions {
-        namespace: ns.clone(),
-        name: "web".into(),
-        wait: false,
-        timeout: Duration::from_secs(5),
-        atomic: false,
-        adopt: false,
-        force_conflicts: false,
-        history_max: 10,
-        wait_for_lock: None,
-        allow_namespace_prune: false,
-        command: "e2e".into(),
-    };
-    let r =
-        tack::action::records::set_status(&store, &opts, 1, Status::Failed, Some("marked".into()))
-            .await
-            .unwrap();
+    let r = tack::ops::records::set_status(
+        &store,
+        &ns,
+        "web",
+        1,
+        Status::Failed,
+        Some("marked".into()),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status, Status::Failed);
     assert_eq!(history(&ns), [(1, "failed".to_string())]);
 }

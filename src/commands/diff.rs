@@ -1,0 +1,311 @@
+//! `tack diff`: what `upgrade --install` (for one release or every selected stack instance), `rollback` or
+//! another stored revision would change. Every target is planned by the same job; a single release prints
+//! its plan in the chosen format, a stack prints a block per instance and a summary table, or one markdown
+//! comment / JSON document over every instance. The exit code: 0 no changes, 2 changes with `--exit-code`,
+//! 1 errors.
+
+use super::{connect, rendered_jobs, run_jobs, single, Ctx};
+use crate::cli::{
+    self, DiffArgs, DiffCommand, DiffFormat, DiffOutputArgs, DiffRevisionsArgs, DiffRollbackArgs,
+    DiffUpgradeArgs,
+};
+use crate::cluster::apply::redact;
+use crate::diff::render_stack::{self, InstanceDiff, Outcome, State as DiffState};
+use crate::diff::{self, render_json, render_markdown, render_text, DriftCheck, Plan};
+use crate::error::{self, reported};
+use crate::events;
+use crate::ops::diff::{self as diff_ops, deployed_record, diff_options, upgrade_plan, Counters};
+use crate::ops::render::Phase;
+use crate::ops::stack::RenderedJob;
+use crate::ops::target::Targets;
+use crate::output::{runs, Style};
+use crate::settings::{self, Positionals};
+use crate::stack::runner::{Done, InstanceRun, State};
+use crate::storage::secrets::SecretStore;
+use anyhow::{anyhow, bail, Result};
+use clap::ArgMatches;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+pub fn run(ctx: &Ctx, args: &DiffArgs, matches: Option<&ArgMatches>) -> Result<()> {
+    match &args.what {
+        None => upgrade(ctx, &args.upgrade, matches),
+        Some(DiffCommand::Upgrade(a)) => upgrade(
+            ctx,
+            a,
+            matches.and_then(|m| m.subcommand_matches("upgrade")),
+        ),
+        Some(DiffCommand::Rollback(a)) => rollback(ctx, a),
+        Some(DiffCommand::Revisions(a)) => revisions(ctx, a),
+    }
+}
+
+fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> Result<()> {
+    let sets = matches.map(cli::ordered_sets).unwrap_or_default();
+    let pos = Positionals {
+        name: args.name.as_deref(),
+        chart: args.chart.as_deref(),
+        needs_name: true,
+        needs_chart: true,
+    };
+    let targets = settings::targets(&ctx.settings, &args.stack, pos, &args.layers, &sets)?;
+    let rs = settings::render_settings(&args.render)?;
+    let out = &args.diff;
+    let options = diff_options(&out.ignore, out.show_secrets)?;
+    if args.offline {
+        if targets.from_stack {
+            bail!(
+                "--offline does not combine with stack instances: a stack diff compares every instance with the live cluster\n\nhint: diff one instance offline with `tack diff NAME CHART --offline --env ENV --tier TIER --against-manifest FILE`, or drop --offline"
+            );
+        }
+        let against = diff_ops::offline::Against {
+            manifest: args.against_manifest.clone(),
+            values: args.against_values.clone(),
+            set: args.against_set.clone(),
+            chart: args.against_chart.clone(),
+        };
+        let plan = diff_ops::offline::plan(&targets.all[0], &rs, &against, &options)?;
+        return finish(ctx, &plan, out);
+    }
+    let (rt, c) = connect(ctx)?;
+    let (jobs, decided) = rendered_jobs(
+        &targets,
+        &rs,
+        Phase::Upgrade,
+        Some((&rt, &c)),
+        "no instance was compared",
+    )?;
+    let blocks = targets.from_stack && matches!(out.output, DiffFormat::Diff | DiffFormat::Summary);
+    let style = ctx.printer.out();
+    let plans: Mutex<BTreeMap<String, Plan>> = Mutex::new(BTreeMap::new());
+    let stats = ctx.settings.stats;
+    let (adopt, force) = (args.adopt, args.force_conflicts);
+    let mut all = run_jobs(
+        ctx,
+        &rt,
+        &targets,
+        jobs,
+        decided,
+        blocks,
+        |job: RenderedJob| {
+            let RenderedJob { target, prepared } = job;
+            prepared.emit_warnings();
+            let desired: Vec<Value> = prepared.docs.iter().map(|d| d.object.clone()).collect();
+            let secrets: Vec<Value> = desired
+                .iter()
+                .filter(|o| o["kind"] == "Secret")
+                .cloned()
+                .collect();
+            let (c, plans, options) = (c.clone(), &plans, &options);
+            async move {
+                let mut counters = Counters::default();
+                let store = SecretStore::new(c.client.clone());
+                let (name, ns) = (&target.name, &target.namespace);
+                let deployed = deployed_record(&store, ns, name, &mut counters)
+                    .await
+                    .map_err(|e| hide_secrets(e, &secrets))?;
+                let revision = match deployed.1 {
+                    DriftCheck::Checked(r) => Some(r),
+                    _ => None,
+                };
+                let dt = diff_ops::Target {
+                    name,
+                    namespace: ns,
+                    adopt,
+                    force_conflicts: force,
+                };
+                let planned = upgrade_plan(&c, &dt, desired, deployed, options, &counters.apply)
+                    .await
+                    .map_err(|e| hide_secrets(e, &secrets))?;
+                if stats {
+                    events::note(counters.line());
+                }
+                let text = if blocks {
+                    plan_text(style, &planned, out)
+                } else {
+                    String::new()
+                };
+                let result = render_stack::plan_result(&planned);
+                plans
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(name.clone(), planned);
+                Ok(Done {
+                    revision,
+                    result,
+                    text,
+                })
+            }
+        },
+    );
+    let mut plans = plans.into_inner().unwrap_or_else(|e| e.into_inner());
+    if !targets.from_stack {
+        let run = single(ctx, all)?;
+        let plan = plans
+            .remove(&run.name)
+            .ok_or_else(|| anyhow!("the diff of `{}` produced no plan", run.name))?;
+        return finish(ctx, &plan, out);
+    }
+    let diffs = instance_diffs(&targets, &all, plans);
+    // a plan the server refused in part would fail: the run counts as failed
+    for (run, d) in all.iter_mut().zip(&diffs) {
+        if run.state == State::Ok && d.state() == DiffState::Failed {
+            run.state = State::Failed;
+        }
+    }
+    let printer = &ctx.printer;
+    if blocks {
+        printer.stdout(&runs::summary(printer.out(), &all));
+    } else {
+        for run in all.iter().filter(|r| has_output(r)) {
+            printer.stderr(&runs::block(printer.err(), run));
+        }
+        let doc = match out.output {
+            DiffFormat::Json => render_stack::render_json(&diffs, out.context),
+            _ => render_stack::render_markdown(&diffs, out.context),
+        };
+        printer.stdout(&doc);
+    }
+    match render_stack::exit_code(&diffs, out.exit_code) {
+        error::OK => Ok(()),
+        error::FAILURE => {
+            runs::finish(printer, &all)?;
+            Err(reported(error::FAILURE, "an instance failed"))
+        }
+        code => Err(reported(code, "changes found")),
+    }
+}
+
+fn rollback(ctx: &Ctx, args: &DiffRollbackArgs) -> Result<()> {
+    crate::release::validate_name(&args.name)?;
+    let options = diff_options(&args.diff.ignore, args.diff.show_secrets)?;
+    let ns = ctx.settings.namespace();
+    let (rt, c) = connect(ctx)?;
+    let mut counters = Counters::default();
+    let plan = rt.block_on(diff_ops::rollback_plan(
+        &c,
+        &args.name,
+        &ns,
+        args.revision,
+        (args.adopt, args.force_conflicts),
+        &options,
+        &mut counters,
+    ))?;
+    if ctx.settings.stats {
+        ctx.printer.info(&counters.line());
+    }
+    finish(ctx, &plan, &args.diff)
+}
+
+fn revisions(ctx: &Ctx, args: &DiffRevisionsArgs) -> Result<()> {
+    crate::release::validate_name(&args.name)?;
+    let options = diff_options(&args.diff.ignore, args.diff.show_secrets)?;
+    let ns = ctx.settings.namespace();
+    let (rt, c) = connect(ctx)?;
+    let plan = rt.block_on(diff_ops::revisions_plan(
+        &c,
+        &args.name,
+        &ns,
+        (args.from, args.to),
+        &options,
+    ))?;
+    finish(ctx, &plan, &args.diff)
+}
+
+/// A plan as text in the chosen format.
+fn plan_text(style: Style, plan: &Plan, args: &DiffOutputArgs) -> String {
+    match args.output {
+        DiffFormat::Diff => render_text::render(
+            plan,
+            &render_text::TextOptions {
+                context: args.context,
+                color: style.color,
+            },
+        ),
+        DiffFormat::Summary => render_text::render_summary(plan, style.color),
+        DiffFormat::Markdown => render_markdown::render(plan, args.context),
+        DiffFormat::Json => render_json::render(plan, args.context),
+    }
+}
+
+/// Print one release's plan and turn it into the exit code.
+fn finish(ctx: &Ctx, plan: &Plan, args: &DiffOutputArgs) -> Result<()> {
+    ctx.printer
+        .stdout(&plan_text(ctx.printer.out(), plan, args));
+    match diff::exit_code(plan, args.exit_code) {
+        error::OK => Ok(()),
+        error::FAILURE => {
+            let n = plan.counts().errors;
+            Err(anyhow!(
+                "the server refused {n} object{} in the dry run, so the operation would fail; see the error notes above",
+                diff::plural(n)
+            ))
+        }
+        code => Err(reported(code, "changes found")),
+    }
+}
+
+/// Whether a run has anything for stderr when stdout holds a document: warnings, notes or an error.
+fn has_output(run: &InstanceRun) -> bool {
+    !run.captured.is_empty() || !run.text.is_empty() || run.error.is_some()
+}
+
+/// The runs as the renderers take them, in the runs' (stack-file) order.
+fn instance_diffs(
+    targets: &Targets,
+    all: &[InstanceRun],
+    mut plans: BTreeMap<String, Plan>,
+) -> Vec<InstanceDiff> {
+    all.iter()
+        .map(|run| {
+            let t = targets.all.iter().find(|t| t.name == run.name);
+            let outcome = match (run.state, plans.remove(&run.name)) {
+                (State::Ok, Some(p)) => Outcome::Planned(p),
+                (State::Skipped, _) => Outcome::Skipped(run.text.trim().to_string()),
+                _ => Outcome::Failed(
+                    run.error
+                        .clone()
+                        .unwrap_or_else(|| "failed without an error message".into()),
+                ),
+            };
+            InstanceDiff {
+                name: run.name.clone(),
+                namespace: run.namespace.clone(),
+                env: t.and_then(|t| t.layers.env.clone()),
+                tier: t.and_then(|t| t.layers.tier.clone()),
+                outcome,
+            }
+        })
+        .collect()
+}
+
+/// The error with the values of the target's rendered Secrets taken out of every message of its chain: its
+/// text may end up in a pull-request comment.
+fn hide_secrets(e: anyhow::Error, secrets: &[Value]) -> anyhow::Error {
+    let clean = |text: String| secrets.iter().fold(text, |t, s| redact(&t, s));
+    let mut messages: Vec<String> = e.chain().map(|c| clean(c.to_string())).collect();
+    let mut out = anyhow!(messages.pop().unwrap_or_default());
+    while let Some(m) = messages.pop() {
+        out = out.context(m);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    #[test]
+    fn secret_values_leave_every_message_of_an_error() {
+        let secret = serde_json::json!({"kind": "Secret", "data": {
+            "PASSWORD": base64::engine::general_purpose::STANDARD.encode("hunter2-value")}});
+        let e = anyhow!("the server said hunter2-value is bad").context("cannot diff Secret x");
+        let hidden = hide_secrets(e, &[secret]);
+        let text = format!("{hidden:#}");
+        assert!(!text.contains("hunter2-value"), "{text}");
+        assert!(text.starts_with("cannot diff Secret x: "), "{text}");
+        assert_eq!(hidden.chain().count(), 2);
+    }
+}

@@ -1,0 +1,148 @@
+//! `tack install` and `tack upgrade`: render every target, guard a stack's isolation, then deploy each
+//! through the lifecycle core; `--dry-run=client` prints the plan without a cluster, `--dry-run=server` asks
+//! the API server and writes nothing.
+
+use super::{connect, rendered_jobs, report, run_jobs, Ctx};
+use crate::cli::{DryRun, InstallArgs};
+use crate::manifest;
+use crate::ops::deploy::Op;
+use crate::ops::install::{self, Deployed};
+use crate::ops::render::{Phase, RenderSettings};
+use crate::ops::stack::RenderedJob;
+use crate::ops::target::Targets;
+use crate::output::{release, runs};
+use crate::settings::{self, Positionals};
+use crate::stack::runner::{Done, InstanceRun, State};
+use crate::values::SetArg;
+use anyhow::Result;
+
+pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>) -> Result<()> {
+    let pos = Positionals {
+        name: args.name.as_deref(),
+        chart: args.chart.as_deref(),
+        needs_name: true,
+        needs_chart: true,
+    };
+    let targets = settings::targets(&ctx.settings, &args.stack, pos, &args.layers, sets)?;
+    let rs = settings::render_settings(&args.render)?;
+    let op = install::operation(upgrade);
+    let phase = if op == Op::Install {
+        Phase::Install
+    } else {
+        Phase::Upgrade
+    };
+    if args.dry_run == Some(DryRun::Client) {
+        return dry_run_client(ctx, &targets, &rs, phase, args.show_secrets);
+    }
+    let (rt, c) = connect(ctx)?;
+    let (jobs, decided) =
+        rendered_jobs(&targets, &rs, phase, Some((&rt, &c)), "nothing was written")?;
+    let command = settings::command_line();
+    let server = args.dry_run == Some(DryRun::Server);
+    let (create, stats, style) = (args.create_namespace, ctx.settings.stats, ctx.printer.out());
+    let all = run_jobs(
+        ctx,
+        &rt,
+        &targets,
+        jobs,
+        decided,
+        true,
+        |job: RenderedJob| {
+            let RenderedJob { target, prepared } = job;
+            prepared.emit_warnings();
+            let desired = install::desired(&prepared, install::layers_record(&target));
+            let dopts =
+                settings::deploy_options(&target.namespace, &target.name, &args.deploy, &command);
+            let c = c.clone();
+            async move {
+                match install::deploy_rendered(&c, op, desired, &dopts, create, server, stats)
+                    .await?
+                {
+                    Deployed::DryRun(changes) => Ok(Done {
+                        revision: None,
+                        result: "dry run".into(),
+                        text: release::dry_run_text(&target.name, &target.namespace, &changes),
+                    }),
+                    Deployed::Done(out) => {
+                        let verb = install::verb(op, &out.release);
+                        Ok(Done {
+                            revision: Some(out.release.revision),
+                            result: verb.into(),
+                            text: release::outcome_text(style, verb, &out.release, &out.changes),
+                        })
+                    }
+                }
+            }
+        },
+    );
+    report(ctx, &targets, all)
+}
+
+/// `--dry-run` (client): render offline (a stack also passes the guard) and print each target's objects, with
+/// Secret values masked unless `--show-secrets`.
+fn dry_run_client(
+    ctx: &Ctx,
+    targets: &Targets,
+    rs: &RenderSettings,
+    phase: Phase,
+    show_secrets: bool,
+) -> Result<()> {
+    let printer = &ctx.printer;
+    let (jobs, decided) = rendered_jobs(targets, rs, phase, None, "nothing was sent to a cluster")?;
+    let stream_of = |docs: &[manifest::Document]| {
+        if show_secrets {
+            manifest::to_stream(docs)
+        } else {
+            manifest::to_stream_masked(docs)
+        }
+    };
+    if !targets.from_stack {
+        if let Some(run) = decided.into_iter().next() {
+            super::single(ctx, vec![run])?;
+            return Ok(());
+        }
+        for job in jobs {
+            let (t, p) = (&job.payload.target, &job.payload.prepared);
+            p.emit_warnings();
+            printer.stdout(&stream_of(&p.docs));
+            printer.info(&format!(
+                "dry run (client): {} objects would be applied to namespace `{}` as release `{}`; nothing was sent to a cluster",
+                p.docs.len(),
+                t.namespace,
+                t.name
+            ));
+        }
+        return Ok(());
+    }
+    let mut all: Vec<InstanceRun> = Vec::new();
+    for run in decided {
+        printer.stderr(&runs::block(printer.err(), &run));
+        all.push(run);
+    }
+    for job in jobs {
+        let (t, p) = (&job.payload.target, &job.payload.prepared);
+        printer.stdout(&format!(
+            "# Instance: {} (namespace {})\n{}",
+            t.name,
+            t.namespace,
+            stream_of(&p.docs)
+        ));
+        all.push(InstanceRun {
+            name: t.name.clone(),
+            namespace: t.namespace.clone(),
+            state: State::Ok,
+            revision: None,
+            result: format!("{} objects", p.docs.len()),
+            captured: Vec::new(),
+            text: String::new(),
+            error: None,
+            failure: None,
+            duration: std::time::Duration::ZERO,
+        });
+    }
+    let order = targets.selected_names();
+    all.sort_by_key(|r| order.iter().position(|s| s == &r.name));
+    printer.stderr(&runs::summary(printer.err(), &all));
+    printer.info("dry run (client): nothing was sent to a cluster");
+    runs::finish(printer, &all)
+}

@@ -1,0 +1,242 @@
+//! `tack lint`: check a chart (or every selected stack instance, plus the isolation guard across them) and
+//! report all problems at once; `--matrix` lints every env × tier combination of the values folder.
+
+use super::Ctx;
+use crate::cli::{LayerArgs, LintArgs};
+use crate::error::{reported, FAILURE};
+use crate::ops::lint::{lint_prepared, lint_target, matrix, Report};
+use crate::ops::render::{Phase, RenderSettings};
+use crate::ops::stack::{isolation, offline_scopes, render_all};
+use crate::ops::target::{Target, Targets};
+use crate::output::{runs, table, Printer};
+use crate::settings::{self, Positionals};
+use crate::stack::runner::{InstanceRun, State};
+use crate::values::SetArg;
+use anyhow::Result;
+
+pub fn run(ctx: &Ctx, args: &LintArgs, sets: &[SetArg]) -> Result<()> {
+    if args.matrix && settings::stack_active(&args.stack) {
+        anyhow::bail!("--matrix lints one chart; it does not combine with --all, -l or --instance\n\nhint: a stack's instances already name their env and tier");
+    }
+    let pos = Positionals {
+        chart: args.chart.as_deref(),
+        needs_chart: true,
+        ..Default::default()
+    };
+    let targets = settings::targets(&ctx.settings, &args.stack, pos, &args.layers, sets)?;
+    let rs = settings::render_settings(&args.render)?;
+    if targets.from_stack {
+        return lint_stack(ctx, &targets, &rs, args.strict);
+    }
+    let target = &targets.all[0];
+    if args.matrix {
+        return run_matrix(ctx, args, target, &rs);
+    }
+    let report = lint_target(target, &rs);
+    let printer = &ctx.printer;
+    printer.stderr(&format!(
+        "{} {}{}\n",
+        printer.err().bold("==> linting"),
+        chart_shown(target),
+        describe(&args.layers)
+    ));
+    print_report(printer, &report);
+    finish(printer, &report, args.strict, 1)
+}
+
+fn chart_shown(t: &Target) -> String {
+    t.chart
+        .as_deref()
+        .map(|c| c.display().to_string())
+        .unwrap_or_default()
+}
+
+fn describe(layers: &LayerArgs) -> String {
+    let mut parts = Vec::new();
+    if let Some(e) = &layers.env {
+        parts.push(format!("env `{e}`"));
+    }
+    if let Some(t) = &layers.tier {
+        parts.push(format!("tier `{t}`"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
+}
+
+fn print_report(printer: &Printer, report: &Report) {
+    for e in &report.errors {
+        printer.stderr(&format!("{} {e}\n", printer.err().red("error:")));
+    }
+    for w in &report.warnings {
+        printer.warn(w);
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+fn finish(printer: &Printer, report: &Report, strict: bool, combos: usize) -> Result<()> {
+    let failed = !report.errors.is_empty() || (strict && !report.warnings.is_empty());
+    let summary = format!(
+        "{} linted, {}: {}, {}",
+        plural(combos, "combination"),
+        plural(report.objects, "object"),
+        plural(report.errors.len(), "error"),
+        plural(report.warnings.len(), "warning"),
+    );
+    if failed {
+        printer.stderr(&format!("{}\n", printer.err().red(&summary)));
+        Err(reported(FAILURE, summary))
+    } else {
+        printer.stderr(&format!("{}\n", printer.err().green(&summary)));
+        Ok(())
+    }
+}
+
+fn run_matrix(ctx: &Ctx, args: &LintArgs, target: &Target, rs: &RenderSettings) -> Result<()> {
+    let printer = &ctx.printer;
+    let combos = matrix(&target.layers.values_dir);
+    let mut total = Report::default();
+    let mut rows = Vec::new();
+    let out = printer.out();
+    for (env, tier) in &combos {
+        let mut t = target.clone();
+        t.layers.env = env.clone();
+        t.layers.tier = tier.clone();
+        let report = lint_target(&t, rs);
+        if !report.errors.is_empty() || !report.warnings.is_empty() {
+            let layers = LayerArgs {
+                env: env.clone(),
+                tier: tier.clone(),
+                ..Default::default()
+            };
+            printer.stderr(&format!(
+                "{} {}{}\n",
+                printer.err().bold("==> linting"),
+                chart_shown(target),
+                describe(&layers)
+            ));
+            print_report(printer, &report);
+        }
+        let result = if !report.errors.is_empty() {
+            out.red("FAIL")
+        } else if args.strict && !report.warnings.is_empty() {
+            out.red("FAIL (strict)")
+        } else {
+            out.green("ok")
+        };
+        rows.push(vec![
+            env.clone().unwrap_or_else(|| "-".into()),
+            tier.clone().unwrap_or_else(|| "-".into()),
+            report.objects.to_string(),
+            report.errors.len().to_string(),
+            report.warnings.len().to_string(),
+            result,
+        ]);
+        total.objects += report.objects;
+        total.errors.extend(report.errors);
+        total.warnings.extend(report.warnings);
+    }
+    printer.stdout(&table(
+        out,
+        &["ENV", "TIER", "OBJECTS", "ERRORS", "WARNINGS", "RESULT"],
+        &rows,
+    ));
+    finish(printer, &total, args.strict, combos.len())
+}
+
+/// Lint every selected instance with its layers, then the isolation guard across instances; a summary
+/// table at the end.
+fn lint_stack(ctx: &Ctx, targets: &Targets, rs: &RenderSettings, strict: bool) -> Result<()> {
+    let printer = &ctx.printer;
+    let rendered = render_all(targets, rs, Phase::Offline, None);
+    let violations = isolation(targets, &rendered, &offline_scopes(&rendered));
+    let mut all = Vec::new();
+    let mut total = Report::default();
+    for r in rendered.iter().filter(|r| r.target.selected) {
+        let mut report = Report::default();
+        match &r.outcome {
+            Ok(p) => lint_prepared(p, &mut report),
+            Err(e) => report.errors.push(format!("{e:#}")),
+        }
+        let t = &r.target;
+        let layers: Vec<String> = [("env", &t.layers.env), ("tier", &t.layers.tier)]
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} `{v}`")))
+            .collect();
+        printer.stderr(&format!(
+            "{} instance `{}` (namespace `{}`, {}{}{})\n",
+            printer.err().bold("==> linting"),
+            t.name,
+            t.namespace,
+            chart_shown(t),
+            if layers.is_empty() { "" } else { ", " },
+            layers.join(", ")
+        ));
+        print_report(printer, &report);
+        let isolated = !violations.iter().any(|v| v.instances.contains(&t.name));
+        let (state, result) = if !report.errors.is_empty() {
+            (State::Failed, plural(report.errors.len(), "error"))
+        } else if strict && !report.warnings.is_empty() {
+            (
+                State::Failed,
+                format!("{} (strict)", plural(report.warnings.len(), "warning")),
+            )
+        } else if !isolated {
+            (State::Failed, "isolation".to_string())
+        } else {
+            let (o, w) = (report.objects, report.warnings.len());
+            (
+                State::Ok,
+                format!("ok, {}, {}", plural(o, "object"), plural(w, "warning")),
+            )
+        };
+        all.push(InstanceRun {
+            name: t.name.clone(),
+            namespace: t.namespace.clone(),
+            state,
+            revision: None,
+            result,
+            captured: Vec::new(),
+            text: String::new(),
+            error: None,
+            failure: None,
+            duration: r.duration,
+        });
+        total.objects += report.objects;
+        total.errors.extend(report.errors);
+        total.warnings.extend(report.warnings);
+    }
+    if !violations.is_empty() {
+        printer.stderr(&format!(
+            "{}\n",
+            printer.err().bold("==> isolation across instances")
+        ));
+        for v in &violations {
+            printer.stderr(&format!(
+                "{} {}\n\n",
+                printer.err().red("error:"),
+                v.message
+            ));
+        }
+    }
+    printer.stdout(&runs::summary(printer.out(), &all));
+    let line = format!(
+        "{} instances linted, {} objects: {} errors, {} warnings, {} isolation problems",
+        all.len(),
+        total.objects,
+        total.errors.len(),
+        total.warnings.len(),
+        violations.len()
+    );
+    if all.iter().all(|r| r.state == State::Ok) {
+        printer.stderr(&format!("{}\n", printer.err().green(&line)));
+    } else {
+        printer.stderr(&format!("{}\n", printer.err().red(&line)));
+    }
+    runs::finish(printer, &all)
+}

@@ -1,0 +1,26 @@
+//! `tack list`: the releases of a namespace (or of all with `-A`), latest revision each.
+
+use super::{connect, Ctx};
+use crate::cli::{ListArgs, ReadFormat};
+use crate::ops::inspect;
+use crate::output::release;
+use crate::release::Status;
+use anyhow::Result;
+
+pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
+    let ns = (!args.all_namespaces).then(|| ctx.settings.namespace());
+    let wanted: Option<Status> = args.status.as_deref().map(str::parse).transpose()?;
+    let (rt, c) = connect(ctx)?;
+    let latest = rt.block_on(inspect::list(&c, ns.as_deref(), wanted))?;
+    let printer = &ctx.printer;
+    match args.output {
+        ReadFormat::Table if latest.is_empty() => printer.info(&format!(
+            "no releases{}",
+            ns.map(|n| format!(" in namespace `{n}` (use -A for all)"))
+                .unwrap_or_default()
+        )),
+        ReadFormat::Table => printer.stdout(&release::list_table(printer.out(), &latest)),
+        f => printer.stdout(&release::data_text(f == ReadFormat::Yaml, &latest)?),
+    }
+    Ok(())
+}

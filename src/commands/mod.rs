@@ -1,0 +1,199 @@
+//! Commands: one file per command. Each parses its flags into settings and targets, runs operations over the
+//! targets with the bounded runner, and hands the results to the printer. A single release is a list of one
+//! target, so a command has one code path; only the presentation differs (a stack prints one block per
+//! instance and a summary table, a single release prints its result and its events as they happen).
+
+mod diff;
+mod get;
+mod history;
+mod install;
+mod lint;
+mod list;
+mod rollback;
+mod status;
+mod template;
+mod uninstall;
+mod unlock;
+mod values;
+mod version;
+
+use crate::cli::{self, Cli, Command};
+use crate::cluster::{self, lookup::ClusterLookup, Cluster};
+use crate::error;
+use crate::ops::render::{Phase, RenderSettings};
+use crate::ops::stack::{self as stack_ops, RenderedJob};
+use crate::ops::target::Targets;
+use crate::output::{runs, Printer};
+use crate::render::tpl::Lookup;
+use crate::settings::Settings;
+use crate::stack::runner::{self, Done, InstanceRun, Job, State};
+use anyhow::Result;
+use clap::{CommandFactory, FromArgMatches};
+use std::future::Future;
+use std::sync::Arc;
+
+/// What every command gets: the resolved global settings and the printer.
+pub struct Ctx {
+    pub settings: Settings,
+    pub printer: Arc<Printer>,
+}
+
+/// Parse the command line, run the command and return the process exit code.
+pub fn run() -> i32 {
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    error::OK
+                }
+                _ => error::USAGE,
+            };
+        }
+    };
+    let parsed = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return error::USAGE;
+        }
+    };
+    let printer = Arc::new(Printer::new(parsed.global.no_color, parsed.global.quiet));
+    crate::events::set_global(printer.clone());
+    let ctx = Ctx {
+        settings: Settings::new(&parsed.global),
+        printer,
+    };
+    let sub = matches.subcommand().map(|(_, m)| m);
+    let sets = sub.map(cli::ordered_sets).unwrap_or_default();
+    let result = match &parsed.command {
+        Command::Template(a) => template::run(&ctx, a, &sets),
+        Command::Values(a) => values::run(&ctx, a, &sets),
+        Command::Lint(a) => lint::run(&ctx, a, &sets),
+        Command::Install(a) => install::run(&ctx, a, &sets, None),
+        Command::Upgrade(a) => install::run(&ctx, &a.common, &sets, Some(a.install)),
+        Command::Diff(a) => diff::run(&ctx, a, sub),
+        Command::Rollback(a) => rollback::run(&ctx, a),
+        Command::Uninstall(a) => uninstall::run(&ctx, a),
+        Command::History(a) => history::run(&ctx, a),
+        Command::Status(a) => status::run(&ctx, a),
+        Command::List(a) => list::run(&ctx, a),
+        Command::Get(a) => get::run(&ctx, a),
+        Command::Unlock(a) => unlock::run(&ctx, a),
+        Command::Version(a) => version::run(&ctx, a),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut cmd, "tack", &mut out);
+            ctx.printer.stdout(&String::from_utf8_lossy(&out));
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => error::OK,
+        Err(e) => {
+            if e.downcast_ref::<error::Reported>().is_none() {
+                ctx.printer.error(&e);
+            }
+            error::exit_code(&e)
+        }
+    }
+}
+
+/// A runtime and a connected client.
+fn connect(ctx: &Ctx) -> Result<(tokio::runtime::Runtime, Cluster)> {
+    let rt = cluster::runtime()?;
+    let c = rt.block_on(cluster::connect(&ctx.settings.cluster()))?;
+    Ok((rt, c))
+}
+
+/// Render every target (with `lookup` against `c` for the selected ones), learn unknown kinds' scopes, run
+/// the isolation guard (`what` ends its refusal, e.g. "nothing was written"), and split the selected targets
+/// into jobs and failed renders.
+fn rendered_jobs(
+    targets: &Targets,
+    rs: &RenderSettings,
+    phase: Phase,
+    cluster: Option<(&tokio::runtime::Runtime, &Cluster)>,
+    what: &str,
+) -> Result<(Vec<Job<RenderedJob>>, Vec<InstanceRun>)> {
+    let lookup: Option<Arc<dyn Lookup>> = cluster.map(|(rt, c)| {
+        Arc::new(ClusterLookup {
+            client: c.client.clone(),
+            handle: rt.handle().clone(),
+        }) as Arc<dyn Lookup>
+    });
+    let rendered = stack_ops::render_all(targets, rs, phase, lookup);
+    let mut scopes = stack_ops::offline_scopes(&rendered);
+    if let (true, Some((rt, c))) = (targets.from_stack, cluster) {
+        rt.block_on(stack_ops::discover_scopes(c, &rendered, &mut scopes));
+    }
+    stack_ops::refuse(&stack_ops::isolation(targets, &rendered, &scopes), what)?;
+    Ok(stack_ops::into_jobs(targets, rendered))
+}
+
+/// Run `work` over `jobs` on `rt`, at most the targets' concurrency at once. For a stack each instance's
+/// events are captured and its block printed to stdout as it ends; `decided` runs (failed renders, skips)
+/// come first. The result is in target order.
+fn run_jobs<T, F, Fut>(
+    ctx: &Ctx,
+    rt: &tokio::runtime::Runtime,
+    targets: &Targets,
+    jobs: Vec<Job<T>>,
+    decided: Vec<InstanceRun>,
+    blocks: bool,
+    work: F,
+) -> Vec<InstanceRun>
+where
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = Result<Done>>,
+{
+    let printer = &ctx.printer;
+    let stack = targets.from_stack;
+    let on_done = |run: &InstanceRun| {
+        if stack && blocks {
+            printer.stdout(&format!("{}\n", runs::block(printer.out(), run)));
+        }
+    };
+    for r in &decided {
+        on_done(r);
+    }
+    let mut all = rt.block_on(runner::run_each(jobs, targets.run, stack, on_done, work));
+    all.extend(decided);
+    let order = targets.selected_names();
+    all.sort_by_key(|r| order.iter().position(|s| s == &r.name));
+    all
+}
+
+/// Present finished runs: for a stack the summary table and the closing line; for a single release its
+/// events and output, or its error as the command's error.
+fn report(ctx: &Ctx, targets: &Targets, all: Vec<InstanceRun>) -> Result<()> {
+    if targets.from_stack {
+        ctx.printer.stdout(&runs::summary(ctx.printer.out(), &all));
+        return runs::finish(&ctx.printer, &all);
+    }
+    let run = single(ctx, all)?;
+    ctx.printer.stdout(&run.text);
+    Ok(())
+}
+
+/// The one run of a single release: its captured events are shown, a failure becomes the command's error.
+fn single(ctx: &Ctx, all: Vec<InstanceRun>) -> Result<InstanceRun> {
+    let Some(mut run) = all.into_iter().next() else {
+        anyhow::bail!("nothing was selected");
+    };
+    for e in std::mem::take(&mut run.captured) {
+        crate::events::Sink::event(&*ctx.printer, e);
+    }
+    match run.state {
+        State::Ok => Ok(run),
+        _ => Err(match run.failure.take().map(Arc::try_unwrap) {
+            Some(Ok(e)) => e,
+            _ => {
+                let text = run.error.clone().unwrap_or_else(|| run.text.clone());
+                anyhow::anyhow!("{}", text.trim().trim_start_matches("error: "))
+            }
+        }),
+    }
+}

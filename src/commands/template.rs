@@ -1,0 +1,168 @@
+//! `tack template`: render a chart (or every selected stack instance) to a YAML stream in install order, or
+//! into a folder of files. No cluster is contacted.
+
+use super::{rendered_jobs, Ctx};
+use crate::cli::TemplateArgs;
+use crate::manifest::{self, Document};
+use crate::ops::render::Phase;
+use crate::output::runs;
+use crate::settings::{self, Positionals};
+use crate::stack::runner::{InstanceRun, State};
+use crate::values::SetArg;
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
+    let pos = Positionals {
+        name: Some(&args.name),
+        chart: args.chart.as_deref(),
+        needs_name: false,
+        needs_chart: true,
+    };
+    let targets = settings::targets(&ctx.settings, &args.stack, pos, &args.layers, sets)?;
+    let rs = settings::render_settings(&args.render)?;
+    let (jobs, decided) =
+        rendered_jobs(&targets, &rs, Phase::Offline, None, "nothing was printed")?;
+    let printer = &ctx.printer;
+    if !targets.from_stack {
+        if let Some(run) = decided.into_iter().next() {
+            super::single(ctx, vec![run])?;
+            return Ok(());
+        }
+        let Some(job) = jobs.into_iter().next() else {
+            return Ok(());
+        };
+        job.payload.prepared.emit_warnings();
+        let docs = select_docs(job.payload.prepared.docs, args)?;
+        match &args.output_dir {
+            None => printer.stdout(&manifest::to_stream(&docs)),
+            Some(dir) => {
+                for path in write_dir(dir, &docs)? {
+                    printer.info(&format!("wrote {}", path.display()));
+                }
+            }
+        }
+        return Ok(());
+    }
+    // a stack: one stream per instance, each after a comment naming it
+    let mut all: Vec<InstanceRun> = Vec::new();
+    let mut stream = String::new();
+    for run in decided {
+        printer.stderr(&runs::block(printer.err(), &run));
+        all.push(run);
+    }
+    for job in jobs {
+        let t = &job.payload.target;
+        let docs: Vec<Document> = job
+            .payload
+            .prepared
+            .docs
+            .iter()
+            .filter(|d| !args.skip_crds || !is_crd_file(d))
+            .filter(|d| {
+                args.show_only.is_empty() || args.show_only.iter().any(|w| matches_show_only(d, w))
+            })
+            .cloned()
+            .collect();
+        let run = InstanceRun {
+            name: t.name.clone(),
+            namespace: t.namespace.clone(),
+            state: State::Ok,
+            revision: None,
+            result: format!("{} objects", docs.len()),
+            captured: job
+                .payload
+                .prepared
+                .resolved
+                .warnings
+                .iter()
+                .map(|w| crate::events::Event::Warning(w.to_string()))
+                .collect(),
+            text: String::new(),
+            error: None,
+            failure: None,
+            duration: std::time::Duration::ZERO,
+        };
+        if !run.captured.is_empty() {
+            printer.stderr(&runs::block(printer.err(), &run));
+        }
+        match &args.output_dir {
+            Some(dir) => {
+                for path in write_dir(&dir.join(&t.name), &docs)? {
+                    printer.info(&format!("wrote {}", path.display()));
+                }
+            }
+            None => {
+                stream.push_str(&format!(
+                    "# Instance: {} (namespace {})\n",
+                    t.name, t.namespace
+                ));
+                stream.push_str(&manifest::to_stream(&docs));
+            }
+        }
+        all.push(run);
+    }
+    let order = targets.selected_names();
+    all.sort_by_key(|r| order.iter().position(|s| s == &r.name));
+    printer.stdout(&stream);
+    printer.stderr(&runs::summary(printer.err(), &all));
+    runs::finish(printer, &all)
+}
+
+fn is_crd_file(d: &Document) -> bool {
+    d.source.split('/').any(|s| s == "crds")
+}
+
+/// The documents `--skip-crds` and `--show-only` keep.
+pub fn select_docs(mut docs: Vec<Document>, args: &TemplateArgs) -> Result<Vec<Document>> {
+    if args.skip_crds {
+        docs.retain(|d| !is_crd_file(d));
+    }
+    if !args.show_only.is_empty() {
+        for wanted in &args.show_only {
+            if !docs.iter().any(|d| matches_show_only(d, wanted)) {
+                let mut known: Vec<String> = docs.iter().map(|d| d.source.clone()).collect();
+                known.dedup();
+                bail!(
+                    "--show-only `{wanted}` matches no rendered template\n\nhint: templates with output: {}",
+                    known.join(", ")
+                );
+            }
+        }
+        docs.retain(|d| args.show_only.iter().any(|w| matches_show_only(d, w)));
+    }
+    Ok(docs)
+}
+
+/// Write each template's documents to `dir/<chart>/templates/<file>`; returns the files written.
+pub fn write_dir(dir: &Path, docs: &[Document]) -> Result<Vec<PathBuf>> {
+    let mut by_file: BTreeMap<&str, Vec<Document>> = BTreeMap::new();
+    for d in docs {
+        by_file
+            .entry(d.display.as_str())
+            .or_default()
+            .push(d.clone());
+    }
+    let mut written = Vec::new();
+    for (display, group) in by_file {
+        let path = dir.join(display);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("failed to create `{}`", parent.display()))?;
+        }
+        std::fs::write(&path, manifest::to_stream(&group))
+            .with_context(|| format!("failed to write `{}`", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// `--show-only` accepts the chart-relative source, with or without `.j2`, or the `# Source:` name.
+pub fn matches_show_only(d: &Document, wanted: &str) -> bool {
+    let wanted = wanted.trim_start_matches("./");
+    d.source == wanted
+        || d.source.strip_suffix(".j2") == Some(wanted)
+        || d.display == wanted
+        || d.display.ends_with(&format!("/{wanted}"))
+}

@@ -1,0 +1,442 @@
+//! The lifecycle core shared by install, upgrade and rollback: take the lock, record a pending revision,
+//! apply, prune, wait, then commit the new revision and supersede the old one; on failure mark it failed and
+//! (with `--atomic`) restore the previous revision. Generic over the store and the cluster side, so it is
+//! unit-tested on an in-memory store and a fake deployer.
+
+use super::lock;
+use super::records::prune_history;
+pub use super::records::{current_deployed, load, read_history, set_status};
+use crate::events;
+pub use crate::release::manifest_objects;
+use crate::release::{ChartInfo, Layers, ObjectId, Release, Status};
+use crate::storage::{ReleaseStore, StoreError};
+use anyhow::{anyhow, bail, Result};
+use serde_json::Value;
+use std::cell::Cell;
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// What a revision should contain.
+#[derive(Debug, Clone)]
+pub struct Desired {
+    pub chart: ChartInfo,
+    /// The YAML stream as printed by `tack template`.
+    pub manifest: String,
+    /// Objects in install order, not yet prepared (namespaces are filled in by the deployer).
+    pub objects: Vec<Value>,
+    pub values: Value,
+    pub layers: Layers,
+    pub notes: Option<String>,
+}
+
+/// Which operation is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Install,
+    /// Upgrade; with `install: true` a release with no deployed revision is installed.
+    Upgrade {
+        install: bool,
+    },
+    /// Roll back to the given revision.
+    Rollback(u64),
+}
+
+impl Op {
+    fn verb(self) -> &'static str {
+        match self {
+            Op::Install => "install",
+            Op::Upgrade { .. } => "upgrade",
+            Op::Rollback(_) => "rollback",
+        }
+    }
+}
+
+/// Options of a lifecycle operation.
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    pub namespace: String,
+    pub name: String,
+    pub wait: bool,
+    pub timeout: Duration,
+    pub atomic: bool,
+    pub adopt: bool,
+    pub force_conflicts: bool,
+    /// Revisions kept after an operation (0 keeps all).
+    pub history_max: usize,
+    pub wait_for_lock: Option<Duration>,
+    /// Allow pruning the Namespace object that holds the release records.
+    pub allow_namespace_prune: bool,
+    /// The command line, recorded in the lock.
+    pub command: String,
+}
+
+/// What one object went through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub object: ObjectId,
+    /// `created`, `configured`, `unchanged`, `deleted`, `already gone`, `kept (...)`.
+    pub action: String,
+}
+
+/// The cluster side of a lifecycle operation.
+#[allow(async_fn_in_trait)]
+pub trait Deployer {
+    /// Fill in namespaces and ownership marks; objects stay in order.
+    async fn prepare(&self, objects: Vec<Value>, opts: &DeployOptions) -> Result<Vec<Value>>;
+    /// Apply prepared objects (all-or-nothing preflight first).
+    async fn apply(&self, objects: &[Value], opts: &DeployOptions) -> Result<Vec<Change>>;
+    /// Delete objects this release owns, in reverse install order.
+    async fn delete(&self, objects: &[ObjectId], opts: &DeployOptions) -> Result<Vec<Change>>;
+    /// Wait until the objects are ready.
+    async fn wait(&self, objects: &[ObjectId], timeout: Duration) -> Result<()>;
+}
+
+/// The result of a successful operation.
+#[derive(Debug)]
+pub struct Outcome {
+    pub release: Release,
+    pub changes: Vec<Change>,
+}
+
+/// Identity of a prepared object.
+pub fn object_id(obj: &Value) -> ObjectId {
+    ObjectId {
+        api_version: obj["apiVersion"].as_str().unwrap_or_default().to_string(),
+        kind: obj["kind"].as_str().unwrap_or_default().to_string(),
+        namespace: obj["metadata"]["namespace"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        name: obj["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
+/// Run `op` under the release lock. Ctrl-C or a lost lock marks the pending revision failed and releases
+/// the lock before returning.
+pub async fn run<S: ReleaseStore, D: Deployer>(
+    store: &S,
+    deployer: &D,
+    op: Op,
+    desired: Desired,
+    opts: &DeployOptions,
+) -> Result<Outcome> {
+    crate::release::validate_name(&opts.name)?;
+    let held = lock::acquire(
+        store,
+        &opts.namespace,
+        &opts.name,
+        &opts.command,
+        opts.wait_for_lock,
+    )
+    .await?;
+    let pending: Cell<Option<u64>> = Cell::new(None);
+    let result = held
+        .guard(store, locked(store, deployer, op, desired, opts, &pending))
+        .await;
+    if let (Err(e), Some(rev)) = (&result, pending.get()) {
+        // the operation stopped half-way: record that, within a bounded time
+        let mark = set_status(
+            store,
+            &opts.namespace,
+            &opts.name,
+            rev,
+            Status::Failed,
+            Some(format!("{} failed: {e:#}", op.verb())),
+        );
+        match tokio::time::timeout(Duration::from_secs(2), mark).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => events::warn(format!("could not mark revision {rev} failed: {err:#}")),
+            Err(_) => events::warn(format!("could not mark revision {rev} failed in time")),
+        }
+    }
+    held.release_or_warn(store).await;
+    result
+}
+
+async fn locked<S: ReleaseStore, D: Deployer>(
+    store: &S,
+    deployer: &D,
+    op: Op,
+    desired: Desired,
+    opts: &DeployOptions,
+    pending: &Cell<Option<u64>>,
+) -> Result<Outcome> {
+    let (ns, name) = (opts.namespace.as_str(), opts.name.as_str());
+    let history = read_history(store, ns, name).await?;
+    for s in history.iter().filter(|s| s.status.is_pending()) {
+        events::warn(format!(
+            "revision {} of `{name}` was left {} by an operation that did not finish; marking it failed",
+            s.revision, s.status
+        ));
+        set_status(
+            store,
+            &opts.namespace,
+            &opts.name,
+            s.revision,
+            Status::Failed,
+            Some(format!(
+                "{} interrupted: the operation did not finish",
+                s.status
+            )),
+        )
+        .await?;
+    }
+    let history = read_history(store, ns, name).await?;
+    let current = current_deployed(&history, ns, name);
+    let last_rev = history.iter().map(|s| s.revision).max().unwrap_or(0);
+
+    match op {
+        Op::Install => {
+            if let Some(cur) = &current {
+                bail!(
+                    "release `{name}` is already installed in namespace `{ns}` (revision {} is deployed)\n\nhint: use `tack upgrade {name} CHART`",
+                    cur.revision
+                );
+            }
+        }
+        Op::Upgrade { install } => {
+            if history.is_empty() && !install {
+                bail!(
+                    "release `{name}` is not installed in namespace `{ns}`\n\nhint: use `tack install`, or `tack upgrade --install`"
+                );
+            }
+        }
+        Op::Rollback(_) => {}
+    }
+
+    let previous = match &current {
+        Some(cur) => match load(store, ns, name, cur.revision).await {
+            Ok(r) => Some(r),
+            Err(e) => {
+                events::warn(format!(
+                    "{e:#}; continuing without it: objects only that revision had are not pruned"
+                ));
+                None
+            }
+        },
+        None => None,
+    };
+    let objects = deployer.prepare(desired.objects, opts).await?;
+    let ids: Vec<ObjectId> = objects.iter().map(object_id).collect();
+    let to_prune = prune_list(previous.as_ref(), &ids);
+    guard_namespace(&to_prune, opts)?;
+
+    let status = match op {
+        Op::Install => Status::PendingInstall,
+        Op::Upgrade { .. } if current.is_none() => Status::PendingInstall,
+        Op::Upgrade { .. } => Status::PendingUpgrade,
+        Op::Rollback(_) => Status::PendingRollback,
+    };
+    let now = jiff::Timestamp::now();
+    let first_deployed = previous.as_ref().map(|p| p.first_deployed).unwrap_or(now);
+    let mut release = Release {
+        name: name.to_string(),
+        namespace: ns.to_string(),
+        revision: last_rev + 1,
+        status,
+        chart: desired.chart,
+        manifest: desired.manifest,
+        objects: ids.clone(),
+        values: desired.values,
+        layers: desired.layers,
+        notes: desired.notes,
+        description: format!("{} in progress", op.verb()),
+        first_deployed,
+        last_deployed: now,
+        deleted: None,
+    };
+    match store.create(&release).await {
+        Ok(_) => {}
+        Err(StoreError::AlreadyExists(w)) => bail!(
+            "{w}: another operation created revision {} at the same time\n\nhint: run `tack history {name} -n {ns}` and retry",
+            release.revision
+        ),
+        Err(e) => return Err(anyhow!(e)),
+    }
+    pending.set(Some(release.revision));
+
+    let applied = apply_revision(deployer, &objects, &ids, &to_prune, opts).await;
+    match applied {
+        Ok(changes) => {
+            let description = match op {
+                Op::Rollback(to) => format!("rollback to revision {to} complete"),
+                _ if status == Status::PendingInstall => "install complete".to_string(),
+                _ => "upgrade complete".to_string(),
+            };
+            release = set_status(
+                store,
+                &opts.namespace,
+                &opts.name,
+                release.revision,
+                Status::Deployed,
+                Some(description),
+            )
+            .await?;
+            pending.set(None);
+            // every earlier deployed revision (normally one; more in a damaged history) is superseded now
+            for old in history.iter().filter(|s| s.status == Status::Deployed) {
+                if let Err(e) = set_status(
+                    store,
+                    &opts.namespace,
+                    &opts.name,
+                    old.revision,
+                    Status::Superseded,
+                    None,
+                )
+                .await
+                {
+                    events::warn(format!(
+                        "could not mark revision {} superseded: {e:#}",
+                        old.revision
+                    ));
+                }
+            }
+            prune_history(
+                store,
+                (&opts.namespace, &opts.name),
+                opts.history_max,
+                release.revision,
+            )
+            .await;
+            Ok(Outcome { release, changes })
+        }
+        Err(err) => {
+            let failed_desc = format!("{} failed: {err:#}", op.verb());
+            set_status(
+                store,
+                &opts.namespace,
+                &opts.name,
+                release.revision,
+                Status::Failed,
+                Some(failed_desc),
+            )
+            .await?;
+            pending.set(None);
+            if !opts.atomic {
+                prune_history(
+                    store,
+                    (&opts.namespace, &opts.name),
+                    opts.history_max,
+                    release.revision,
+                )
+                .await;
+                return Err(err);
+            }
+            let restored = restore(
+                store,
+                deployer,
+                previous.as_ref(),
+                &ids,
+                opts,
+                release.revision,
+            )
+            .await;
+            prune_history(
+                store,
+                (&opts.namespace, &opts.name),
+                opts.history_max,
+                release.revision,
+            )
+            .await;
+            match restored {
+                Ok(msg) => Err(err.context(format!("--atomic: {msg}"))),
+                Err(rollback_err) => Err(anyhow!(
+                    "{} failed: {err:#}\n\nand the automatic rollback failed too: {rollback_err:#}\n\nrelease `{name}` is left failed\n\nhint: inspect with `tack status {name} -n {ns}`, then roll back by hand with `tack rollback {name}`",
+                    op.verb()
+                )),
+            }
+        }
+    }
+}
+
+/// Apply, prune, wait.
+async fn apply_revision<D: Deployer>(
+    deployer: &D,
+    objects: &[Value],
+    ids: &[ObjectId],
+    to_prune: &[ObjectId],
+    opts: &DeployOptions,
+) -> Result<Vec<Change>> {
+    let mut changes = deployer.apply(objects, opts).await?;
+    if !to_prune.is_empty() {
+        changes.extend(deployer.delete(to_prune, opts).await?);
+    }
+    if opts.wait {
+        deployer.wait(ids, opts.timeout).await?;
+    }
+    Ok(changes)
+}
+
+/// `--atomic`: put the previous revision back (or remove what a failed install created).
+async fn restore<S: ReleaseStore, D: Deployer>(
+    store: &S,
+    deployer: &D,
+    previous: Option<&Release>,
+    failed_ids: &[ObjectId],
+    opts: &DeployOptions,
+    failed_rev: u64,
+) -> Result<String> {
+    let Some(prev) = previous else {
+        deployer.delete(failed_ids, opts).await?;
+        return Ok("removed the objects of the failed install".into());
+    };
+    let objects = manifest_objects(prev)?;
+    let objects = deployer.prepare(objects, opts).await?;
+    let ids: Vec<ObjectId> = objects.iter().map(object_id).collect();
+    let extra: Vec<ObjectId> = failed_ids
+        .iter()
+        .filter(|o| !ids.contains(o))
+        .cloned()
+        .collect();
+    apply_revision(deployer, &objects, &ids, &extra, opts).await?;
+    // the previous revision is live again and still recorded as deployed
+    set_status(
+        store,
+        &opts.namespace,
+        &opts.name,
+        prev.revision,
+        Status::Deployed,
+        Some(format!("restored after revision {failed_rev} failed")),
+    )
+    .await?;
+    Ok(format!("rolled back to revision {}", prev.revision))
+}
+
+/// Objects of the previous revision that the new one no longer has.
+fn prune_list(previous: Option<&Release>, ids: &[ObjectId]) -> Vec<ObjectId> {
+    let keep: BTreeSet<&ObjectId> = ids.iter().collect();
+    previous
+        .map(|p| {
+            p.objects
+                .iter()
+                .filter(|o| !keep.contains(o))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Refuse to prune the Namespace that holds the release records (they would go with it).
+fn guard_namespace(to_prune: &[ObjectId], opts: &DeployOptions) -> Result<()> {
+    if opts.allow_namespace_prune {
+        return Ok(());
+    }
+    if to_prune
+        .iter()
+        .any(|o| o.kind == "Namespace" && o.name == opts.namespace)
+    {
+        bail!(
+            "the chart no longer renders Namespace `{}`, which holds the records of release `{}`; pruning it would delete the release history\n\nhint: keep rendering the Namespace, or pass --allow-namespace-delete if that is really what you want",
+            opts.namespace,
+            opts.name
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "deploy_tests.rs"]
+mod tests;

@@ -1,0 +1,125 @@
+//! The read operations: history, status, list, a stored revision (with its Secret values masked unless
+//! asked), and removing a lock. They return data; the commands print it.
+
+use super::deploy;
+use crate::cluster::Cluster;
+use crate::events;
+use crate::release::{Release, Status, Summary};
+use crate::storage::secrets::SecretStore;
+use crate::storage::{latest_per_release, LockState, ReleaseStore};
+use anyhow::Result;
+use serde::Serialize;
+
+fn not_found(name: &str, ns: &str) -> anyhow::Error {
+    anyhow::anyhow!("release `{name}` not found in namespace `{ns}`\n\nhint: see `tack list -A`")
+}
+
+/// Every revision of a release, oldest first; an error when there is none.
+pub async fn history(c: &Cluster, ns: &str, name: &str) -> Result<Vec<Summary>> {
+    let store = SecretStore::new(c.client.clone());
+    let h = deploy::read_history(&store, ns, name).await?;
+    if h.is_empty() {
+        return Err(not_found(name, ns));
+    }
+    Ok(h)
+}
+
+/// What `tack status` shows, also its JSON/YAML form.
+#[derive(Serialize)]
+pub struct StatusView {
+    #[serde(flatten)]
+    pub summary: Summary,
+    pub objects: Vec<String>,
+    pub notes: Option<String>,
+    pub lock: Option<String>,
+}
+
+/// Read a release's revision (default: the latest) and describe its lock.
+pub async fn read_status<S: ReleaseStore>(
+    store: &S,
+    ns: &str,
+    name: &str,
+    revision: Option<u64>,
+) -> Result<(Release, StatusView)> {
+    let h = deploy::read_history(store, ns, name).await?;
+    let Some(latest) = h.last() else {
+        return Err(not_found(name, ns));
+    };
+    let rev = revision.unwrap_or(latest.revision);
+    let release = deploy::load(store, ns, name, rev).await?;
+    let lock = store.read_lock(ns, name).await?;
+    let lock_text = lock.map(|l| {
+        let stale = if l.stale(jiff::Timestamp::now()) {
+            " (stale: its holder is gone; `tack unlock` removes it)"
+        } else {
+            ""
+        };
+        format!("held by {}{stale}", super::lock::describe(&l))
+    });
+    let view = StatusView {
+        summary: release.summary(),
+        objects: release.objects.iter().map(|o| o.to_string()).collect(),
+        notes: release.notes.clone(),
+        lock: lock_text,
+    };
+    Ok((release, view))
+}
+
+/// The status of a release in the cluster.
+pub async fn status(
+    c: &Cluster,
+    ns: &str,
+    name: &str,
+    revision: Option<u64>,
+) -> Result<(Release, StatusView)> {
+    read_status(&SecretStore::new(c.client.clone()), ns, name, revision).await
+}
+
+/// The latest revision of every release in `ns` (all namespaces with `None`), optionally of one status.
+pub async fn list(c: &Cluster, ns: Option<&str>, status: Option<Status>) -> Result<Vec<Summary>> {
+    let store = SecretStore::new(c.client.clone());
+    let (all, warnings) = store.list(ns).await?;
+    for w in warnings {
+        events::warn(w);
+    }
+    Ok(latest_per_release(&all)
+        .into_iter()
+        .filter(|s| status.is_none_or(|w| s.status == w))
+        .collect())
+}
+
+/// A stored revision (default: the latest).
+pub async fn get(c: &Cluster, ns: &str, name: &str, revision: Option<u64>) -> Result<Release> {
+    let store = SecretStore::new(c.client.clone());
+    let rev = match revision {
+        Some(r) => r,
+        None => match deploy::read_history(&store, ns, name).await?.last() {
+            Some(s) => s.revision,
+            None => return Err(not_found(name, ns)),
+        },
+    };
+    deploy::load(&store, ns, name, rev).await
+}
+
+/// A stored manifest with every Secret's values masked.
+pub fn masked_manifest(rel: &Release) -> String {
+    let mut problems = Vec::new();
+    let docs =
+        crate::manifest::parse_rendered("manifest", "manifest", &rel.manifest, &mut problems);
+    let mut out = String::new();
+    for d in &docs {
+        let obj = crate::manifest::mask_secret(&d.object);
+        out.push_str("---\n");
+        out.push_str(crate::render::filters::json_to_yaml(&obj).trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Remove the lock of a release: the lock that was there (if any) and whether it was removed.
+pub async fn unlock(c: &Cluster, ns: &str, name: &str) -> Result<(Option<LockState>, bool)> {
+    let store = SecretStore::new(c.client.clone());
+    let lock = store.read_lock(ns, name).await?;
+    let removed = store.unlock(ns, name, None).await?;
+    Ok((lock, removed))
+}

@@ -1,0 +1,155 @@
+//! Linting: load, validate and render a chart and check every object, collecting all problems at once;
+//! the env × tier combinations a values folder offers, for `--matrix`.
+
+use super::render::{render_target, Phase, Prepared, RenderSettings};
+use super::target::Target;
+use crate::manifest::Document;
+use crate::values as vals;
+use serde_json::Value;
+
+/// Problems found for one combination of layers.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+    pub objects: usize,
+}
+
+/// Lint one target: render it offline and check the result; every problem lands in the report.
+pub fn lint_target(target: &Target, rs: &RenderSettings) -> Report {
+    let mut report = Report::default();
+    match render_target(target, rs, Phase::Offline, None) {
+        Ok(prepared) => lint_prepared(&prepared, &mut report),
+        Err(e) => report.errors.push(format!("{e:#}")),
+    }
+    report
+}
+
+/// The env × tier combinations the values folder offers (env only, tier only, or none when it has neither).
+pub fn matrix(values_dir: &std::path::Path) -> Vec<(Option<String>, Option<String>)> {
+    let (envs, tiers) = vals::layer_files_available(values_dir);
+    let mut combos: Vec<(Option<String>, Option<String>)> = Vec::new();
+    match (envs.is_empty(), tiers.is_empty()) {
+        (true, true) => combos.push((None, None)),
+        (false, true) => combos.extend(envs.iter().map(|e| (Some(e.clone()), None))),
+        (true, false) => combos.extend(tiers.iter().map(|t| (None, Some(t.clone())))),
+        (false, false) => {
+            for e in &envs {
+                for t in &tiers {
+                    combos.push((Some(e.clone()), Some(t.clone())));
+                }
+            }
+        }
+    }
+    combos
+}
+
+/// The checks of a rendered chart: values warnings, render errors, Chart.yaml and every object.
+pub fn lint_prepared(prepared: &Prepared, report: &mut Report) {
+    report
+        .warnings
+        .extend(prepared.resolved.warnings.iter().map(|w| w.to_string()));
+    report.errors.extend(prepared.errors.iter().cloned());
+    if prepared.chart.meta.api_version.as_deref() != Some("v2") {
+        report.warnings.push(format!(
+            "{}/Chart.yaml: `apiVersion` should be `v2`",
+            prepared.chart.dir.display()
+        ));
+    }
+    for doc in &prepared.docs {
+        check_object(doc, report);
+    }
+    report.objects = prepared.docs.len();
+}
+
+fn is_dns_subdomain(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+fn is_label_value(v: &str) -> bool {
+    v.is_empty()
+        || (v.len() <= 63
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+            && v.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && v.ends_with(|c: char| c.is_ascii_alphanumeric()))
+}
+
+/// Object-level checks that the API server would reject, plus deploy-safety warnings.
+fn check_object(doc: &Document, report: &mut Report) {
+    let at = format!(
+        "{} (rendered line {}): {}",
+        doc.source,
+        doc.start_line,
+        doc.id()
+    );
+    if !is_dns_subdomain(doc.name()) {
+        report.errors.push(format!(
+            "{at}: name `{}` is not a valid Kubernetes name (lower-case letters, digits, `-` and `.`, at most 253 characters)",
+            doc.name()
+        ));
+    }
+    if let Some(labels) = doc.object["metadata"]["labels"].as_object() {
+        for (k, v) in labels {
+            match v {
+                Value::String(s) if is_label_value(s) => {}
+                Value::String(s) => report.errors.push(format!(
+                    "{at}: label `{k}` has invalid value `{s}` (at most 63 characters: letters, digits, `-`, `_`, `.`)"
+                )),
+                other => report.errors.push(format!(
+                    "{at}: label `{k}` must be a string, found `{other}`; quote it in the template (`| quote`)"
+                )),
+            }
+        }
+    }
+    for (path, container) in containers(&doc.object) {
+        let cname = container["name"].as_str().unwrap_or("?");
+        match container["image"].as_str() {
+            None => report
+                .errors
+                .push(format!("{at}: container `{cname}` has no image ({path})")),
+            Some(image) => {
+                let last = image.rsplit('/').next().unwrap_or(image);
+                if !image.contains('@') && (!last.contains(':') || last.ends_with(":latest")) {
+                    report.warnings.push(format!(
+                        "{at}: container `{cname}` uses image `{image}` without a pinned tag; rollbacks cannot restore it"
+                    ));
+                }
+            }
+        }
+        if container["resources"]["requests"].is_null()
+            && container["resources"]["limits"].is_null()
+        {
+            report.warnings.push(format!(
+                "{at}: container `{cname}` sets no resource requests or limits"
+            ));
+        }
+    }
+}
+
+/// Containers of a workload or pod, with their path in the object.
+fn containers(obj: &Value) -> Vec<(String, &Value)> {
+    let spec = match obj["kind"].as_str().unwrap_or_default() {
+        "Pod" => &obj["spec"],
+        "CronJob" => &obj["spec"]["jobTemplate"]["spec"]["template"]["spec"],
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => {
+            &obj["spec"]["template"]["spec"]
+        }
+        _ => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    for key in ["initContainers", "containers"] {
+        if let Some(list) = spec[key].as_array() {
+            for (i, c) in list.iter().enumerate() {
+                out.push((format!("{key}[{i}]"), c));
+            }
+        }
+    }
+    out
+}

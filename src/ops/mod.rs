@@ -1,0 +1,19 @@
+//! Operations, like Helm's `pkg/action`: option structs in, data out. No clap types and no printing here;
+//! what an operation has to say while it runs goes out as `crate::events`. The lifecycle core
+//! (`deploy.rs`) is generic over the release store and the deployer so it is unit-tested in memory.
+
+pub mod deploy;
+pub mod deployer;
+pub mod diff;
+pub mod inspect;
+pub mod install;
+pub mod lint;
+pub mod lock;
+pub mod records;
+pub mod render;
+pub mod rollback;
+pub mod stack;
+pub mod target;
+pub mod uninstall;
+
+pub use render::{prepare, Prepared};

@@ -1,0 +1,122 @@
+//! Reading and changing release records on behalf of the lifecycle commands: history with warnings, the
+//! current deployed revision, status changes that re-read on conflict, and history pruning.
+
+use crate::events;
+use crate::release::{Release, Status, Summary};
+use crate::storage::{ReleaseStore, StoreError};
+use anyhow::{anyhow, bail, Context, Result};
+
+/// History with warnings printed.
+pub async fn read_history<S: ReleaseStore>(
+    store: &S,
+    ns: &str,
+    name: &str,
+) -> Result<Vec<Summary>> {
+    let (history, warnings) = store.history(ns, name).await?;
+    for w in warnings {
+        events::warn(w);
+    }
+    Ok(history)
+}
+
+/// The deployed revision; with several (a damaged history), the newest, with a warning naming the others.
+pub fn current_deployed(history: &[Summary], ns: &str, name: &str) -> Option<Summary> {
+    let deployed: Vec<&Summary> = history
+        .iter()
+        .filter(|s| s.status == Status::Deployed)
+        .collect();
+    if deployed.len() > 1 {
+        let revs: Vec<String> = deployed.iter().map(|s| s.revision.to_string()).collect();
+        events::warn(format!(
+            "release `{name}` in `{ns}` has several deployed revisions ({}); treating the newest as current",
+            revs.join(", ")
+        ));
+    }
+    deployed.last().map(|s| (*s).clone())
+}
+
+/// Load and decode a revision.
+pub async fn load<S: ReleaseStore>(store: &S, ns: &str, name: &str, rev: u64) -> Result<Release> {
+    Ok(store
+        .get(ns, name, rev)
+        .await?
+        .with_context(|| {
+            format!("revision {rev} of release `{name}` does not exist in namespace `{ns}`")
+        })?
+        .release)
+}
+
+/// Change a revision's status, re-reading and retrying when someone else wrote it in between.
+pub async fn set_status<S: ReleaseStore>(
+    store: &S,
+    ns: &str,
+    name: &str,
+    rev: u64,
+    status: Status,
+    description: Option<String>,
+) -> Result<Release> {
+    let mut last_err = None;
+    for _ in 0..5 {
+        let stored = store
+            .get(ns, name, rev)
+            .await?
+            .with_context(|| format!("revision {rev} of release `{name}` vanished"))?;
+        let mut r = stored.release;
+        r.status = status;
+        if let Some(d) = &description {
+            r.description = d.clone();
+        }
+        if status == Status::Deployed || status == Status::Failed {
+            r.last_deployed = jiff::Timestamp::now();
+        }
+        if status == Status::Uninstalled {
+            r.deleted = Some(jiff::Timestamp::now());
+        }
+        match store.update(&r, &stored.version).await {
+            Ok(_) => return Ok(r),
+            Err(StoreError::Conflict(w)) => last_err = Some(w),
+            Err(e) => return Err(anyhow!(e)),
+        }
+    }
+    bail!(
+        "{} kept changing while tack tried to mark it {status}; giving up after 5 attempts",
+        last_err.unwrap_or_default()
+    )
+}
+
+/// Delete the oldest revisions beyond `history_max`, never the current deployed one nor `keep`.
+pub(super) async fn prune_history<S: ReleaseStore>(
+    store: &S,
+    (ns, name): (&str, &str),
+    history_max: usize,
+    keep: u64,
+) {
+    if history_max == 0 {
+        return;
+    }
+    let Ok((history, _)) = store.history(ns, name).await else {
+        return;
+    };
+    let deployed = history
+        .iter()
+        .filter(|s| s.status == Status::Deployed)
+        .map(|s| s.revision)
+        .max();
+    let mut excess = history.len().saturating_sub(history_max);
+    for s in &history {
+        if excess == 0 {
+            break;
+        }
+        if s.revision == keep || Some(s.revision) == deployed || s.status.is_pending() {
+            continue;
+        }
+        if let Err(e) = store.delete(ns, name, s.revision).await {
+            events::warn(format!(
+                "could not prune revision {} of `{name}`: {e:#}",
+                s.revision
+            ));
+            return;
+        }
+        excess -= 1;
+    }
+}

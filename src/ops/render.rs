@@ -1,0 +1,189 @@
+//! The render pipeline every command shares: chart → layered values → render → checked objects in install
+//! order, for one [`Target`]. Problems in the chart's output are collected, not printed.
+
+use super::target::Target;
+use crate::chart::Chart;
+use crate::manifest::{self, Document, Problem};
+use crate::render::tpl::Lookup;
+use crate::render::{self, RenderErrors, RenderOptions};
+use crate::values::{self as vals, LayerRequest, Resolved, Values};
+use anyhow::{Context, Result};
+use std::sync::Arc;
+
+/// How templates are rendered, from the render flags.
+#[derive(Debug, Clone, Default)]
+pub struct RenderSettings {
+    /// `--kube-version`, normalised to `vX.Y.Z`.
+    pub kube_version: Option<String>,
+    pub api_versions: Vec<String>,
+    pub lenient: bool,
+    /// `lookup` renders `{}` even with a cluster at hand.
+    pub no_lookup: bool,
+    pub fuel: u64,
+}
+
+/// Which operation the render is for (templates see `release.isInstall` / `release.isUpgrade`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Offline,
+    Install,
+    Upgrade,
+}
+
+/// Render options for release `name` in `namespace`.
+pub fn render_options(
+    name: &str,
+    namespace: &str,
+    rs: &RenderSettings,
+    phase: Phase,
+) -> RenderOptions {
+    let mut opts = RenderOptions {
+        release_name: name.to_string(),
+        namespace: namespace.to_string(),
+        api_versions: rs.api_versions.clone(),
+        lenient: rs.lenient,
+        fuel: Some(rs.fuel),
+        is_install: phase == Phase::Install,
+        is_upgrade: phase == Phase::Upgrade,
+        ..RenderOptions::default()
+    };
+    if let Some(v) = &rs.kube_version {
+        opts.kube_version = v.clone();
+    }
+    opts
+}
+
+/// Load a target's chart (errors here are fatal).
+pub fn load_chart(target: &Target) -> Result<Chart> {
+    let Some(path) = &target.chart else {
+        anyhow::bail!("{} names no chart", target.describe());
+    };
+    match &target.instance {
+        Some(inst) => Chart::load(path).with_context(|| {
+            format!(
+                "instance `{}` ({}): cannot load its chart",
+                inst.name,
+                inst.at()
+            )
+        }),
+        None => Chart::load(path),
+    }
+}
+
+/// The values request of a target once its chart is loaded.
+pub fn layer_request(target: &Target, chart: &Chart) -> LayerRequest {
+    LayerRequest {
+        chart_values: chart.values_file.clone(),
+        ..target.layers.clone()
+    }
+}
+
+/// Render one target: its chart with its layers; `lookup` reads the cluster unless `--no-lookup`.
+pub fn render_target(
+    target: &Target,
+    rs: &RenderSettings,
+    phase: Phase,
+    lookup: Option<Arc<dyn Lookup>>,
+) -> Result<Prepared> {
+    crate::release::validate_name(&target.name)?;
+    let chart = load_chart(target)?;
+    let req = layer_request(target, &chart);
+    let mut opts = render_options(&target.name, &target.namespace, rs, phase);
+    if !rs.no_lookup {
+        opts.lookup = lookup;
+    }
+    let mut prepared = prepare(chart, &req, &opts)?;
+    if let Some(inst) = &target.instance {
+        crate::stack::compare::label_set_layers(
+            &mut prepared.resolved,
+            &inst.name,
+            &inst.file,
+            &inst.set,
+        );
+    }
+    Ok(prepared)
+}
+
+/// The result of the render pipeline, with every problem found along the way.
+pub struct Prepared {
+    pub chart: Chart,
+    pub resolved: Resolved,
+    /// Merged values with subchart values filled in: what templates saw.
+    pub values: Values,
+    pub docs: Vec<Document>,
+    pub notes: Option<String>,
+    /// Errors: schema violations, template errors, invalid objects, duplicates.
+    pub errors: Vec<String>,
+}
+
+impl Prepared {
+    /// Fail with every collected error ([`crate::error::Problems`]), or hand back the result.
+    pub fn into_result(self) -> Result<Prepared> {
+        if self.errors.is_empty() {
+            return Ok(self);
+        }
+        Err(crate::error::render_failed(self.errors))
+    }
+
+    /// The values-loading warnings, as events of the running operation.
+    pub fn emit_warnings(&self) {
+        for w in &self.resolved.warnings {
+            crate::events::warn(w);
+        }
+    }
+}
+
+/// Run values → render → manifest for a loaded chart. Fatal errors (unreadable values files, bad `--set`)
+/// return `Err`; problems in the chart's output are collected in [`Prepared::errors`].
+pub fn prepare(chart: Chart, req: &LayerRequest, opts: &RenderOptions) -> Result<Prepared> {
+    let resolved = vals::resolve(req)?;
+    let mut errors = Vec::new();
+
+    if let Some((schema_path, schema)) = &chart.schema {
+        if let Err(violations) = vals::validate_schema(schema, schema_path, &resolved) {
+            for v in violations {
+                errors.push(v.to_string());
+            }
+        }
+    }
+    if let Some(constraint) = &chart.meta.kube_version {
+        if !render::filters::semver_matches(constraint, &opts.kube_version).unwrap_or(true) {
+            errors.push(format!(
+                "chart `{}` requires Kubernetes `{constraint}` but the target is `{}`\n\nhint: pass --kube-version, or relax `kubeVersion` in Chart.yaml",
+                chart.meta.name, opts.kube_version
+            ));
+        }
+    }
+
+    let mut values = resolved.values.clone();
+    render::coalesce_subcharts(&chart, &mut values)?;
+
+    let mut docs = Vec::new();
+    let mut notes = None;
+    match render::render_chart(&chart, &values, opts) {
+        Ok(rendered) => {
+            let mut problems: Vec<Problem> = Vec::new();
+            for f in rendered.crds.iter().chain(rendered.files.iter()) {
+                docs.extend(manifest::parse_rendered(
+                    &f.source,
+                    &f.display,
+                    &f.text,
+                    &mut problems,
+                ));
+            }
+            problems.extend(manifest::find_duplicates(&docs, &opts.namespace));
+            errors.extend(problems.iter().map(|p| p.to_string()));
+            manifest::sort_install_order(&mut docs);
+            notes = rendered.notes;
+        }
+        Err(RenderErrors(errs)) => errors.extend(errs.iter().map(|e| e.to_string())),
+    }
+    Ok(Prepared {
+        chart,
+        resolved,
+        values,
+        docs,
+        notes,
+        errors,
+    })
+}

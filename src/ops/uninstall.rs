@@ -1,0 +1,128 @@
+//! Uninstall: delete a release's objects in reverse install order, then its records (or mark the
+//! latest one uninstalled with `--keep-history`).
+
+use super::deploy::{self, Change, DeployOptions, Deployer};
+use super::deployer::ClusterDeployer;
+use super::lock;
+use crate::cluster::Cluster;
+use crate::events;
+use crate::release::{ObjectId, Status};
+use crate::storage::secrets::SecretStore;
+use crate::storage::ReleaseStore;
+use anyhow::{bail, Result};
+use std::collections::BTreeSet;
+
+/// Uninstall release `opts.name` from the cluster: its objects, then its records.
+pub async fn uninstall_release(
+    c: &Cluster,
+    opts: &DeployOptions,
+    keep_history: bool,
+) -> Result<(Vec<Change>, u64)> {
+    let store = SecretStore::new(c.client.clone());
+    let deployer = ClusterDeployer::new(c.clone());
+    uninstall(&store, &deployer, opts, keep_history).await
+}
+
+/// Uninstall under the release lock. Returns what happened to each object and the revision uninstalled.
+pub async fn uninstall<S: ReleaseStore, D: Deployer>(
+    store: &S,
+    deployer: &D,
+    opts: &DeployOptions,
+    keep_history: bool,
+) -> Result<(Vec<Change>, u64)> {
+    let held = lock::acquire(
+        store,
+        &opts.namespace,
+        &opts.name,
+        &opts.command,
+        opts.wait_for_lock,
+    )
+    .await?;
+    let result = held
+        .guard(store, locked(store, deployer, opts, keep_history))
+        .await;
+    held.release_or_warn(store).await;
+    result
+}
+
+async fn locked<S: ReleaseStore, D: Deployer>(
+    store: &S,
+    deployer: &D,
+    opts: &DeployOptions,
+    keep_history: bool,
+) -> Result<(Vec<Change>, u64)> {
+    let (ns, name) = (opts.namespace.as_str(), opts.name.as_str());
+    let history = deploy::read_history(store, ns, name).await?;
+    let Some(latest) = history.last().cloned() else {
+        bail!("release `{name}` is not installed in namespace `{ns}`\n\nhint: see `tack list -A`");
+    };
+    if latest.status == Status::Uninstalled {
+        bail!("release `{name}` is already uninstalled (its history was kept)");
+    }
+    // the deployed revision's objects, plus anything later (failed or interrupted) revisions created
+    let from = deploy::current_deployed(&history, ns, name)
+        .map(|s| s.revision)
+        .unwrap_or(latest.revision);
+    let mut objects: Vec<ObjectId> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for s in history.iter().filter(|s| s.revision >= from) {
+        match deploy::load(store, ns, name, s.revision).await {
+            Ok(r) => {
+                for o in r.objects {
+                    if seen.insert(o.clone()) {
+                        objects.push(o);
+                    }
+                }
+            }
+            Err(e) => events::warn(format!("{e:#}; its objects are not deleted")),
+        }
+    }
+    deploy::set_status(
+        store,
+        &opts.namespace,
+        &opts.name,
+        latest.revision,
+        Status::Uninstalling,
+        Some("uninstall in progress".into()),
+    )
+    .await?;
+    let changes = deployer.delete(&objects, opts).await?;
+    if keep_history {
+        deploy::set_status(
+            store,
+            &opts.namespace,
+            &opts.name,
+            latest.revision,
+            Status::Uninstalled,
+            Some("uninstall complete".into()),
+        )
+        .await?;
+    } else {
+        for s in &history {
+            store.delete(ns, name, s.revision).await?;
+        }
+    }
+    Ok((changes, latest.revision))
+}
+
+/// The options of an uninstall of release `name` in `namespace`.
+pub fn uninstall_options(
+    namespace: &str,
+    name: &str,
+    wait_for_lock: Option<std::time::Duration>,
+    command: &str,
+) -> DeployOptions {
+    DeployOptions {
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+        wait: false,
+        timeout: std::time::Duration::from_secs(300),
+        atomic: false,
+        adopt: false,
+        force_conflicts: false,
+        history_max: 0,
+        wait_for_lock,
+        allow_namespace_prune: true,
+        command: command.to_string(),
+    }
+}

@@ -1,0 +1,176 @@
+//! Text of release results: what an install, upgrade or rollback did, a dry run, an uninstall, `status`,
+//! `history` and `list` tables. Pure functions of the data and a [`Style`].
+
+use super::{table, Style};
+use crate::ops::deploy::Change;
+use crate::release::{Release, Status, Summary};
+use std::fmt::Write;
+
+/// What an operation did, one line per object, and the notes.
+pub fn outcome_text(style: Style, verb: &str, release: &Release, changes: &[Change]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} release `{}` in namespace `{}`: revision {} {}",
+        style.green(verb),
+        release.name,
+        release.namespace,
+        release.revision,
+        release.status
+    );
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for c in changes {
+        *counts.entry(c.action.as_str()).or_default() += 1;
+        if c.action != "unchanged" {
+            let _ = writeln!(out, "  {:<12} {}", c.action, c.object);
+        }
+    }
+    let summary: Vec<String> = counts.iter().map(|(a, n)| format!("{n} {a}")).collect();
+    if !summary.is_empty() {
+        let _ = writeln!(out, "  ({})", summary.join(", "));
+    }
+    if let Some(notes) = &release.notes {
+        if !notes.trim().is_empty() {
+            let _ = writeln!(out, "\nNOTES:\n{}", notes.trim_end());
+        }
+    }
+    out
+}
+
+/// The lines of a server-side dry run.
+pub fn dry_run_text(name: &str, ns: &str, changes: &[Change]) -> String {
+    let mut out =
+        format!("dry run (server): release `{name}` in namespace `{ns}`; nothing was written\n");
+    for c in changes {
+        let _ = writeln!(out, "  {:<12} {}", format!("{} (dry)", c.action), c.object);
+    }
+    out
+}
+
+/// What an uninstall did, one line per object.
+pub fn uninstall_text(
+    style: Style,
+    (name, ns): (&str, &str),
+    rev: u64,
+    keep_history: bool,
+    changes: &[Change],
+) -> String {
+    let mut out = format!(
+        "{} release `{name}` in namespace `{ns}` (revision {rev}){}\n",
+        style.green("uninstalled"),
+        if keep_history { "; history kept" } else { "" }
+    );
+    for c in changes {
+        let _ = writeln!(out, "  {:<12} {}", c.action, c.object);
+    }
+    out
+}
+
+/// A status word, coloured by meaning.
+pub fn status_cell(style: Style, s: Status) -> String {
+    match s {
+        Status::Deployed => style.green(s.as_str()),
+        Status::Failed => style.red(s.as_str()),
+        s if s.is_pending() => style.yellow(s.as_str()),
+        s => s.as_str().to_string(),
+    }
+}
+
+/// The table form of `tack status`.
+pub fn status_text(style: Style, r: &Release, lock: Option<&str>) -> String {
+    let mut out = String::new();
+    let b = |s: &str| style.bold(s);
+    let _ = writeln!(out, "{} {}", b("NAME:"), r.name);
+    let _ = writeln!(out, "{} {}", b("NAMESPACE:"), r.namespace);
+    let _ = writeln!(out, "{} {}", b("REVISION:"), r.revision);
+    let _ = writeln!(out, "{} {}", b("STATUS:"), status_cell(style, r.status));
+    let _ = writeln!(out, "{} {}-{}", b("CHART:"), r.chart.name, r.chart.version);
+    let _ = writeln!(out, "{} {}", b("LAST DEPLOYED:"), r.last_deployed);
+    let _ = writeln!(out, "{} {}", b("DESCRIPTION:"), r.description);
+    if let Some(l) = lock {
+        let _ = writeln!(out, "{} {}", b("LOCK:"), style.yellow(l));
+    }
+    let _ = writeln!(out, "{} ({})", b("OBJECTS:"), r.objects.len());
+    for o in &r.objects {
+        let _ = writeln!(out, "  {o}");
+    }
+    if let Some(n) = &r.notes {
+        if !n.trim().is_empty() {
+            let _ = writeln!(out, "{}\n{}", b("NOTES:"), n.trim_end());
+        }
+    }
+    out
+}
+
+/// The table of `tack history`.
+pub fn history_table(style: Style, h: &[Summary]) -> String {
+    let rows: Vec<Vec<String>> = h
+        .iter()
+        .map(|s| {
+            vec![
+                s.revision.to_string(),
+                s.updated.clone(),
+                status_cell(style, s.status),
+                s.chart.clone(),
+                s.app_version.clone().unwrap_or_default(),
+                s.description.lines().next().unwrap_or("").to_string(),
+            ]
+        })
+        .collect();
+    table(
+        style,
+        &[
+            "REVISION",
+            "UPDATED",
+            "STATUS",
+            "CHART",
+            "APP VERSION",
+            "DESCRIPTION",
+        ],
+        &rows,
+    )
+}
+
+/// The table of `tack list`.
+pub fn list_table(style: Style, latest: &[Summary]) -> String {
+    let rows: Vec<Vec<String>> = latest
+        .iter()
+        .map(|s| {
+            vec![
+                s.name.clone(),
+                s.namespace.clone(),
+                s.revision.to_string(),
+                s.updated.clone(),
+                status_cell(style, s.status),
+                s.chart.clone(),
+                s.app_version.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(
+        style,
+        &[
+            "NAME",
+            "NAMESPACE",
+            "REVISION",
+            "UPDATED",
+            "STATUS",
+            "CHART",
+            "APP VERSION",
+        ],
+        &rows,
+    )
+}
+
+/// Data as pretty JSON or YAML (the `-o json|yaml` of the read commands).
+pub fn data_text<T: serde::Serialize>(yaml: bool, data: &T) -> anyhow::Result<String> {
+    if yaml {
+        let v = serde_json::to_value(data)?;
+        Ok(format!(
+            "{}\n",
+            crate::render::filters::json_to_yaml(&v).trim_end()
+        ))
+    } else {
+        Ok(format!("{}\n", serde_json::to_string_pretty(data)?))
+    }
+}
