@@ -19,6 +19,7 @@ pub mod render;
 pub mod settings;
 pub mod stack;
 pub mod storage;
+pub mod style;
 pub mod values;
 
 /// Parse the command line, run the command and return the process exit code.

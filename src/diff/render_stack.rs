@@ -279,7 +279,7 @@ fn instance_header(i: &InstanceDiff) -> String {
             }
         }
         Outcome::Failed(e) | Outcome::Skipped(e) => {
-            let text = crate::output::style::strip_ansi(e);
+            let text = crate::style::strip_ansi(e);
             let text = text.trim_end();
             let fence = "`".repeat(longest_backtick_run(text).max(2) + 1);
             out.push_str(&format!("{fence}text\n{text}\n{fence}\n"));
@@ -331,7 +331,7 @@ pub fn render_json(instances: &[InstanceDiff], context: usize) -> String {
                 tier: i.tier.as_deref(),
                 state: i.state().as_str(),
                 plan: i.plan().map(|p| super::render_json::document(p, context)),
-                error: i.error().map(|e| crate::output::style::strip_ansi(&e)),
+                error: i.error().map(|e| crate::style::strip_ansi(&e)),
             })
             .collect(),
         summary: summary(instances),

@@ -6,7 +6,7 @@ use super::unified::{hunks, LineKind};
 use super::{
     summary_line, warning_lines, Action, DriftCheck, DriftEntry, Entry, NoteLevel, Plan, SecretKey,
 };
-use crate::output::style;
+use crate::style;
 
 /// How to render text.
 #[derive(Debug, Clone, Copy)]

@@ -6,7 +6,7 @@
 pub mod live;
 pub mod release;
 pub mod runs;
-pub mod style;
+pub use crate::style;
 
 pub use style::{strip_ansi, table, Style};
 
