@@ -176,9 +176,11 @@ fn ended(text: &str) -> String {
 
 static DURATION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b\d+(\.\d+)?(ms|µs|s)\b").expect("duration regex"));
+static OS_ERROR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\(os error \d+\)").expect("os error regex"));
 
 /// Replace what differs between machines and runs: the case folder, the repository and HOME paths, the
-/// crate version, and measured durations.
+/// crate version, measured durations, and OS error numbers (they differ between systems).
 fn normalise(text: &str, case: &Path, home: &Path) -> String {
     let mut out = text.to_string();
     for (path, marker) in [
@@ -195,6 +197,7 @@ fn normalise(text: &str, case: &Path, home: &Path) -> String {
         concat!("tack ", env!("CARGO_PKG_VERSION")),
         "tack [VERSION]",
     );
+    out = OS_ERROR.replace_all(&out, "(os error [N])").into_owned();
     // durations are measured, so only the table column and `in …` mentions are touched, not e.g. `90s`
     // in help texts or error messages: they are replaced where a decimal point shows they were measured
     DURATION
