@@ -223,6 +223,28 @@ fn spellings(path: &Path) -> Vec<String> {
 }
 
 #[test]
+fn every_snapshot_has_its_case() {
+    let cases = common::repo().join("tests/fixtures/cli");
+    let snapshots = common::repo().join("tests/snapshots/cli");
+    let mut orphans = Vec::new();
+    for entry in std::fs::read_dir(&snapshots).expect("read snapshots/cli") {
+        let name = entry.expect("snapshot entry").file_name();
+        let name = name.to_str().expect("UTF-8 name");
+        let case = name
+            .strip_suffix(".snap")
+            .or_else(|| name.strip_suffix(".snap.new"))
+            .unwrap_or(name);
+        if !cases.join(case).join("args").is_file() {
+            orphans.push(name.to_string());
+        }
+    }
+    assert!(
+        orphans.is_empty(),
+        "snapshots without a case folder (delete them with the case): {orphans:?}"
+    );
+}
+
+#[test]
 fn command_lines_split_like_a_shell() {
     let words =
         split_words(r#"tack values -l 'tier in (a,b)' --set-json "x={\"a\":1}" a\ b"#).unwrap();
