@@ -218,9 +218,9 @@ pub struct VersionArgs {
     /// Only print the client version; do not contact a cluster
     #[arg(long)]
     pub client: bool,
-    /// Seconds to wait for the server
-    #[arg(long, default_value_t = 10)]
-    pub timeout: u64,
+    /// How long to wait for the server, e.g. `10s`, `1m` (plain numbers are seconds)
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
 }
 
 /// How a dry run is done.
@@ -470,6 +470,7 @@ pub struct UninstallArgs {
 pub struct HistoryArgs {
     /// Release name
     pub name: String,
+    /// Output format
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub output: ReadFormat,
 }
@@ -483,6 +484,7 @@ pub struct StatusArgs {
     /// Show this revision instead of the latest
     #[arg(long)]
     pub revision: Option<u64>,
+    /// Output format
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub output: ReadFormat,
 }
@@ -495,6 +497,7 @@ pub struct ListArgs {
     /// Only releases whose latest revision has this status (deployed, failed, pending-upgrade, ...)
     #[arg(long)]
     pub status: Option<String>,
+    /// Output format
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub output: ReadFormat,
 }
@@ -560,10 +563,19 @@ fn parse_concurrency(s: &str) -> Result<usize, String> {
     }
 }
 
+/// The longest duration any flag accepts (about 100 years): far beyond any real wait, and safe to add to an
+/// `Instant`.
+const MAX_DURATION_SECS: u64 = 100 * 365 * 24 * 3600;
+
 /// Parse `90s`, `5m`, `1h`, `1m30s` or plain seconds.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
     if let Ok(secs) = s.parse::<u64>() {
+        if secs > MAX_DURATION_SECS {
+            return Err(format!(
+                "invalid duration `{s}`: too long (at most {MAX_DURATION_SECS}s, about 100 years)"
+            ));
+        }
         return Ok(std::time::Duration::from_secs(secs));
     }
     let mut total = 0u64;
@@ -577,16 +589,23 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
             .parse()
             .map_err(|_| format!("invalid duration `{s}`: expected e.g. `90s`, `5m`, `1h`"))?;
         num.clear();
-        total += match c {
-            's' => n,
-            'm' => n * 60,
-            'h' => n * 3600,
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
             _ => {
                 return Err(format!(
                     "invalid duration `{s}`: unknown unit `{c}` (use s, m or h)"
                 ))
             }
         };
+        total = n
+            .checked_mul(unit)
+            .and_then(|secs| total.checked_add(secs))
+            .filter(|t| *t <= MAX_DURATION_SECS)
+            .ok_or_else(|| {
+                format!("invalid duration `{s}`: too long (at most {MAX_DURATION_SECS}s, about 100 years)")
+            })?;
     }
     if !num.is_empty() {
         return Err(format!(

@@ -12,7 +12,7 @@ use crate::ops::target::{Target, Targets};
 use crate::stack::runner::RunOptions;
 use crate::stack::{self, Instance, Selection, Stack};
 use crate::values::{LayerRequest, SetArg};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -280,10 +280,10 @@ pub fn no_positionals(given: &[(&str, bool)]) -> Result<()> {
         } else {
             ("come", "them")
         };
-        bail!(
+        return Err(usage(format!(
             "{} {verb} from the stack file when --all, -l, --instance or --stack is given; leave {it} out\n\nhint: to work on one release without the stack file, drop the stack flags",
             named.join(" and ")
-        );
+        )));
     }
     Ok(())
 }
@@ -291,7 +291,7 @@ pub fn no_positionals(given: &[(&str, bool)]) -> Result<()> {
 /// `--env` and `--tier` name one chart's layers; instances name their own.
 pub fn check_layer_flags(layers: &LayerArgs) -> Result<()> {
     if layers.env.is_some() || layers.tier.is_some() {
-        bail!("--env and --tier do not combine with stack instances: each instance names its env and tier in the stack file\n\nhint: select instances by them instead, e.g. `-l env=prod,tier=public`; -f and --set still apply on top of every instance");
+        return Err(usage("--env and --tier do not combine with stack instances: each instance names its env and tier in the stack file\n\nhint: select instances by them instead, e.g. `-l env=prod,tier=public`; -f and --set still apply on top of every instance"));
     }
     Ok(())
 }

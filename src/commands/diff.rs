@@ -22,7 +22,7 @@ use crate::output::{runs, Style};
 use crate::settings::{self, Positionals};
 use crate::stack::runner::{Done, InstanceRun, State};
 use crate::storage::secrets::SecretStore;
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, Result};
 use clap::ArgMatches;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -55,9 +55,9 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
     let options = diff_options(&out.ignore, out.show_secrets)?;
     if args.offline {
         if targets.from_stack {
-            bail!(
-                "--offline does not combine with stack instances: a stack diff compares every instance with the live cluster\n\nhint: diff one instance offline with `tack diff NAME CHART --offline --env ENV --tier TIER --against-manifest FILE`, or drop --offline"
-            );
+            return Err(error::usage(
+                "--offline does not combine with stack instances: a stack diff compares every instance with the live cluster\n\nhint: diff one instance offline with `tack diff NAME CHART --offline --env ENV --tier TIER --against-manifest FILE`, or drop --offline",
+            ));
         }
         let against = diff_ops::offline::Against {
             manifest: args.against_manifest.clone(),

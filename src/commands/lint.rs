@@ -226,12 +226,12 @@ fn lint_stack(ctx: &Ctx, targets: &Targets, rs: &RenderSettings, strict: bool) -
     }
     printer.stdout(&runs::summary(printer.out(), &all));
     let line = format!(
-        "{} instances linted, {} objects: {} errors, {} warnings, {} isolation problems",
-        all.len(),
-        total.objects,
-        total.errors.len(),
-        total.warnings.len(),
-        violations.len()
+        "{} linted, {}: {}, {}, {}",
+        plural(all.len(), "instance"),
+        plural(total.objects, "object"),
+        plural(total.errors.len(), "error"),
+        plural(total.warnings.len(), "warning"),
+        plural(violations.len(), "isolation problem")
     );
     if all.iter().all(|r| r.state == State::Ok) {
         printer.stderr(&format!("{}\n", printer.err().green(&line)));

@@ -70,7 +70,11 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
             namespace: t.namespace.clone(),
             state: State::Ok,
             revision: None,
-            result: format!("{} objects", docs.len()),
+            result: format!(
+                "{} object{}",
+                docs.len(),
+                if docs.len() == 1 { "" } else { "s" }
+            ),
             captured: job
                 .payload
                 .prepared

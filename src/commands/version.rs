@@ -12,7 +12,7 @@ pub fn run(ctx: &Ctx, args: &VersionArgs) -> Result<()> {
     if args.client {
         return Ok(());
     }
-    let timeout = Duration::from_secs(args.timeout.max(1));
+    let timeout = args.timeout.max(Duration::from_secs(1));
     let target = cluster::Target {
         connect_timeout: Some(timeout),
         ..ctx.settings.cluster()

@@ -149,7 +149,7 @@ fn describe_render(t: &Target, own_sets: bool) -> String {
         parts.push(format!("-f {}", files.join(", ")));
     }
     if own_sets {
-        parts.push("the --against-set values".into());
+        parts.push("with the --against-set values".into());
     }
     parts.join(" ")
 }
