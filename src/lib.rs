@@ -6,6 +6,7 @@ pub mod action;
 pub mod chart;
 pub mod cli;
 pub mod cluster;
+pub mod convert;
 pub mod diff;
 pub mod error;
 pub mod manifest;
