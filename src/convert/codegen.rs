@@ -237,7 +237,7 @@ impl<'a> Gen<'a> {
             let target = self.lookup_var(name).map(|v| (v.val.clone(), v.loop_depth));
             match target {
                 Some((Val::Expr(j), depth)) if depth == self.loop_depth && j.pure => {
-                    let value = self.to_j(val);
+                    let value = self.expr_of(val);
                     out.block(
                         &format!("set {} = {}", j.code, value.code),
                         tag.trim_l,
@@ -270,7 +270,7 @@ impl<'a> Gen<'a> {
 
     /// The Jinja code that prints a value the way Go prints it.
     pub fn print(&mut self, v: Val) -> String {
-        let j = self.to_j(v);
+        let j = self.expr_of(v);
         match j.kind {
             Kind::Str | Kind::Bool | Kind::Num => j.code,
             _ => j.filter("go_str", &[], Kind::Str).code,
@@ -346,7 +346,7 @@ impl<'a> Gen<'a> {
             assign: false,
             cmds: r.pipe.cmds.clone(),
         });
-        let subject = self.to_j(subject);
+        let subject = self.expr_of(subject);
         let elem_base = match (r.pipe.vars.last(), &subject.vpath) {
             (Some(v), _) if r.pipe.vars.len() == 2 || r.pipe.vars.len() == 1 => v.clone(),
             (_, Some(p)) if !p.is_empty() => singular(p.last().expect("segment")),
@@ -456,7 +456,7 @@ impl<'a> Gen<'a> {
         }
         let mut args: Vec<Val> = ops[1..].iter().map(|o| self.operand(o)).collect();
         args.extend(prev);
-        let args: Vec<J> = args.into_iter().map(|a| self.to_j(a)).collect();
+        let args: Vec<J> = args.into_iter().map(|a| self.expr_of(a)).collect();
         let codes: Vec<String> = args.iter().map(|a| a.code.clone()).collect();
         let j = match (&obj, method) {
             (Val::Part(Part::Files), "Get") if codes.len() == 1 => {
@@ -617,7 +617,7 @@ impl<'a> Gen<'a> {
     }
 
     /// A Jinja expression for a value.
-    pub fn to_j(&mut self, v: Val) -> J {
+    pub fn expr_of(&mut self, v: Val) -> J {
         match v {
             Val::Expr(j) => j,
             Val::Root => self.unsupported("the whole root context `.`/`$` used as a value"),
@@ -631,7 +631,7 @@ impl<'a> Gen<'a> {
             Val::Dict(entries) => {
                 let mut parts = Vec::new();
                 for (k, v) in entries {
-                    let j = self.to_j(v);
+                    let j = self.expr_of(v);
                     parts.push(format!("{}: {}", super::expr::str_lit(&k), j.code));
                 }
                 J::atom(format!("{{{}}}", parts.join(", ")), Kind::Map)

@@ -253,7 +253,7 @@ mod tests {
         o.text("\n");
         o.gap(true, true);
         o.text(" \n c");
-        assert_eq!(o.finish(), "a:\n  {%+ if x +%}\n  b \u{a0}{% endif +%}\n c");
+        assert_eq!(o.finish(), "a:\n  {%+ if x +%}\n  b \u{a0}{% endif %}c");
     }
 
     #[test]

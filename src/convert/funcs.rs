@@ -18,7 +18,7 @@ impl Gen<'_> {
         if name == "dict" {
             return self.dict(args);
         }
-        let js: Vec<J> = args.into_iter().map(|a| self.to_j(a)).collect();
+        let js: Vec<J> = args.into_iter().map(|a| self.expr_of(a)).collect();
         Val::Expr(self.func(name, js))
     }
 
@@ -80,12 +80,12 @@ impl Gen<'_> {
                     if matches!(v, Val::Root) {
                         return Val::Expr(self.unsupported(&format!("`{tname}` called with the root context in a key it otherwise gets a value in")));
                     }
-                    out.push(self.to_j(v).code);
+                    out.push(self.expr_of(v).code);
                 }
                 out
             }
             (Shape::Opaque, v) if !matches!(v, Val::Root) && !contains_root(&v) => {
-                vec![self.to_j(v).code]
+                vec![self.expr_of(v).code]
             }
             _ => {
                 return Val::Expr(self.unsupported(&format!(

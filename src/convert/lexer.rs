@@ -83,7 +83,7 @@ pub fn lex(src: &str) -> Result<Vec<Item>> {
             let (trim_r, close) = if let Some(t) = tail.strip_prefix("}}") {
                 (false, t)
             } else if let Some(t) = tail
-                .strip_prefix(|c| is_go_space(c))
+                .strip_prefix(is_go_space)
                 .and_then(|t| t.strip_prefix("-}}"))
             {
                 (true, t)

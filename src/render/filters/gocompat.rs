@@ -33,12 +33,28 @@ pub(super) fn register(env: &mut Environment<'static>, _opts: &FilterOptions) {
     });
     env.add_filter("go_pairs", go_pairs);
     env.add_filter("go_json", |v: &Value| -> Result<String, Error> {
-        let text = serde_json::to_string(v).map_err(|e| fail("go_json", e))?;
+        let json = serde_json::to_value(v).map_err(|e| fail("go_json", e))?;
+        let text = serde_json::to_string(&sorted(json)).map_err(|e| fail("go_json", e))?;
         Ok(text
             .replace('<', "\\u003c")
             .replace('>', "\\u003e")
             .replace('&', "\\u0026"))
     });
+}
+
+/// JSON with map keys in byte order, as Go's encoder writes them.
+fn sorted(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => {
+            let mut entries: Vec<_> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        serde_json::Value::Array(a) => {
+            serde_json::Value::Array(a.into_iter().map(sorted).collect())
+        }
+        other => other,
+    }
 }
 
 fn is_nil(v: &Value) -> bool {
@@ -66,7 +82,7 @@ fn write_value(out: &mut String, v: &Value, top: bool, depth: usize) -> Result<(
         ValueKind::Bool => out.push_str(if v.is_true() { "true" } else { "false" }),
         ValueKind::String => out.push_str(v.as_str().unwrap_or_default()),
         ValueKind::Number => {
-            if v.as_i64().is_some() || v.to_string().parse::<i128>().is_ok() {
+            if v.is_integer() {
                 out.push_str(&v.to_string());
             } else {
                 let f = f64::try_from(v.clone())
