@@ -8,6 +8,7 @@ pub mod chart;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
+pub mod convert;
 pub mod diff;
 pub mod error;
 pub mod events;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, unit/snapshot/CLI tests, then the end-to-end tests against a real
+# The whole test suite: formatting, lints, the Helm oracle build, unit/snapshot/CLI/conversion tests, then the end-to-end tests against a real
 # control plane (kube-apiserver, etcd, controllers, kwok) that tests/testenv builds and starts on loopback.
 # The control plane is always stopped again, even when tests fail. Nothing is skipped: if the control plane
 # cannot be built or started, this fails and names the step and its log.
@@ -17,6 +17,9 @@ cargo fmt --all -- --check
 
 step "cargo clippy --all-targets --all-features -- -D warnings"
 cargo clippy --all-targets --all-features -- -D warnings
+
+step "building the Helm oracle for the conversion tests (tests/oracle/helm.sh build)"
+tests/oracle/helm.sh build
 
 step "unit, snapshot and CLI tests"
 cargo test --all-targets

@@ -7,6 +7,7 @@
 
 mod certs;
 mod encoding;
+mod gocompat;
 mod maps;
 mod printf;
 mod random;
@@ -47,6 +48,7 @@ pub fn register(env: &mut Environment<'static>, opts: &FilterOptions) {
     semver::register(env, opts);
     random::register(env, opts);
     certs::register(env, opts);
+    gocompat::register(env, opts);
 }
 
 /// An error whose message starts with the name of the filter or function that raised it.
