@@ -83,6 +83,16 @@ first words: diff a release named like one with `tack diff upgrade NAME CHART`. 
     Unlock(UnlockArgs),
     /// Print the client version and, when a cluster is reachable, the server version
     Version(VersionArgs),
+    /// Turn a Helm chart (Go templates) into a tack chart (Jinja) that renders the same objects
+    #[command(
+        long_about = "Turn a Helm chart (Go templates) into a tack chart (Jinja) that renders the same objects: \
+named templates become macros in templates/_helpers.j2, pipelines become filters, values.yaml keeps its comments, \
+subcharts are converted too. A construct that cannot be converted exactly is reported with file and line, and the \
+command fails unless --allow-partial (the converted template then fails where it is used, never renders something \
+else). See docs/convert.md.",
+        after_help = "Examples:\n  tack convert ./my-helm-chart ./my-chart\n  tack convert ./my-helm-chart ./my-chart --env-layers   # values-prod.yaml -> values/prod.yaml"
+    )]
+    Convert(ConvertArgs),
     /// Print a shell completion script
     Completions {
         /// The shell to complete for
@@ -211,6 +221,20 @@ pub struct LintArgs {
     /// Treat warnings as errors
     #[arg(long)]
     pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The Helm chart directory
+    pub helm_chart: PathBuf,
+    /// Where to write the tack chart (must not exist, or be empty)
+    pub out_dir: PathBuf,
+    /// Also split `values-<env>.yaml` files into `values/<env>.yaml` layers
+    #[arg(long)]
+    pub env_layers: bool,
+    /// Succeed even when some constructs could not be converted (they fail where used)
+    #[arg(long)]
+    pub allow_partial: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 //! target, so a command has one code path; only the presentation differs (a stack prints one block per
 //! instance and a summary table, a single release prints its result and its events as they happen).
 
+mod convert;
 mod diff;
 mod get;
 mod history;
@@ -82,6 +83,7 @@ pub fn run() -> i32 {
         Command::Get(a) => get::run(&ctx, a),
         Command::Unlock(a) => unlock::run(&ctx, a),
         Command::Version(a) => version::run(&ctx, a),
+        Command::Convert(a) => convert::run(&ctx, a),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             let mut out = Vec::new();

@@ -399,3 +399,44 @@ fn split_env_layers(src: &Path, out: &Path, report: &mut Report) -> Result<()> {
     report.layers.sort();
     Ok(())
 }
+
+/// The first template of `dir` written in Go templates (a Helm chart): a `templates/` folder with no `.j2`
+/// file and a `.yaml`, `.yml`, `.tpl` or `.txt` file holding a Go action such as `{{ .Values.x }}`,
+/// `{{- include ... }}` or `{{ define ... }}`. `None` for a tack chart.
+pub fn helm_template_in(dir: &Path) -> Option<std::path::PathBuf> {
+    let templates = dir.join("templates");
+    let entries: Vec<std::path::PathBuf> = walk_files(&templates);
+    if entries
+        .iter()
+        .any(|p| p.extension().is_some_and(|e| e == "j2"))
+    {
+        return None;
+    }
+    let go_action = regex::Regex::new(
+        r"\{\{-?\s*(\.|\$|include\s|template\s|define\s|if\s|range\s|with\s|toYaml\s|/\*)",
+    )
+    .ok()?;
+    entries.into_iter().find(|p| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "yaml" | "yml" | "tpl" | "txt"))
+            && fs::read_to_string(p).is_ok_and(|t| go_action.is_match(&t))
+    })
+}
+
+fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = fs::read_dir(dir) else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        match e.file_type() {
+            Ok(t) if t.is_dir() => out.extend(walk_files(&p)),
+            Ok(t) if t.is_file() => out.push(p),
+            _ => {}
+        }
+    }
+    out.sort();
+    out
+}

@@ -58,6 +58,14 @@ pub fn load_chart(target: &Target) -> Result<Chart> {
     let Some(path) = &target.chart else {
         anyhow::bail!("{} names no chart", target.describe());
     };
+    if let Some(file) = crate::convert::helm_template_in(path) {
+        let shown = path.display();
+        anyhow::bail!(
+            "`{shown}` is a Helm chart: `{}` is written in Go templates, and tack renders charts written in Jinja\n\nhint: convert it once with `tack convert {shown} {}-tack`, then use the converted chart (see docs/convert.md)",
+            file.strip_prefix(path).unwrap_or(&file).display(),
+            shown.to_string().trim_end_matches('/')
+        );
+    }
     match &target.instance {
         Some(inst) => Chart::load(path).with_context(|| {
             format!(
