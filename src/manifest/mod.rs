@@ -227,9 +227,10 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-/// Numbered lines `from - ctx ..= to + ctx` of `text`, marking `from..=to` with `>`.
+/// Numbered lines `from - ctx ..= to + ctx` of `text`, marking `from..=to` with `>`. Values are masked
+/// ([`redact::mask_yaml`]): the text is rendered output and any scalar in it may be a secret.
 pub fn excerpt(text: &str, from: usize, to: usize, ctx: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
+    let lines = redact::mask_yaml(text);
     if lines.is_empty() {
         return String::new();
     }
@@ -239,10 +240,8 @@ pub fn excerpt(text: &str, from: usize, to: usize, ctx: usize) -> String {
     let mut out = String::new();
     for n in first..=last {
         let mark = if (from..=to).contains(&n) { ">" } else { " " };
-        out.push_str(&format!(
-            "  {mark} {n:>width$} | {}\n",
-            lines.get(n - 1).unwrap_or(&"")
-        ));
+        let text = lines.get(n - 1).map_or("", |l| l.text.as_str());
+        out.push_str(&format!("  {mark} {n:>width$} | {text}\n"));
     }
     out.pop();
     out
@@ -261,8 +260,9 @@ pub fn to_stream(docs: &[Document]) -> String {
     out
 }
 
-mod mask;
+pub mod mask;
 mod order;
+pub mod redact;
 
 pub use mask::{describe_secret, mask_secret, to_stream_masked};
 pub use order::{

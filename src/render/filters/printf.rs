@@ -62,7 +62,7 @@ pub(crate) fn sprintf(fmt: &str, args: &[Value], lenient: bool) -> Result<String
         let verb = chars.next().ok_or_else(|| {
             fail(
                 "printf",
-                format!("the format {fmt:?} ends in the middle of a verb"),
+                format!("the format ends in the middle of a verb"),
             )
         })?;
         if verb == '%' {
@@ -77,7 +77,7 @@ pub(crate) fn sprintf(fmt: &str, args: &[Value], lenient: bool) -> Result<String
         return Err(fail(
             "printf",
             format!(
-                "the format {fmt:?} uses {} arguments but {} were given",
+                "the format uses {} arguments but {} were given",
                 args.next,
                 args.args.len()
             ),
