@@ -46,8 +46,14 @@ pub fn chart_path(prefix: &str, name: &str) -> String {
     }
 }
 
-/// Convert a minijinja error, walking its cause chain (includes, imports, macro calls, `tpl`).
-pub fn convert(err: &minijinja::Error, source: &str, prefix: &str) -> TemplateError {
+/// Convert a minijinja error, walking its cause chain (includes, imports, macro calls, `tpl`). The excerpt
+/// of text that came from a value (`tpl`) is masked unless `show_secrets`.
+pub fn convert(
+    err: &minijinja::Error,
+    source: &str,
+    prefix: &str,
+    show_secrets: bool,
+) -> TemplateError {
     let mut frames: Vec<&minijinja::Error> = vec![err];
     let mut cur: &dyn std::error::Error = err;
     while let Some(next) = cur.source() {
@@ -85,7 +91,7 @@ pub fn convert(err: &minijinja::Error, source: &str, prefix: &str) -> TemplateEr
         location,
         message,
         chain,
-        excerpt: excerpt_of(inner),
+        excerpt: excerpt_of(inner, show_secrets),
     }
 }
 
@@ -105,10 +111,10 @@ fn message_of(err: &minijinja::Error) -> String {
 
 /// The lines around the error with a caret. Under `tpl` the template source is a value, so everything but
 /// the template delimiters is masked there (the caret still points at the same spot).
-fn excerpt_of(err: &minijinja::Error) -> Option<String> {
+fn excerpt_of(err: &minijinja::Error, show_secrets: bool) -> Option<String> {
     let src = err.template_source()?;
     let line = err.line()?;
-    if err.name().is_some_and(|n| n.starts_with("<tpl:")) {
+    if !show_secrets && err.name().is_some_and(|n| n.starts_with("<tpl:")) {
         return Some(masked_excerpt(err, src, line));
     }
     let lines: Vec<&str> = src.lines().collect();
