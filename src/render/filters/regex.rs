@@ -207,7 +207,7 @@ mod tests {
     fn bad_patterns_name_the_filter() {
         let err = render_err("{{ 'x' | regex_find('(') }}", context! {});
         assert!(
-            err.contains("regex_find: invalid regular expression \"(\""),
+            err.contains("regex_find: invalid regular expression (1 characters): unclosed group"),
             "{err}"
         );
         let err = render_err("{{ 'x' | regex_split(',', 'two') }}", context! {});
