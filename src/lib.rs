@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cluster;
 pub mod diff;
 pub mod error;
+pub mod limits;
 pub mod manifest;
 pub mod output;
 pub mod release;

@@ -292,3 +292,27 @@ fn deep_and_wide_stays_cheap() {
     assert_eq!(pos.get_str(&deep).map(|(l, _)| l), Some(2));
     assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
 }
+
+#[test]
+fn aliases_of_large_strings_are_bounded_by_bytes() {
+    // 1 MiB string repeated by 1000 aliases: few nodes, a gigabyte of text
+    let big = "x".repeat(1024 * 1024);
+    let mut src = format!("big: &b \"{big}\"\nlist:\n");
+    for _ in 0..1000 {
+        src.push_str("  - *b\n");
+    }
+    let started = std::time::Instant::now();
+    let e = err(&src);
+    assert!(
+        e.contains("expands to more than 64 MiB of text") && e.contains("--max-values"),
+        "{e}"
+    );
+    assert!(!e.contains("xxxx"), "{e}");
+    assert!(started.elapsed().as_secs() < 5);
+    // the same value a few times is fine
+    let mut ok = format!("big: &b \"{big}\"\nlist:\n");
+    for _ in 0..10 {
+        ok.push_str("  - *b\n");
+    }
+    assert!(parse(&ok).is_ok());
+}
