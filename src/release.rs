@@ -238,8 +238,55 @@ pub struct Encoded {
     pub digest: String,
 }
 
-/// Decode a record from its chunks, checking the digest. `what` names the record in errors.
+/// The highest revision tack writes or accepts from a stored record; a label above it is crafted or corrupt
+/// (and would make the next revision number wrap).
+pub const MAX_REVISION: u64 = 1_000_000_000;
+
+/// The revision after `last`, refusing to go past [`MAX_REVISION`] instead of wrapping.
+pub fn next_revision(name: &str, last: u64) -> Result<u64> {
+    match last.checked_add(1) {
+        Some(next) if next <= MAX_REVISION => Ok(next),
+        _ => bail!(
+            "release `{name}` is at revision {last}, past the highest revision tack writes ({MAX_REVISION})\n\n\
+             hint: a record with this revision was not written by tack; inspect it with `tack history {name}` \
+             and delete the crafted record Secret"
+        ),
+    }
+}
+
+/// Check the chunk list of a chunked record before any chunk is read: 2 to [`MAX_CHUNKS`] names, each the
+/// name tack gives chunk `i` of `record` with this `digest` (`<record>.<digest prefix>.c<i>`), in order.
+pub fn check_chunk_names(names: &[String], record: &str, digest: &str, what: &str) -> Result<()> {
+    if names.len() < 2 || names.len() > MAX_CHUNKS {
+        bail!(
+            "release record {what} is corrupt: it names {} chunks, expected 2 to {MAX_CHUNKS}",
+            names.len()
+        );
+    }
+    let short = digest
+        .strip_prefix("sha256:")
+        .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(|h| &h[..12])
+        .with_context(|| format!("release record {what} is corrupt: its digest is not a sha256 digest"))?;
+    for (i, n) in names.iter().enumerate() {
+        if *n != format!("{record}.{short}.c{i}") {
+            bail!("release record {what} is corrupt: chunk {i} is named `{}`, not `{record}.{short}.c{i}`", n.escape_debug());
+        }
+    }
+    Ok(())
+}
+
+/// Decode a record from its chunks, checking the count, sizes and digest. `what` names the record in errors.
 pub fn decode(chunks: &[Vec<u8>], digest: Option<&str>, what: &str) -> Result<Release> {
+    if chunks.len() > MAX_CHUNKS {
+        bail!(
+            "release record {what} is corrupt: {} chunks, more than {MAX_CHUNKS}",
+            chunks.len()
+        );
+    }
+    if let Some(i) = chunks.iter().position(|c| c.len() > CHUNK_BYTES) {
+        bail!("release record {what} is corrupt: chunk {i} is larger than {CHUNK_BYTES} bytes");
+    }
     let payload: Vec<u8> = chunks.concat();
     if let Some(expected) = digest {
         let actual = format!("sha256:{}", hex::encode(Sha256::digest(&payload)));
@@ -252,8 +299,16 @@ pub fn decode(chunks: &[Vec<u8>], digest: Option<&str>, what: &str) -> Result<Re
         .take(MAX_DECODED_BYTES)
         .read_to_end(&mut json)
         .with_context(|| format!("release record {what} is corrupt: its payload is not gzip"))?;
-    serde_json::from_slice(&json)
-        .with_context(|| format!("release record {what} is corrupt: its payload is not a release"))
+    let release: Release = serde_json::from_slice(&json).with_context(|| {
+        format!("release record {what} is corrupt: its payload is not a release")
+    })?;
+    if release.revision > MAX_REVISION {
+        bail!(
+            "release record {what} is corrupt: revision {} is past the highest revision tack writes ({MAX_REVISION})",
+            release.revision
+        );
+    }
+    Ok(release)
 }
 
 #[cfg(test)]
@@ -329,6 +384,42 @@ mod tests {
         );
         let err = decode(&[b"not gzip".to_vec()], None, "secret `y`").unwrap_err();
         assert!(format!("{err:#}").contains("not gzip"), "{err:#}");
+    }
+
+    #[test]
+    fn revisions_never_wrap() {
+        assert_eq!(next_revision("web", 41).unwrap(), 42);
+        for last in [MAX_REVISION, u64::MAX] {
+            let e = format!("{:#}", next_revision("web", last).unwrap_err());
+            assert!(e.contains("past the highest revision") && e.contains("hint:"), "{e}");
+        }
+        let enc = encode(&sample(u64::MAX, Status::Deployed)).unwrap();
+        let e = format!("{:#}", decode(&enc.chunks, None, "secret `x`").unwrap_err());
+        assert!(e.contains("is corrupt: revision 18446744073709551615"), "{e}");
+    }
+
+    #[test]
+    fn chunk_lists_are_checked_before_reading() {
+        let digest = format!("sha256:{}", "ab".repeat(32));
+        let rec = "tack.release.v1.web.v3";
+        let good: Vec<String> = (0..3).map(|i| format!("{rec}.abababababab.c{i}")).collect();
+        assert!(check_chunk_names(&good, rec, &digest, "x").is_ok());
+        let cases: Vec<(Vec<String>, &str)> = vec![
+            (good[..1].to_vec(), "names 1 chunks"),
+            (vec![good[0].clone(); MAX_CHUNKS + 1], "expected 2 to"),
+            (vec![good[0].clone(), good[2].clone()], "chunk 1 is named"),
+            (vec![good[0].clone(), "kube-system-token".into()], "chunk 1 is named"),
+            (vec![good[1].clone(), good[0].clone()], "chunk 0 is named"),
+        ];
+        for (names, want) in cases {
+            let e = check_chunk_names(&names, rec, &digest, "x").unwrap_err().to_string();
+            assert!(e.contains(want), "{names:?}: {e}");
+        }
+        assert!(check_chunk_names(&good, rec, "md5:00", "x").is_err());
+        let too_many = vec![vec![0u8; 1]; MAX_CHUNKS + 1];
+        assert!(decode(&too_many, None, "x").unwrap_err().to_string().contains("more than"));
+        let too_big = vec![vec![0u8; CHUNK_BYTES + 1]];
+        assert!(decode(&too_big, None, "x").unwrap_err().to_string().contains("larger than"));
     }
 
     #[test]

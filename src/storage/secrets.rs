@@ -227,6 +227,12 @@ fn summary_of(m: &ObjectMeta) -> Result<Summary> {
     let revision: u64 = get(LABEL_REVISION)?
         .parse()
         .context("label `tack.dev/revision` is not a number")?;
+    if revision > release::MAX_REVISION {
+        anyhow::bail!(
+            "label `tack.dev/revision` is {revision}, past the highest revision tack writes ({})",
+            release::MAX_REVISION
+        );
+    }
     let status: Status = get(LABEL_STATUS)?.parse()?;
     Ok(Summary {
         name: get(LABEL_RELEASE)?,
@@ -285,7 +291,9 @@ impl ReleaseStore for SecretStore {
                 .with_context(|| format!("release record {location} is corrupt: it has neither a payload nor a chunk list"))?;
             let digest = data
                 .get("digest")
-                .map(|d| String::from_utf8_lossy(&d.0).into_owned());
+                .map(|d| String::from_utf8_lossy(&d.0).into_owned())
+                .with_context(|| format!("release record {location} is corrupt: it has chunks but no digest"))?;
+            release::check_chunk_names(&names, &secret_name, &digest, &location)?;
             let mut chunks = Vec::new();
             for n in &names {
                 let chunk = self
@@ -301,7 +309,7 @@ impl ReleaseStore for SecretStore {
                     })?;
                 chunks.push(chunk.0);
             }
-            release::decode(&chunks, digest.as_deref(), &location)?
+            release::decode(&chunks, Some(&digest), &location)?
         };
         if release.name != name || release.revision != revision {
             anyhow::bail!(
@@ -405,5 +413,28 @@ impl ReleaseStore for SecretStore {
 
     async fn read_lock(&self, namespace: &str, name: &str) -> Result<Option<LockState>> {
         self.lease_read(namespace, name).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(revision: &str) -> ObjectMeta {
+        ObjectMeta {
+            labels: Some(BTreeMap::from([
+                (LABEL_RELEASE.to_string(), "web".to_string()),
+                (LABEL_REVISION.to_string(), revision.to_string()),
+                (LABEL_STATUS.to_string(), "deployed".to_string()),
+            ])),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn crafted_revision_labels_are_unreadable_records() {
+        assert_eq!(summary_of(&meta("7")).unwrap().revision, 7);
+        let e = format!("{:#}", summary_of(&meta(&u64::MAX.to_string())).unwrap_err());
+        assert!(e.contains("past the highest revision"), "{e}");
     }
 }
