@@ -145,3 +145,143 @@ mod tests {
         assert!(read_capped(dir.path(), 10, "manifest file").is_err());
     }
 }
+
+/// Bytes of memory one render may add to what the process holds when it starts (`--max-render-memory`).
+pub const DEFAULT_MAX_RENDER_MEMORY: u64 = 1024 * 1024 * 1024;
+
+pub use memory::RenderMemory;
+
+/// A process-wide allocation counter with a cap that is armed only while a chart renders, so a template
+/// that builds ever larger strings (`s ~ s` in a loop, which fuel cannot see) ends tack with a clear error
+/// instead of the machine running out of memory.
+mod memory {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::io::Write;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    static LIVE: AtomicUsize = AtomicUsize::new(0);
+    static CAP: AtomicUsize = AtomicUsize::new(usize::MAX);
+    /// (renders in progress, their budgets in bytes)
+    static ARMED: Mutex<(usize, usize)> = Mutex::new((0, 0));
+
+    struct Counting;
+
+    #[global_allocator]
+    static GLOBAL: Counting = Counting;
+
+    fn over(size: usize) -> bool {
+        let live = LIVE.fetch_add(size, Ordering::Relaxed) + size;
+        if live > CAP.load(Ordering::Relaxed) {
+            LIVE.fetch_sub(size, Ordering::Relaxed);
+            return true;
+        }
+        false
+    }
+
+    #[cold]
+    fn stop() -> ! {
+        let cap = CAP.swap(usize::MAX, Ordering::Relaxed);
+        let budget = ARMED.try_lock().map(|a| a.1).unwrap_or(0);
+        let mut msg = [0u8; 512];
+        let mut w = &mut msg[..];
+        let _ = write!(
+            w,
+            "error: rendering the chart needed more than {} MiB of memory (limit {} MiB in all); a template \
+             builds ever larger values, e.g. `s ~ s` in a loop?\n\nhint: raise the limit with \
+             --max-render-memory MiB\n",
+            budget / (1024 * 1024),
+            cap / (1024 * 1024)
+        );
+        let len = 512 - w.len();
+        let _ = std::io::stderr().write_all(&msg[..len]);
+        std::process::exit(1)
+    }
+
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            if over(layout.size()) {
+                stop();
+            }
+            let p = unsafe { System.alloc(layout) };
+            if p.is_null() {
+                LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            }
+            p
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            if over(layout.size()) {
+                stop();
+            }
+            let p = unsafe { System.alloc_zeroed(layout) };
+            if p.is_null() {
+                LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            }
+            p
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            unsafe { System.dealloc(ptr, layout) };
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            let old = layout.size();
+            if new_size > old && over(new_size - old) {
+                stop();
+            }
+            let p = unsafe { System.realloc(ptr, layout, new_size) };
+            if p.is_null() {
+                if new_size > old {
+                    LIVE.fetch_sub(new_size - old, Ordering::Relaxed);
+                }
+            } else if new_size < old {
+                LIVE.fetch_sub(old - new_size, Ordering::Relaxed);
+            }
+            p
+        }
+    }
+
+    /// While alive, the process may hold at most what it held when the first render started plus the
+    /// budgets of the renders in progress; past that, tack stops with an error naming the limit.
+    pub struct RenderMemory {
+        budget: usize,
+    }
+
+    impl RenderMemory {
+        /// Arm the cap for one render of at most `budget` bytes; `None` leaves memory unlimited.
+        pub fn arm(budget: Option<u64>) -> RenderMemory {
+            let budget = budget.map_or(0, |b| usize::try_from(b).unwrap_or(usize::MAX));
+            if budget > 0 {
+                let mut armed = ARMED.lock().unwrap_or_else(|e| e.into_inner());
+                if armed.0 == 0 {
+                    CAP.store(
+                        LIVE.load(Ordering::Relaxed).saturating_add(budget),
+                        Ordering::Relaxed,
+                    );
+                } else {
+                    let cap = CAP.load(Ordering::Relaxed).saturating_add(budget);
+                    CAP.store(cap, Ordering::Relaxed);
+                }
+                armed.0 += 1;
+                armed.1 = armed.1.saturating_add(budget);
+            }
+            RenderMemory { budget }
+        }
+    }
+
+    impl Drop for RenderMemory {
+        fn drop(&mut self) {
+            if self.budget == 0 {
+                return;
+            }
+            let mut armed = ARMED.lock().unwrap_or_else(|e| e.into_inner());
+            armed.0 = armed.0.saturating_sub(1);
+            armed.1 = armed.1.saturating_sub(self.budget);
+            if armed.0 == 0 {
+                CAP.store(usize::MAX, Ordering::Relaxed);
+            } else {
+                let cap = CAP.load(Ordering::Relaxed).saturating_sub(self.budget);
+                CAP.store(cap, Ordering::Relaxed);
+            }
+        }
+    }
+}

@@ -50,6 +50,9 @@ pub struct RenderOptions {
     pub fuel: Option<u64>,
     /// Bytes of output the whole render may produce (`--max-output`).
     pub max_output: u64,
+    /// Bytes of memory the render may add to what the process holds (`--max-render-memory`); `None` does
+    /// not limit. Past it tack stops with an error (see [`crate::limits::RenderMemory`]).
+    pub max_memory: Option<u64>,
     /// Show values in error excerpts (`--show-secrets`); by default they are masked.
     pub show_secrets: bool,
     /// Seed for `rand_*` functions, for reproducible tests.
@@ -73,6 +76,7 @@ impl Default for RenderOptions {
             lenient: false,
             fuel: Some(DEFAULT_FUEL),
             max_output: DEFAULT_MAX_OUTPUT,
+            max_memory: Some(crate::limits::DEFAULT_MAX_RENDER_MEMORY),
             show_secrets: false,
             rng_seed: None,
             lookup: None,
@@ -128,6 +132,7 @@ pub fn render_chart(
     values: &Values,
     opts: &RenderOptions,
 ) -> Result<Rendered, RenderErrors> {
+    let _memory = crate::limits::RenderMemory::arm(opts.max_memory);
     tpl::reset_budget();
     let seen = tpl::SeenSecrets::default();
     let mut run = Run {
