@@ -31,5 +31,8 @@ fn dependency_aliases_that_could_leave_a_directory_are_refused() {
         assert!(e.contains("hint:"), "{e}");
     }
     let (_d, chart) = chart_with_dependency("primary-db_2");
-    assert_eq!(chart.unwrap().meta.dependencies[0].values_key(), "primary-db_2");
+    assert_eq!(
+        chart.unwrap().meta.dependencies[0].values_key(),
+        "primary-db_2"
+    );
 }

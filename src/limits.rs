@@ -132,7 +132,10 @@ mod tests {
         std::fs::write(&p, "a: 1\n").unwrap();
         assert_eq!(read_capped(&p, 5, "manifest file").unwrap(), "a: 1\n");
         let e = read_capped(&p, 4, "manifest file").unwrap_err().to_string();
-        assert!(e.contains("larger than the limit") && e.contains("--max-manifest"), "{e}");
+        assert!(
+            e.contains("larger than the limit") && e.contains("--max-manifest"),
+            "{e}"
+        );
         #[cfg(unix)]
         {
             let started = std::time::Instant::now();

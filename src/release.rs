@@ -267,7 +267,9 @@ pub fn check_chunk_names(names: &[String], record: &str, digest: &str, what: &st
         .strip_prefix("sha256:")
         .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
         .map(|h| &h[..12])
-        .with_context(|| format!("release record {what} is corrupt: its digest is not a sha256 digest"))?;
+        .with_context(|| {
+            format!("release record {what} is corrupt: its digest is not a sha256 digest")
+        })?;
     for (i, n) in names.iter().enumerate() {
         if *n != format!("{record}.{short}.c{i}") {
             bail!("release record {what} is corrupt: chunk {i} is named `{}`, not `{record}.{short}.c{i}`", n.escape_debug());
@@ -391,11 +393,17 @@ mod tests {
         assert_eq!(next_revision("web", 41).unwrap(), 42);
         for last in [MAX_REVISION, u64::MAX] {
             let e = format!("{:#}", next_revision("web", last).unwrap_err());
-            assert!(e.contains("past the highest revision") && e.contains("hint:"), "{e}");
+            assert!(
+                e.contains("past the highest revision") && e.contains("hint:"),
+                "{e}"
+            );
         }
         let enc = encode(&sample(u64::MAX, Status::Deployed)).unwrap();
         let e = format!("{:#}", decode(&enc.chunks, None, "secret `x`").unwrap_err());
-        assert!(e.contains("is corrupt: revision 18446744073709551615"), "{e}");
+        assert!(
+            e.contains("is corrupt: revision 18446744073709551615"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -408,18 +416,29 @@ mod tests {
             (good[..1].to_vec(), "names 1 chunks"),
             (vec![good[0].clone(); MAX_CHUNKS + 1], "expected 2 to"),
             (vec![good[0].clone(), good[2].clone()], "chunk 1 is named"),
-            (vec![good[0].clone(), "kube-system-token".into()], "chunk 1 is named"),
+            (
+                vec![good[0].clone(), "kube-system-token".into()],
+                "chunk 1 is named",
+            ),
             (vec![good[1].clone(), good[0].clone()], "chunk 0 is named"),
         ];
         for (names, want) in cases {
-            let e = check_chunk_names(&names, rec, &digest, "x").unwrap_err().to_string();
+            let e = check_chunk_names(&names, rec, &digest, "x")
+                .unwrap_err()
+                .to_string();
             assert!(e.contains(want), "{names:?}: {e}");
         }
         assert!(check_chunk_names(&good, rec, "md5:00", "x").is_err());
         let too_many = vec![vec![0u8; 1]; MAX_CHUNKS + 1];
-        assert!(decode(&too_many, None, "x").unwrap_err().to_string().contains("more than"));
+        assert!(decode(&too_many, None, "x")
+            .unwrap_err()
+            .to_string()
+            .contains("more than"));
         let too_big = vec![vec![0u8; CHUNK_BYTES + 1]];
-        assert!(decode(&too_big, None, "x").unwrap_err().to_string().contains("larger than"));
+        assert!(decode(&too_big, None, "x")
+            .unwrap_err()
+            .to_string()
+            .contains("larger than"));
     }
 
     #[test]

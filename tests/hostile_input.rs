@@ -175,6 +175,9 @@ fn a_large_string_repeated_by_aliases_is_refused() {
     );
     let (code, text, took) = run(d.path(), &["template", "app"]);
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("64 MiB of text") && text.contains("--max-values"), "{text}");
+    assert!(
+        text.contains("64 MiB of text") && text.contains("--max-values"),
+        "{text}"
+    );
     assert!(took < Duration::from_secs(30), "{took:?}");
 }

@@ -19,7 +19,10 @@ fn chart(dir: &Path, extra: &[(&str, &str)], values: &str) {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     };
-    write("app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 0.1.0\n");
+    write(
+        "app/Chart.yaml",
+        "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+    );
     write("app/values.yaml", values);
     write(
         "app/templates/secret.yaml.j2",
@@ -194,7 +197,10 @@ fn values_from_set_flags_do_not_show_on_success_or_failure() {
     for flags in [
         vec!["--set".to_string(), format!("db.password={MARKER}")],
         vec!["--set-string".to_string(), format!("db.password={MARKER}")],
-        vec!["--set-json".to_string(), format!("db.password=\"{MARKER}\"")],
+        vec![
+            "--set-json".to_string(),
+            format!("db.password=\"{MARKER}\""),
+        ],
     ] {
         assert_no_leak(d.path(), &flags, Failing::No);
     }
@@ -202,7 +208,10 @@ fn values_from_set_flags_do_not_show_on_success_or_failure() {
     for flags in [
         vec!["--set".to_string(), format!("db.password={MARKER}")],
         vec!["--set-string".to_string(), format!("db.password={MARKER}")],
-        vec!["--set-json".to_string(), format!("db.password=\"{MARKER}\"")],
+        vec![
+            "--set-json".to_string(),
+            format!("db.password=\"{MARKER}\""),
+        ],
     ] {
         let codes = assert_no_leak(d.path(), &flags, Failing::Render);
         failed(&codes, "template");
@@ -228,7 +237,10 @@ fn set_flags_that_fail_to_parse_do_not_echo_the_value() {
         vec!["--set".to_string(), format!("db.password={MARKER},[")],
         vec!["--set".to_string(), format!("db.password[x]={MARKER}")],
         vec!["--set-json".to_string(), format!("db.password={MARKER}")],
-        vec!["--set-json".to_string(), format!("db.password=[\"{MARKER}\"")],
+        vec![
+            "--set-json".to_string(),
+            format!("db.password=[\"{MARKER}\""),
+        ],
         vec!["--set-string".to_string(), format!("db..password={MARKER}")],
     ] {
         let codes = assert_no_leak(d.path(), &flags, Failing::Values);
@@ -244,14 +256,20 @@ fn tack_values_redacts_secret_looking_keys() {
     for flags in [
         vec![],
         vec!["--set".to_string(), format!("db.password={MARKER}")],
-        vec!["--set-json".to_string(), format!("db.password=\"{MARKER}\"")],
+        vec![
+            "--set-json".to_string(),
+            format!("db.password=\"{MARKER}\""),
+        ],
     ] {
         let mut args = vec!["values".to_string(), "app".to_string()];
         args.extend(flags);
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let (code, out, err) = tack_in(d.path(), &refs);
         assert_eq!(code, 0, "{err}");
-        assert!(!out.contains(MARKER) && !err.contains(MARKER), "{args:?}:\n{out}{err}");
+        assert!(
+            !out.contains(MARKER) && !err.contains(MARKER),
+            "{args:?}:\n{out}{err}"
+        );
         assert!(out.contains("password: <redacted>"), "{out}");
     }
 }

@@ -244,7 +244,10 @@ fn type_name(v: &Value) -> &'static str {
 /// Numbered lines `from - ctx ..= to + ctx` of `text`, marking `from..=to` with `>`. Values are masked
 /// ([`redact::mask_yaml`]): the text is rendered output and any scalar in it may be a secret.
 pub fn excerpt(text: &str, from: usize, to: usize, ctx: usize) -> String {
-    let lines: Vec<String> = redact::mask_yaml(text).into_iter().map(|l| l.text).collect();
+    let lines: Vec<String> = redact::mask_yaml(text)
+        .into_iter()
+        .map(|l| l.text)
+        .collect();
     numbered(&lines, from, to, ctx)
 }
 

@@ -338,7 +338,10 @@ mod tests {
     #[test]
     fn values_that_look_like_keys_are_not_kept() {
         // `a:b` is a plain scalar, not a key; a URL value is masked whole
-        assert_eq!(yaml("a:b\nurl: postgres://u:pw@h"), ["<redacted>", "url: <redacted>"]);
+        assert_eq!(
+            yaml("a:b\nurl: postgres://u:pw@h"),
+            ["<redacted>", "url: <redacted>"]
+        );
     }
 
     #[test]

@@ -152,7 +152,10 @@ fn excerpts_mask_values_unless_asked() {
     let (_, problems) = parse(text);
     let shown = problems[0].to_string();
     assert!(!shown.contains("hunter2"), "{shown}");
-    assert!(shown.contains("  > 7 |    bad: <redacted>") && shown.contains("stringData:"), "{shown}");
+    assert!(
+        shown.contains("  > 7 |    bad: <redacted>") && shown.contains("stringData:"),
+        "{shown}"
+    );
     let mut problems = Vec::new();
     parse_rendered_with("t", "t", text, true, &mut problems);
     assert!(problems[0].to_string().contains("pw: hunter2"));

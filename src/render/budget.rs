@@ -177,9 +177,11 @@ pub(crate) fn render_tpl(
     let left = match metered {
         Some((consumed, _)) => {
             let left = LEVELS.with(|l| {
-                l.borrow()
-                    .last()
-                    .map(|lv| lv.initial.saturating_sub(consumed).saturating_sub(lv.children))
+                l.borrow().last().map(|lv| {
+                    lv.initial
+                        .saturating_sub(consumed)
+                        .saturating_sub(lv.children)
+                })
             });
             match left {
                 Some(0) => return Err(fuel_error()),

@@ -324,9 +324,15 @@ mod tests {
         let files = Files::new((0..10).map(|i| (format!("f/{i}"), vec![])));
         let bomb = "{a,b}".repeat(20);
         let e = files.glob(&bomb).unwrap_err().to_string();
-        assert!(e.contains(&format!("more than {MAX_GLOB_ALTERNATIVES} alternatives")), "{e}");
+        assert!(
+            e.contains(&format!("more than {MAX_GLOB_ALTERNATIVES} alternatives")),
+            "{e}"
+        );
         let long = Files::new((0..2000).map(|i| (format!("f/{i}/{}", "a".repeat(5000)), vec![])));
-        let e = long.glob(&format!("{}b", "*a".repeat(1000))).unwrap_err().to_string();
+        let e = long
+            .glob(&format!("{}b", "*a".repeat(1000)))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("matching steps"), "{e}");
     }
 }

@@ -40,7 +40,10 @@ fn a_tpl_error_excerpt_masks_the_value_it_renders() {
     let vals = values(serde_json::json!({ "pw": format!("{MARKER}{{#") }));
     let e = errors(&c, &vals, &RenderOptions::default());
     assert!(!e.contains(MARKER), "{e}");
-    assert!(e.contains("<tpl:s.yaml.j2>:1") && e.contains("<redacted>{#"), "{e}");
+    assert!(
+        e.contains("<tpl:s.yaml.j2>:1") && e.contains("<redacted>{#"),
+        "{e}"
+    );
     let shown = RenderOptions {
         show_secrets: true,
         ..RenderOptions::default()
@@ -115,7 +118,10 @@ fn fuel_is_shared_by_every_template_of_the_chart() {
         ..RenderOptions::default()
     };
     let e = errors(&c, &values(serde_json::json!({})), &opts);
-    assert!(e.contains("used up its fuel of 350000") && e.contains("--fuel"), "{e}");
+    assert!(
+        e.contains("used up its fuel of 350000") && e.contains("--fuel"),
+        "{e}"
+    );
     let opts = RenderOptions {
         fuel: Some(2_000_000),
         ..RenderOptions::default()
@@ -173,6 +179,14 @@ fn output_is_capped_for_the_whole_render() {
         ..RenderOptions::default()
     };
     let e = errors(&c, &values(serde_json::json!({})), &opts);
-    assert!(e.contains("exceeds the limit of 5 MiB") && e.contains("--max-output"), "{e}");
-    assert!(render_chart(&c, &values(serde_json::json!({})), &RenderOptions::default()).is_ok());
+    assert!(
+        e.contains("exceeds the limit of 5 MiB") && e.contains("--max-output"),
+        "{e}"
+    );
+    assert!(render_chart(
+        &c,
+        &values(serde_json::json!({})),
+        &RenderOptions::default()
+    )
+    .is_ok());
 }

@@ -240,12 +240,8 @@ fn render_into(
             match rendered {
                 Ok(t) => t,
                 Err(e) => {
-                    run.errs.push(errors::convert(
-                        &e,
-                        &source,
-                        &tpl_prefix,
-                        opts.show_secrets,
-                    ));
+                    run.errs
+                        .push(errors::convert(&e, &source, &tpl_prefix, opts.show_secrets));
                     continue;
                 }
             }
@@ -312,10 +308,7 @@ fn build_env(
     );
     env.set_formatter(format::formatter(opts.lenient));
     env.add_filter("tpl", tpl::tpl);
-    env.add_function(
-        "lookup",
-        tpl::lookup_fn(opts.lookup.clone(), seen.clone()),
-    );
+    env.add_function("lookup", tpl::lookup_fn(opts.lookup.clone(), seen.clone()));
 
     let mut errs = Vec::new();
     let mut add =

@@ -145,7 +145,8 @@ impl SeenSecrets {
             }
             return;
         }
-        if kind != "Secret" && obj.get("kind").and_then(serde_json::Value::as_str) != Some("Secret") {
+        if kind != "Secret" && obj.get("kind").and_then(serde_json::Value::as_str) != Some("Secret")
+        {
             return;
         }
         let Ok(mut seen) = self.0.lock() else { return };

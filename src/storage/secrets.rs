@@ -292,7 +292,9 @@ impl ReleaseStore for SecretStore {
             let digest = data
                 .get("digest")
                 .map(|d| String::from_utf8_lossy(&d.0).into_owned())
-                .with_context(|| format!("release record {location} is corrupt: it has chunks but no digest"))?;
+                .with_context(|| {
+                    format!("release record {location} is corrupt: it has chunks but no digest")
+                })?;
             release::check_chunk_names(&names, &secret_name, &digest, &location)?;
             let mut chunks = Vec::new();
             for n in &names {
@@ -434,7 +436,10 @@ mod tests {
     #[test]
     fn crafted_revision_labels_are_unreadable_records() {
         assert_eq!(summary_of(&meta("7")).unwrap().revision, 7);
-        let e = format!("{:#}", summary_of(&meta(&u64::MAX.to_string())).unwrap_err());
+        let e = format!(
+            "{:#}",
+            summary_of(&meta(&u64::MAX.to_string())).unwrap_err()
+        );
         assert!(e.contains("past the highest revision"), "{e}");
     }
 }

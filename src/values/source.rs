@@ -107,6 +107,9 @@ mod tests {
         let caret = caret_line.find('^').unwrap();
         assert_eq!(&text_line[caret..caret + 1], "[", "{e}");
         let e = located("f.yaml", "a: 1\ntoken: [x\n", 2, 8, "bad", "").to_string();
-        assert!(e.contains("2 | token: [<redacted>") && !e.contains("[x"), "{e}");
+        assert!(
+            e.contains("2 | token: [<redacted>") && !e.contains("[x"),
+            "{e}"
+        );
     }
 }

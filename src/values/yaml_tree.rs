@@ -184,8 +184,7 @@ impl<'a> Builder<'a> {
                 self.add(value, anchor, (self.nodes - 1, self.bytes - len), mark)
             }
             Event::Alias(id) => {
-                let Some((value, size, bytes)) =
-                    self.anchors.get(&id).map(|(v, n, b)| (v, *n, *b))
+                let Some((value, size, bytes)) = self.anchors.get(&id).map(|(v, n, b)| (v, *n, *b))
                 else {
                     return Err(self.error(
                         mark,
@@ -313,10 +312,8 @@ impl<'a> Builder<'a> {
             ));
         }
         if anchor > 0 {
-            self.anchors.insert(
-                anchor,
-                (Values::String(text.clone()), 1, text.len() as u64),
-            );
+            self.anchors
+                .insert(anchor, (Values::String(text.clone()), 1, text.len() as u64));
         }
         let Some(Frame::Map { seen, .. }) = self.stack.last() else {
             unreachable!("keys only arrive inside maps")
