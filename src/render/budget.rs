@@ -48,6 +48,11 @@ impl Budget {
         self.fuel_left
     }
 
+    /// Whether the fuel is used up (the error has been reported; later templates are not rendered).
+    pub(crate) fn exhausted(&self) -> bool {
+        self.fuel_left == Some(0)
+    }
+
     /// Run one template render with what is left of the budget. `render` gets a writer for the output and
     /// returns the fuel its state consumed.
     pub(crate) fn template<F>(&mut self, render: F) -> Result<String, Error>
@@ -106,7 +111,7 @@ pub(crate) fn output_error() -> Error {
     Error::new(
         ErrorKind::InvalidOperation,
         format!(
-            "rendered output exceeds the limit of {} MiB for one chart (templates and tpl results together); \
+            "rendered output exceeds the limit of {} MiB for one chart (templates and tpl results together)\n\n\
              hint: a loop that builds text without end? raise the limit with --max-output MiB",
             max / (1024 * 1024)
         ),
@@ -119,7 +124,7 @@ pub(crate) fn fuel_error() -> Error {
     Error::new(
         ErrorKind::OutOfFuel,
         format!(
-            "the chart used up its fuel of {max} template instructions (shared by all templates and tpl calls); \
+            "the chart used up its fuel of {max} template instructions (shared by all templates and tpl calls)\n\n\
              hint: a loop that never ends? raise the limit with --fuel N"
         ),
     )

@@ -97,6 +97,7 @@ pub fn convert(
 
 fn message_of(err: &minijinja::Error) -> String {
     match err.detail() {
+        Some(d) if err.kind() == minijinja::ErrorKind::OutOfFuel => d.to_string(),
         Some(d) => {
             let kind = err.kind().to_string();
             if d.starts_with(kind.as_str()) {

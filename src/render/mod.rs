@@ -223,6 +223,10 @@ fn render_into(
             continue;
         }
         let text = if rel.ends_with(".j2") {
+            if run.budget.exhausted() {
+                // the template that used up the fuel has reported it; the rest would only repeat it
+                continue;
+            }
             let mut ctx = base.clone();
             ctx.insert(
                 "template".into(),
