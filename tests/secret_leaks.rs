@@ -142,14 +142,15 @@ fn a_values_file_with_a_yaml_error_does_not_show_the_line() {
     chart(
         d.path(),
         &[],
-        &format!("db:\n  password: x\nname: [{MARKER}, {{\n"),
+        // the error is reported on the marker's line
+        &format!("db:\n  password: x\nname: {MARKER}: x\nother: 1\n"),
     );
     let codes = assert_no_leak(d.path(), &[], Failing::Values);
     failed(&codes, "values");
     // and as an `-f` file
     std::fs::write(
         d.path().join("bad.yaml"),
-        format!("image:\n  tag: {MARKER}\n   broken: indentation\n"),
+        format!("image:\n  tag: x\n   broken: {MARKER}\n"),
     )
     .unwrap();
     std::fs::write(d.path().join("app/values.yaml"), "db:\n  password: x\n").unwrap();
