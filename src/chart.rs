@@ -298,6 +298,24 @@ fn validate_meta(meta: &ChartMeta, path: &Path) -> Result<()> {
             path.display()
         );
     }
+    for dep in &meta.dependencies {
+        for (what, value) in [("name", Some(&dep.name)), ("alias", dep.alias.as_ref())] {
+            let Some(value) = value else { continue };
+            let ok = !value.is_empty()
+                && value.len() <= 63
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !ok {
+                bail!(
+                    "invalid dependency {what} `{}` in `{}`\n\nhint: a dependency's name and alias become a \
+                     values key and part of output paths; use letters, digits, `-` and `_`, at most 63 characters",
+                    value.escape_debug(),
+                    path.display()
+                );
+            }
+        }
+    }
     if let Some(t) = &meta.chart_type {
         if t != "application" && t != "library" {
             bail!(
@@ -393,3 +411,7 @@ fn walk(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "chart_tests.rs"]
+mod tests;

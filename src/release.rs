@@ -238,8 +238,57 @@ pub struct Encoded {
     pub digest: String,
 }
 
-/// Decode a record from its chunks, checking the digest. `what` names the record in errors.
+/// The highest revision tack writes or accepts from a stored record; a label above it is crafted or corrupt
+/// (and would make the next revision number wrap).
+pub const MAX_REVISION: u64 = 1_000_000_000;
+
+/// The revision after `last`, refusing to go past [`MAX_REVISION`] instead of wrapping.
+pub fn next_revision(name: &str, last: u64) -> Result<u64> {
+    match last.checked_add(1) {
+        Some(next) if next <= MAX_REVISION => Ok(next),
+        _ => bail!(
+            "release `{name}` is at revision {last}, past the highest revision tack writes ({MAX_REVISION})\n\n\
+             hint: a record with this revision was not written by tack; inspect it with `tack history {name}` \
+             and delete the crafted record Secret"
+        ),
+    }
+}
+
+/// Check the chunk list of a chunked record before any chunk is read: 2 to [`MAX_CHUNKS`] names, each the
+/// name tack gives chunk `i` of `record` with this `digest` (`<record>.<digest prefix>.c<i>`), in order.
+pub fn check_chunk_names(names: &[String], record: &str, digest: &str, what: &str) -> Result<()> {
+    if names.len() < 2 || names.len() > MAX_CHUNKS {
+        bail!(
+            "release record {what} is corrupt: it names {} chunks, expected 2 to {MAX_CHUNKS}",
+            names.len()
+        );
+    }
+    let short = digest
+        .strip_prefix("sha256:")
+        .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(|h| &h[..12])
+        .with_context(|| {
+            format!("release record {what} is corrupt: its digest is not a sha256 digest")
+        })?;
+    for (i, n) in names.iter().enumerate() {
+        if *n != format!("{record}.{short}.c{i}") {
+            bail!("release record {what} is corrupt: chunk {i} is named `{}`, not `{record}.{short}.c{i}`", n.escape_debug());
+        }
+    }
+    Ok(())
+}
+
+/// Decode a record from its chunks, checking the count, sizes and digest. `what` names the record in errors.
 pub fn decode(chunks: &[Vec<u8>], digest: Option<&str>, what: &str) -> Result<Release> {
+    if chunks.len() > MAX_CHUNKS {
+        bail!(
+            "release record {what} is corrupt: {} chunks, more than {MAX_CHUNKS}",
+            chunks.len()
+        );
+    }
+    if let Some(i) = chunks.iter().position(|c| c.len() > CHUNK_BYTES) {
+        bail!("release record {what} is corrupt: chunk {i} is larger than {CHUNK_BYTES} bytes");
+    }
     let payload: Vec<u8> = chunks.concat();
     if let Some(expected) = digest {
         let actual = format!("sha256:{}", hex::encode(Sha256::digest(&payload)));
@@ -252,8 +301,16 @@ pub fn decode(chunks: &[Vec<u8>], digest: Option<&str>, what: &str) -> Result<Re
         .take(MAX_DECODED_BYTES)
         .read_to_end(&mut json)
         .with_context(|| format!("release record {what} is corrupt: its payload is not gzip"))?;
-    serde_json::from_slice(&json)
-        .with_context(|| format!("release record {what} is corrupt: its payload is not a release"))
+    let release: Release = serde_json::from_slice(&json).with_context(|| {
+        format!("release record {what} is corrupt: its payload is not a release")
+    })?;
+    if release.revision > MAX_REVISION {
+        bail!(
+            "release record {what} is corrupt: revision {} is past the highest revision tack writes ({MAX_REVISION})",
+            release.revision
+        );
+    }
+    Ok(release)
 }
 
 /// The objects of a stored revision's manifest.
@@ -272,93 +329,5 @@ pub fn manifest_objects(rel: &Release) -> Result<Vec<serde_json::Value>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    pub(crate) fn sample(rev: u64, status: Status) -> Release {
-        Release {
-            name: "web".into(),
-            namespace: "shop".into(),
-            revision: rev,
-            status,
-            chart: ChartInfo {
-                name: "webapp".into(),
-                version: "1.4.0".into(),
-                app_version: Some("2.8.1".into()),
-                digest: "sha256:00".into(),
-            },
-            manifest: "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n".into(),
-            objects: vec![ObjectId {
-                api_version: "v1".into(),
-                kind: "ConfigMap".into(),
-                namespace: Some("shop".into()),
-                name: "a".into(),
-            }],
-            values: serde_json::json!({"a": 1}),
-            layers: Layers::default(),
-            notes: None,
-            description: "install complete".into(),
-            first_deployed: jiff::Timestamp::from_second(1_700_000_000).unwrap(),
-            last_deployed: jiff::Timestamp::from_second(1_700_000_000).unwrap(),
-            deleted: None,
-        }
-    }
-
-    #[test]
-    fn round_trips() {
-        let r = sample(3, Status::Deployed);
-        let enc = encode(&r).unwrap();
-        assert_eq!(enc.chunks.len(), 1);
-        assert_eq!(decode(&enc.chunks, Some(&enc.digest), "x").unwrap(), r);
-    }
-
-    #[test]
-    fn large_records_are_chunked_and_reassembled() {
-        let mut r = sample(1, Status::Deployed);
-        // incompressible content, ~2.5 MiB
-        let mut x: u64 = 7;
-        let noise: String = (0..2_500_000)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                char::from(b'a' + (x % 26) as u8)
-            })
-            .collect();
-        r.manifest = noise;
-        let enc = encode(&r).unwrap();
-        assert!(enc.chunks.len() >= 2, "{}", enc.chunks.len());
-        assert!(enc.chunks.iter().all(|c| c.len() <= CHUNK_BYTES));
-        assert_eq!(decode(&enc.chunks, Some(&enc.digest), "x").unwrap(), r);
-    }
-
-    #[test]
-    fn corrupt_records_are_named() {
-        let r = sample(1, Status::Deployed);
-        let mut enc = encode(&r).unwrap();
-        enc.chunks[0][12] ^= 0xff;
-        let err = decode(&enc.chunks, Some(&enc.digest), "secret `x`").unwrap_err();
-        assert!(
-            format!("{err:#}").contains("secret `x` is corrupt"),
-            "{err:#}"
-        );
-        let err = decode(&[b"not gzip".to_vec()], None, "secret `y`").unwrap_err();
-        assert!(format!("{err:#}").contains("not gzip"), "{err:#}");
-    }
-
-    #[test]
-    fn status_names_round_trip() {
-        for s in Status::ALL {
-            assert_eq!(s.as_str().parse::<Status>().unwrap(), s);
-        }
-        assert!("done".parse::<Status>().is_err());
-    }
-
-    #[test]
-    fn release_names_are_checked() {
-        assert!(validate_name("web-1").is_ok());
-        for bad in ["", "Web", "-web", "web-", "a.b", &"x".repeat(54)] {
-            assert!(validate_name(bad).is_err(), "{bad}");
-        }
-    }
-}
+#[path = "release_tests.rs"]
+mod tests;

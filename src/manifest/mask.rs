@@ -52,3 +52,53 @@ pub fn to_stream_masked(docs: &[Document]) -> String {
     }
     out
 }
+
+/// Values shorter than this are not scrubbed: replacing `1` or `yes` everywhere would wreck the output and
+/// hides nothing.
+pub const MIN_SCRUB_LEN: usize = 4;
+
+/// What replaces a scrubbed value.
+pub const SCRUBBED: &str = "<redacted: value of a Secret read by lookup>";
+
+/// `text` with every occurrence of each of `values` (and of its standard base64 encoding) replaced by
+/// [`SCRUBBED`]. For output that may quote values a render read from live Secrets through `lookup`
+/// ([`crate::render::Rendered::secret_values`]): rendered manifests, diffs, errors.
+pub fn scrub(text: &str, values: &[String]) -> String {
+    use base64::Engine;
+    let mut needles: Vec<String> = Vec::new();
+    for v in values.iter().filter(|v| v.chars().count() >= MIN_SCRUB_LEN) {
+        needles.push(v.clone());
+        let b64 = base64::engine::general_purpose::STANDARD.encode(v.as_bytes());
+        // the encoding without padding also appears inside longer encoded text
+        needles.push(b64.trim_end_matches('=').to_string());
+        needles.push(b64);
+    }
+    // longest first, so a value that contains another is replaced whole
+    needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    needles.dedup();
+    let mut out = text.to_string();
+    for n in needles.iter().filter(|n| n.len() >= MIN_SCRUB_LEN) {
+        if out.contains(n.as_str()) {
+            out = out.replace(n.as_str(), SCRUBBED);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod scrub_tests {
+    use super::*;
+
+    #[test]
+    fn scrub_replaces_values_and_their_base64() {
+        let secret = "hunter2-db-pass".to_string();
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&secret);
+        let text = format!("a: {secret}\nb: {b64}\nc: keep\nd: yes");
+        let out = scrub(&text, &[secret.clone(), "yes".into()]);
+        assert!(!out.contains(&secret) && !out.contains(&b64), "{out}");
+        assert!(out.contains("c: keep") && out.contains("d: yes"), "{out}");
+        assert_eq!(out.matches(SCRUBBED).count(), 2, "{out}");
+        assert_eq!(scrub("nothing here", &[secret]), "nothing here");
+    }
+}

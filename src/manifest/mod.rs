@@ -116,13 +116,32 @@ fn push_doc(docs: &mut Vec<(usize, String)>, start: usize, text: String) {
     }
 }
 
-/// Parse the documents one template rendered. Problems are collected, not returned at the first one.
+/// Parse the documents one template rendered. Problems are collected, not returned at the first one; their
+/// excerpts mask every value.
 pub fn parse_rendered(
     source: &str,
     display: &str,
     rendered: &str,
     problems: &mut Vec<Problem>,
 ) -> Vec<Document> {
+    parse_rendered_with(source, display, rendered, false, problems)
+}
+
+/// [`parse_rendered`], with values shown in excerpts when `show_secrets` (`--show-secrets`).
+pub fn parse_rendered_with(
+    source: &str,
+    display: &str,
+    rendered: &str,
+    show_secrets: bool,
+    problems: &mut Vec<Problem>,
+) -> Vec<Document> {
+    let excerpt = |text: &str, line: usize| {
+        if show_secrets {
+            excerpt_plain(text, line, line, 3)
+        } else {
+            excerpt(text, line, line, 3)
+        }
+    };
     let mut out = Vec::new();
     for (index, (start_line, text)) in split_documents(rendered).into_iter().enumerate() {
         match parse_document(&text) {
@@ -133,7 +152,7 @@ pub fn parse_rendered(
                         source: source.to_string(),
                         line: Some(start_line),
                         message: msg,
-                        excerpt: Some(excerpt(rendered, start_line, start_line, 3)),
+                        excerpt: Some(excerpt(rendered, start_line)),
                     });
                     continue;
                 }
@@ -152,12 +171,7 @@ pub fn parse_rendered(
                     source: source.to_string(),
                     line: abs,
                     message: format!("rendered output is not valid YAML: {msg}"),
-                    excerpt: Some(excerpt(
-                        rendered,
-                        abs.unwrap_or(start_line),
-                        abs.unwrap_or(start_line),
-                        3,
-                    )),
+                    excerpt: Some(excerpt(rendered, abs.unwrap_or(start_line))),
                 });
             }
         }
@@ -227,9 +241,23 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-/// Numbered lines `from - ctx ..= to + ctx` of `text`, marking `from..=to` with `>`.
+/// Numbered lines `from - ctx ..= to + ctx` of `text`, marking `from..=to` with `>`. Values are masked
+/// ([`redact::mask_yaml`]): the text is rendered output and any scalar in it may be a secret.
 pub fn excerpt(text: &str, from: usize, to: usize, ctx: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
+    let lines: Vec<String> = redact::mask_yaml(text)
+        .into_iter()
+        .map(|l| l.text)
+        .collect();
+    numbered(&lines, from, to, ctx)
+}
+
+/// [`excerpt`] without masking, for `--show-secrets`.
+pub fn excerpt_plain(text: &str, from: usize, to: usize, ctx: usize) -> String {
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    numbered(&lines, from, to, ctx)
+}
+
+fn numbered(lines: &[String], from: usize, to: usize, ctx: usize) -> String {
     if lines.is_empty() {
         return String::new();
     }
@@ -239,10 +267,8 @@ pub fn excerpt(text: &str, from: usize, to: usize, ctx: usize) -> String {
     let mut out = String::new();
     for n in first..=last {
         let mark = if (from..=to).contains(&n) { ">" } else { " " };
-        out.push_str(&format!(
-            "  {mark} {n:>width$} | {}\n",
-            lines.get(n - 1).unwrap_or(&"")
-        ));
+        let text = lines.get(n - 1).map_or("", String::as_str);
+        out.push_str(&format!("  {mark} {n:>width$} | {text}\n"));
     }
     out.pop();
     out
@@ -261,8 +287,9 @@ pub fn to_stream(docs: &[Document]) -> String {
     out
 }
 
-mod mask;
+pub mod mask;
 mod order;
+pub mod redact;
 
 pub use mask::{describe_secret, mask_secret, to_stream_masked};
 pub use order::{

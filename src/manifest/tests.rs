@@ -145,3 +145,18 @@ fn stream_has_source_headers() {
         "---\n# Source: c/templates/a.yaml\n# comment kept\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
     );
 }
+
+#[test]
+fn excerpts_mask_values_unless_asked() {
+    let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  pw: hunter2\n   bad: x\n";
+    let (_, problems) = parse(text);
+    let shown = problems[0].to_string();
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(
+        shown.contains("  > 7 |    bad: <redacted>") && shown.contains("stringData:"),
+        "{shown}"
+    );
+    let mut problems = Vec::new();
+    parse_rendered_with("t", "t", text, true, &mut problems);
+    assert!(problems[0].to_string().contains("pw: hunter2"));
+}

@@ -46,8 +46,14 @@ pub fn chart_path(prefix: &str, name: &str) -> String {
     }
 }
 
-/// Convert a minijinja error, walking its cause chain (includes, imports, macro calls, `tpl`).
-pub fn convert(err: &minijinja::Error, source: &str, prefix: &str) -> TemplateError {
+/// Convert a minijinja error, walking its cause chain (includes, imports, macro calls, `tpl`). The excerpt
+/// of text that came from a value (`tpl`) is masked unless `show_secrets`.
+pub fn convert(
+    err: &minijinja::Error,
+    source: &str,
+    prefix: &str,
+    show_secrets: bool,
+) -> TemplateError {
     let mut frames: Vec<&minijinja::Error> = vec![err];
     let mut cur: &dyn std::error::Error = err;
     while let Some(next) = cur.source() {
@@ -85,12 +91,13 @@ pub fn convert(err: &minijinja::Error, source: &str, prefix: &str) -> TemplateEr
         location,
         message,
         chain,
-        excerpt: excerpt_of(inner),
+        excerpt: excerpt_of(inner, show_secrets),
     }
 }
 
 fn message_of(err: &minijinja::Error) -> String {
     match err.detail() {
+        Some(d) if err.kind() == minijinja::ErrorKind::OutOfFuel => d.to_string(),
         Some(d) => {
             let kind = err.kind().to_string();
             if d.starts_with(kind.as_str()) {
@@ -103,9 +110,14 @@ fn message_of(err: &minijinja::Error) -> String {
     }
 }
 
-fn excerpt_of(err: &minijinja::Error) -> Option<String> {
+/// The lines around the error with a caret. Under `tpl` the template source is a value, so everything but
+/// the template delimiters is masked there (the caret still points at the same spot).
+fn excerpt_of(err: &minijinja::Error, show_secrets: bool) -> Option<String> {
     let src = err.template_source()?;
     let line = err.line()?;
+    if !show_secrets && err.name().is_some_and(|n| n.starts_with("<tpl:")) {
+        return Some(masked_excerpt(err, src, line));
+    }
     let lines: Vec<&str> = src.lines().collect();
     let first = line.saturating_sub(2).max(1);
     let last = (line + 1).min(lines.len());
@@ -134,4 +146,40 @@ fn excerpt_of(err: &minijinja::Error) -> Option<String> {
     }
     out.pop();
     Some(out)
+}
+
+fn masked_excerpt(err: &minijinja::Error, src: &str, line: usize) -> String {
+    let masked = crate::manifest::redact::mask_template(src);
+    let lines: Vec<&str> = src.lines().collect();
+    let first = line.saturating_sub(2).max(1);
+    let last = (line + 1).min(masked.len());
+    let width = last.to_string().len();
+    let mut out = String::new();
+    for n in first..=last {
+        let Some(m) = masked.get(n - 1) else { break };
+        let mark = if n == line { ">" } else { " " };
+        out.push_str(&format!("  {mark} {n:>width$} | {}\n", m.text));
+        if n != line {
+            continue;
+        }
+        let Some(range) = err.range() else { continue };
+        let line_start: usize = lines[..n - 1].iter().map(|l| l.len() + 1).sum();
+        let text = lines[n - 1];
+        if range.start < line_start {
+            continue;
+        }
+        let start = range.start.min(line_start + text.len());
+        let end = range.end.clamp(start, line_start + text.len());
+        let col = m.column(src[line_start..start].chars().count());
+        let end_col = m.column(src[line_start..end].chars().count());
+        let len = end_col.saturating_sub(col).max(1);
+        out.push_str(&format!(
+            "    {:width$} | {}{}\n",
+            "",
+            " ".repeat(col),
+            "^".repeat(len)
+        ));
+    }
+    out.pop();
+    out
 }

@@ -33,16 +33,18 @@ impl Files {
         }
     }
 
-    fn glob(&self, pattern: &str) -> Files {
-        Files {
-            files: Arc::new(
-                self.files
-                    .iter()
-                    .filter(|(k, _)| glob_match(pattern, k))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            ),
+    fn glob(&self, pattern: &str) -> Result<Files, Error> {
+        let glob = Glob::new(pattern)?;
+        let mut steps = 0u64;
+        let mut files = BTreeMap::new();
+        for (k, v) in self.files.iter() {
+            if glob.matches(k, &mut steps)? {
+                files.insert(k.clone(), v.clone());
+            }
         }
+        Ok(Files {
+            files: Arc::new(files),
+        })
     }
 
     fn by_basename(&self, encode: impl Fn(&[u8]) -> Result<String, Error>) -> Result<Value, Error> {
@@ -107,7 +109,7 @@ impl Object for Files {
                     text.lines().map(|l| Value::from(l.to_string())),
                 ))
             }
-            "glob" => Ok(Value::from_object(self.glob(one_str(method, args)?))),
+            "glob" => Ok(Value::from_object(self.glob(one_str(method, args)?)?)),
             "as_config" => {
                 let map = self.by_basename(|b| {
                     String::from_utf8(b.to_vec()).map_err(|_| {
@@ -133,44 +135,156 @@ impl Object for Files {
     }
 }
 
-/// Match a chart-relative path against a glob: `*` and `?` stay within one path segment, `**` crosses
-/// segments, `{a,b}` picks alternatives.
-pub fn glob_match(pattern: &str, path: &str) -> bool {
+/// Most alternatives a glob's `{a,b}` groups may expand to.
+pub const MAX_GLOB_ALTERNATIVES: usize = 256;
+/// Most matching steps (pattern positions × path bytes) one `files.glob` call may take.
+pub const MAX_GLOB_STEPS: u64 = 20_000_000;
+
+/// One element of a glob pattern.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Tok {
+    Byte(u8),
+    /// `?`: one byte other than `/`.
+    One,
+    /// `*`: any bytes other than `/`.
+    Star,
+    /// `**` (and `**/`): any bytes.
+    Any,
+}
+
+/// A compiled glob: its `{a,b}` alternatives, each matched by a set-of-positions simulation (no
+/// backtracking, so the cost is at most pattern length × path length per alternative).
+struct Glob {
+    alternatives: Vec<Vec<Tok>>,
+}
+
+impl Glob {
+    fn new(pattern: &str) -> Result<Glob, Error> {
+        let mut expanded = Vec::new();
+        expand(pattern, &mut expanded)?;
+        Ok(Glob {
+            alternatives: expanded.iter().map(|p| compile(p.as_bytes())).collect(),
+        })
+    }
+
+    fn matches(&self, path: &str, steps: &mut u64) -> Result<bool, Error> {
+        for toks in &self.alternatives {
+            *steps += (toks.len() as u64 + 1) * (path.len() as u64 + 1);
+            if *steps > MAX_GLOB_STEPS {
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!(
+                        "files.glob: the pattern takes more than {MAX_GLOB_STEPS} matching steps over the chart's files; use a simpler pattern"
+                    ),
+                ));
+            }
+            if run(toks, path.as_bytes()) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// Expand the first `{a,b}` group, recursively, refusing more than [`MAX_GLOB_ALTERNATIVES`] results.
+fn expand(pattern: &str, out: &mut Vec<String>) -> Result<(), Error> {
     if let Some(open) = pattern.find('{') {
         if let Some(close_rel) = pattern[open..].find('}') {
             let close = open + close_rel;
             let (pre, post) = (&pattern[..open], &pattern[close + 1..]);
-            return pattern[open + 1..close]
-                .split(',')
-                .any(|alt| glob_match(&format!("{pre}{alt}{post}"), path));
+            for alt in pattern[open + 1..close].split(',') {
+                expand(&format!("{pre}{alt}{post}"), out)?;
+            }
+            return Ok(());
         }
     }
-    match_from(pattern.as_bytes(), path.as_bytes())
+    if out.len() >= MAX_GLOB_ALTERNATIVES {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("files.glob: the pattern's `{{a,b}}` groups expand to more than {MAX_GLOB_ALTERNATIVES} alternatives"),
+        ));
+    }
+    out.push(pattern.to_string());
+    Ok(())
 }
 
-fn match_from(p: &[u8], s: &[u8]) -> bool {
-    match p.first() {
-        None => s.is_empty(),
-        Some(b'*') if p.get(1) == Some(&b'*') => {
-            let rest = &p[2..];
-            let rest = rest.strip_prefix(b"/").unwrap_or(rest);
-            (0..=s.len()).any(|i| match_from(rest, &s[i..]))
-        }
-        Some(b'*') => {
-            let rest = &p[1..];
-            for i in 0..=s.len() {
-                if match_from(rest, &s[i..]) {
-                    return true;
+fn compile(p: &[u8]) -> Vec<Tok> {
+    let mut toks = Vec::new();
+    let mut i = 0;
+    while i < p.len() {
+        match p[i] {
+            b'*' if p.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                if p.get(i) == Some(&b'/') {
+                    i += 1;
                 }
-                if i < s.len() && s[i] == b'/' {
-                    break;
+                if toks.last() != Some(&Tok::Any) {
+                    toks.push(Tok::Any);
+                }
+                continue;
+            }
+            b'*' => {
+                if !matches!(toks.last(), Some(Tok::Star) | Some(Tok::Any)) {
+                    toks.push(Tok::Star);
                 }
             }
-            false
+            b'?' => toks.push(Tok::One),
+            c => toks.push(Tok::Byte(c)),
         }
-        Some(b'?') => !s.is_empty() && s[0] != b'/' && match_from(&p[1..], &s[1..]),
-        Some(c) => s.first() == Some(c) && match_from(&p[1..], &s[1..]),
+        i += 1;
     }
+    toks
+}
+
+/// Simulate the pattern over `s` with the set of reachable pattern positions.
+fn run(toks: &[Tok], s: &[u8]) -> bool {
+    let n = toks.len();
+    let mut cur = vec![false; n + 1];
+    let mut next = vec![false; n + 1];
+    cur[0] = true;
+    close(toks, &mut cur);
+    for &b in s {
+        next.iter_mut().for_each(|x| *x = false);
+        let mut any = false;
+        for k in 0..n {
+            if !cur[k] {
+                continue;
+            }
+            match toks[k] {
+                Tok::Byte(c) if c == b => next[k + 1] = true,
+                Tok::One if b != b'/' => next[k + 1] = true,
+                Tok::Star if b != b'/' => next[k] = true,
+                Tok::Any => next[k] = true,
+                _ => {}
+            }
+        }
+        close(toks, &mut next);
+        std::mem::swap(&mut cur, &mut next);
+        for x in &cur {
+            any |= *x;
+        }
+        if !any {
+            return false;
+        }
+    }
+    cur[n]
+}
+
+/// Add the positions reachable without input: `*` and `**` may match nothing.
+fn close(toks: &[Tok], set: &mut [bool]) {
+    for k in 0..toks.len() {
+        if set[k] && matches!(toks[k], Tok::Star | Tok::Any) {
+            set[k + 1] = true;
+        }
+    }
+}
+
+/// Match a chart-relative path against a glob: `*` and `?` stay within one path segment, `**` crosses
+/// segments, `{a,b}` picks alternatives. A pattern over the limits matches nothing.
+pub fn glob_match(pattern: &str, path: &str) -> bool {
+    Glob::new(pattern)
+        .and_then(|g| g.matches(path, &mut 0))
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -186,5 +300,39 @@ mod tests {
         assert!(glob_match("config/?.{yaml,json}", "config/a.json"));
         assert!(!glob_match("config/?.{yaml,json}", "config/ab.json"));
         assert!(glob_match("**", "a/b/c"));
+        assert!(glob_match("a/**", "a/b/c"));
+        assert!(glob_match("**/c", "a/b/c"));
+        assert!(!glob_match("a/*", "a/b/c"));
+        assert!(glob_match("*", ""));
+        assert!(!glob_match("?", ""));
+    }
+
+    #[test]
+    fn backtracking_patterns_finish_fast() {
+        let path = format!("files/{}", "a".repeat(200));
+        let pattern = format!("files/{}b", "*a".repeat(60));
+        let started = std::time::Instant::now();
+        assert!(!glob_match(&pattern, &path));
+        let pattern = format!("{}x", "**".repeat(40));
+        assert!(!glob_match(&pattern, &path));
+        assert!(started.elapsed().as_millis() < 2000);
+    }
+
+    #[test]
+    fn brace_bombs_and_step_floods_are_errors() {
+        use super::{Files, MAX_GLOB_ALTERNATIVES};
+        let files = Files::new((0..10).map(|i| (format!("f/{i}"), vec![])));
+        let bomb = "{a,b}".repeat(20);
+        let e = files.glob(&bomb).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("more than {MAX_GLOB_ALTERNATIVES} alternatives")),
+            "{e}"
+        );
+        let long = Files::new((0..2000).map(|i| (format!("f/{i}/{}", "a".repeat(5000)), vec![])));
+        let e = long
+            .glob(&format!("{}b", "*a".repeat(1000)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("matching steps"), "{e}");
     }
 }

@@ -1,6 +1,7 @@
 //! The template environment: minijinja configured for Kubernetes YAML, and rendering of a chart and its
 //! subcharts into named documents. Pure: nothing here touches the cluster or the disk.
 
+mod budget;
 mod capabilities;
 pub mod errors;
 pub mod files;
@@ -24,8 +25,10 @@ pub use errors::TemplateError;
 pub use subcharts::coalesce_subcharts;
 use subcharts::dependency_enabled;
 
-/// Instructions one template may execute before rendering is stopped (a guard against endless loops).
+/// Instructions a whole chart render (every template, subchart and `tpl` call together) may execute before
+/// rendering is stopped (a guard against endless loops).
 pub const DEFAULT_FUEL: u64 = 50_000_000;
+pub use budget::DEFAULT_MAX_OUTPUT;
 /// Kubernetes version templates see when no cluster is asked.
 pub const DEFAULT_KUBE_VERSION: &str = "v1.32.0";
 
@@ -43,7 +46,15 @@ pub struct RenderOptions {
     pub api_versions: Vec<String>,
     /// Print undefined values as empty strings instead of failing.
     pub lenient: bool,
+    /// Template instructions the whole render may execute (`--fuel`); `None` does not meter.
     pub fuel: Option<u64>,
+    /// Bytes of output the whole render may produce (`--max-output`).
+    pub max_output: u64,
+    /// Bytes of memory the render may add to what the process holds (`--max-render-memory`); `None` does
+    /// not limit. Past it tack stops with an error (see [`crate::limits::RenderMemory`]).
+    pub max_memory: Option<u64>,
+    /// Show values in error excerpts (`--show-secrets`); by default they are masked.
+    pub show_secrets: bool,
     /// Seed for `rand_*` functions, for reproducible tests.
     pub rng_seed: Option<u64>,
     /// Where `lookup` reads from; `None` renders offline (`lookup` returns `{}`).
@@ -64,6 +75,9 @@ impl Default for RenderOptions {
             api_versions: Vec::new(),
             lenient: false,
             fuel: Some(DEFAULT_FUEL),
+            max_output: DEFAULT_MAX_OUTPUT,
+            max_memory: Some(crate::limits::DEFAULT_MAX_RENDER_MEMORY),
+            show_secrets: false,
             rng_seed: None,
             lookup: None,
             subchart_notes: false,
@@ -87,6 +101,9 @@ pub struct Rendered {
     pub files: Vec<RenderedFile>,
     pub crds: Vec<RenderedFile>,
     pub notes: Option<String>,
+    /// Values of the Secrets templates read through `lookup` (decoded `data` and `stringData`). Output that
+    /// may contain them goes through [`crate::manifest::mask::scrub`] before it is printed.
+    pub secret_values: Vec<String>,
 }
 
 /// Every template error of a render (rendering continues past the first one so lint can report all).
@@ -108,23 +125,26 @@ impl fmt::Display for RenderErrors {
 impl std::error::Error for RenderErrors {}
 
 /// Render `chart` (values already merged and coalesced with [`coalesce_subcharts`]).
+///
+/// The whole render shares one budget ([`RenderOptions::fuel`], [`RenderOptions::max_output`]).
 pub fn render_chart(
     chart: &Chart,
     values: &Values,
     opts: &RenderOptions,
 ) -> Result<Rendered, RenderErrors> {
-    let mut out = Rendered::default();
-    let mut errs = Vec::new();
-    render_into(
-        chart,
-        values,
+    let _memory = crate::limits::RenderMemory::arm(opts.max_memory);
+    tpl::reset_budget();
+    let seen = tpl::SeenSecrets::default();
+    let mut run = Run {
         opts,
-        "",
-        &chart.meta.name,
-        true,
-        &mut out,
-        &mut errs,
-    );
+        out: Rendered::default(),
+        errs: Vec::new(),
+        budget: budget::Budget::start(opts.fuel, opts.max_output),
+        seen: seen.clone(),
+    };
+    render_into(chart, values, "", &chart.meta.name, true, &mut run);
+    let Run { mut out, errs, .. } = run;
+    out.secret_values = seen.take();
     if errs.is_empty() {
         Ok(out)
     } else {
@@ -132,17 +152,24 @@ pub fn render_chart(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The state of one chart render, shared by the chart and its subcharts.
+struct Run<'a> {
+    opts: &'a RenderOptions,
+    out: Rendered,
+    errs: Vec<TemplateError>,
+    budget: budget::Budget,
+    seen: tpl::SeenSecrets,
+}
+
 fn render_into(
     chart: &Chart,
     values: &Values,
-    opts: &RenderOptions,
     prefix: &str,
     display: &str,
     top: bool,
-    out: &mut Rendered,
-    errs: &mut Vec<TemplateError>,
+    run: &mut Run,
 ) {
+    let opts = run.opts;
     for (dep, sub) in chart.dependencies() {
         if sub.is_library() || !dependency_enabled(dep.condition.as_deref(), values) {
             continue;
@@ -154,25 +181,16 @@ fn render_into(
             .unwrap_or_else(|| Values::Object(Default::default()));
         let sub_prefix = format!("{prefix}charts/{}/", sub.meta.name);
         let sub_display = format!("{display}/charts/{key}");
-        render_into(
-            sub,
-            &sub_values,
-            opts,
-            &sub_prefix,
-            &sub_display,
-            false,
-            out,
-            errs,
-        );
+        render_into(sub, &sub_values, &sub_prefix, &sub_display, false, run);
     }
     for crd in &chart.crds {
         match crd.text() {
-            Ok(t) => out.crds.push(RenderedFile {
+            Ok(t) => run.out.crds.push(RenderedFile {
                 source: format!("{prefix}{}", crd.path),
                 display: format!("{display}/{}", crd.path),
                 text: t.to_string(),
             }),
-            Err(e) => errs.push(plain_error(
+            Err(e) => run.errs.push(plain_error(
                 &format!("{prefix}{}", crd.path),
                 format!("{e:#}"),
             )),
@@ -183,10 +201,10 @@ fn render_into(
     }
 
     let tpl_prefix = format!("{prefix}templates/");
-    let env = match build_env(chart, opts, &tpl_prefix) {
+    let mut env = match build_env(chart, opts, &tpl_prefix, &run.seen) {
         Ok(env) => env,
         Err(mut e) => {
-            errs.append(&mut e);
+            run.errs.append(&mut e);
             return;
         }
     };
@@ -205,6 +223,10 @@ fn render_into(
             continue;
         }
         let text = if rel.ends_with(".j2") {
+            if run.budget.exhausted() {
+                // the template that used up the fuel has reported it; the rest would only repeat it
+                continue;
+            }
             let mut ctx = base.clone();
             ctx.insert(
                 "template".into(),
@@ -213,14 +235,17 @@ fn render_into(
                     ("basePath", Value::from(format!("{display}/templates"))),
                 ]),
             );
-            tpl::reset_budget();
-            let rendered = env
-                .get_template(rel)
-                .and_then(|t| t.render(Value::from_pairs(ctx)));
+            env.set_fuel(run.budget.fuel_left());
+            let rendered = run.budget.template(|sink| {
+                let t = env.get_template(rel)?;
+                let captured = t.render_captured_to(Value::from_pairs(ctx), sink)?;
+                Ok(captured.state().fuel_levels().map(|(used, _)| used))
+            });
             match rendered {
                 Ok(t) => t,
                 Err(e) => {
-                    errs.push(errors::convert(&e, &source, &tpl_prefix));
+                    run.errs
+                        .push(errors::convert(&e, &source, &tpl_prefix, opts.show_secrets));
                     continue;
                 }
             }
@@ -228,16 +253,16 @@ fn render_into(
             match file.text() {
                 Ok(t) => t.to_string(),
                 Err(e) => {
-                    errs.push(plain_error(&source, format!("{e:#}")));
+                    run.errs.push(plain_error(&source, format!("{e:#}")));
                     continue;
                 }
             }
         };
         if is_notes {
-            let notes = out.notes.get_or_insert_with(String::new);
+            let notes = run.out.notes.get_or_insert_with(String::new);
             notes.push_str(&text);
         } else {
-            out.files.push(RenderedFile {
+            run.out.files.push(RenderedFile {
                 source,
                 display: shown,
                 text,
@@ -262,6 +287,7 @@ fn build_env(
     chart: &Chart,
     opts: &RenderOptions,
     tpl_prefix: &str,
+    seen: &tpl::SeenSecrets,
 ) -> Result<Environment<'static>, Vec<TemplateError>> {
     let mut env = Environment::new();
     env.set_debug(true);
@@ -286,7 +312,7 @@ fn build_env(
     );
     env.set_formatter(format::formatter(opts.lenient));
     env.add_filter("tpl", tpl::tpl);
-    env.add_function("lookup", tpl::lookup_fn(opts.lookup.clone()));
+    env.add_function("lookup", tpl::lookup_fn(opts.lookup.clone(), seen.clone()));
 
     let mut errs = Vec::new();
     let mut add =
@@ -299,7 +325,7 @@ fn build_env(
                 }
             };
             if let Err(e) = env.add_template_owned(name, text) {
-                errs.push(errors::convert(&e, &shown, tpl_prefix));
+                errs.push(errors::convert(&e, &shown, tpl_prefix, opts.show_secrets));
             }
         };
     for file in &chart.templates {
@@ -368,3 +394,7 @@ fn base_context(chart: &Chart, values: &Values, opts: &RenderOptions) -> BTreeMa
     );
     ctx
 }
+
+#[cfg(test)]
+#[path = "hostile_tests.rs"]
+mod hostile_tests;

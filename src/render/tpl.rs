@@ -4,12 +4,12 @@
 use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{Error, ErrorKind, State};
 use std::cell::Cell;
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
 
 /// Deepest nesting of `tpl` inside `tpl`.
 pub const MAX_TPL_DEPTH: usize = 16;
-/// Most `tpl` calls in one template render.
+/// Most `tpl` calls in one chart render (subcharts included).
 pub const MAX_TPL_CALLS: usize = 100_000;
 
 /// Names every template sees; `tpl` passes them on to the text it renders.
@@ -27,7 +27,7 @@ thread_local! {
     static CALLS: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Reset the per-render `tpl` call budget; called before each template is rendered.
+/// Reset the `tpl` call count; called once at the start of a chart render.
 pub fn reset_budget() {
     CALLS.with(|c| c.set(0));
 }
@@ -60,7 +60,7 @@ fn enter() -> Result<DepthGuard, Error> {
     if calls > MAX_TPL_CALLS {
         return Err(Error::new(
             ErrorKind::InvalidOperation,
-            format!("tpl: more than {MAX_TPL_CALLS} calls in one template"),
+            format!("tpl: more than {MAX_TPL_CALLS} calls in one chart render"),
         ));
     }
     Ok(guard)
@@ -91,7 +91,8 @@ fn render_value(state: &State, name: &str, value: &Value, ctx: &Value) -> Result
                 return Ok(value.clone());
             }
             let _guard = enter()?;
-            Ok(Value::from(state.env().render_named_str(
+            Ok(Value::from(super::budget::render_tpl(
+                state,
                 name,
                 s,
                 ctx.clone(),
@@ -129,9 +130,61 @@ pub trait Lookup: Send + Sync {
     ) -> anyhow::Result<Option<serde_json::Value>>;
 }
 
-/// Build the `lookup(apiVersion, kind, namespace="", name="")` function.
+/// The values of Secrets `lookup` returned during a render, shared by the environments of a chart and its
+/// subcharts so they can be masked in whatever the render's output ends up in.
+#[derive(Clone, Default)]
+pub struct SeenSecrets(Arc<Mutex<BTreeSet<String>>>);
+
+impl SeenSecrets {
+    /// Record the `data` (decoded) and `stringData` values of `obj` if it is a Secret (or, for a list
+    /// result, of every item).
+    pub fn record(&self, kind: &str, obj: &serde_json::Value) {
+        if let Some(items) = obj.get("items").and_then(serde_json::Value::as_array) {
+            for item in items {
+                self.record(kind, item);
+            }
+            return;
+        }
+        if kind != "Secret" && obj.get("kind").and_then(serde_json::Value::as_str) != Some("Secret")
+        {
+            return;
+        }
+        let Ok(mut seen) = self.0.lock() else { return };
+        for field in ["data", "stringData"] {
+            let Some(map) = obj.get(field).and_then(serde_json::Value::as_object) else {
+                continue;
+            };
+            for v in map.values().filter_map(serde_json::Value::as_str) {
+                if field == "data" {
+                    use base64::Engine;
+                    match base64::engine::general_purpose::STANDARD.decode(v.trim()) {
+                        Ok(bytes) => match String::from_utf8(bytes) {
+                            Ok(text) => seen.insert(text),
+                            Err(_) => seen.insert(v.to_string()),
+                        },
+                        Err(_) => seen.insert(v.to_string()),
+                    };
+                } else {
+                    seen.insert(v.to_string());
+                }
+            }
+        }
+    }
+
+    /// Everything recorded so far, emptying the record.
+    pub fn take(&self) -> Vec<String> {
+        match self.0.lock() {
+            Ok(mut seen) => std::mem::take(&mut *seen).into_iter().collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+/// Build the `lookup(apiVersion, kind, namespace="", name="")` function. Secrets it returns are recorded in
+/// `seen`.
 pub fn lookup_fn(
     source: Option<Arc<dyn Lookup>>,
+    seen: SeenSecrets,
 ) -> impl Fn(String, String, Option<String>, Option<String>) -> Result<Value, Error>
        + Send
        + Sync
@@ -143,7 +196,10 @@ pub fn lookup_fn(
         let ns = namespace.unwrap_or_default();
         let name = name.unwrap_or_default();
         match src.lookup(&api_version, &kind, &ns, &name) {
-            Ok(Some(v)) => Ok(Value::from(minijinja::value::Serde(&v))),
+            Ok(Some(v)) => {
+                seen.record(&kind, &v);
+                Ok(Value::from(minijinja::value::Serde(&v)))
+            }
             Ok(None) => Ok(Value::from_pairs(BTreeMap::<String, Value>::new())),
             Err(e) => Err(Error::new(
                 ErrorKind::InvalidOperation,

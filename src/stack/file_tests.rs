@@ -76,7 +76,7 @@ fn unknown_keys_are_errors_with_their_line() {
     assert!(e.starts_with("stacks/tack.yaml:5:5: "), "{e}");
     assert!(e.contains("unknown field `tiers`"), "{e}");
     assert!(e.contains("expected one of"), "{e}");
-    assert!(e.contains("5 |     tiers: public"), "{e}");
+    assert!(e.contains("5 |     tiers: <redacted>"), "{e}");
     assert!(e.contains("hint: see docs/stacks.md"), "{e}");
 
     let e = err("defaults:\n  environment: prod\ninstances: []\n");

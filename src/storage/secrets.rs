@@ -227,6 +227,12 @@ fn summary_of(m: &ObjectMeta) -> Result<Summary> {
     let revision: u64 = get(LABEL_REVISION)?
         .parse()
         .context("label `tack.dev/revision` is not a number")?;
+    if revision > release::MAX_REVISION {
+        anyhow::bail!(
+            "label `tack.dev/revision` is {revision}, past the highest revision tack writes ({})",
+            release::MAX_REVISION
+        );
+    }
     let status: Status = get(LABEL_STATUS)?.parse()?;
     Ok(Summary {
         name: get(LABEL_RELEASE)?,
@@ -285,7 +291,11 @@ impl ReleaseStore for SecretStore {
                 .with_context(|| format!("release record {location} is corrupt: it has neither a payload nor a chunk list"))?;
             let digest = data
                 .get("digest")
-                .map(|d| String::from_utf8_lossy(&d.0).into_owned());
+                .map(|d| String::from_utf8_lossy(&d.0).into_owned())
+                .with_context(|| {
+                    format!("release record {location} is corrupt: it has chunks but no digest")
+                })?;
+            release::check_chunk_names(&names, &secret_name, &digest, &location)?;
             let mut chunks = Vec::new();
             for n in &names {
                 let chunk = self
@@ -301,7 +311,7 @@ impl ReleaseStore for SecretStore {
                     })?;
                 chunks.push(chunk.0);
             }
-            release::decode(&chunks, digest.as_deref(), &location)?
+            release::decode(&chunks, Some(&digest), &location)?
         };
         if release.name != name || release.revision != revision {
             anyhow::bail!(
@@ -407,3 +417,7 @@ impl ReleaseStore for SecretStore {
         self.lease_read(namespace, name).await
     }
 }
+
+#[cfg(test)]
+#[path = "secrets_tests.rs"]
+mod tests;

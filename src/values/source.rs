@@ -62,7 +62,8 @@ pub(crate) fn decode_utf8(mut bytes: Vec<u8>, what: &str) -> Result<String> {
     })
 }
 
-/// Format an error at `line:column` of `origin`, with the source line and a caret.
+/// Format an error at `line:column` of `origin`, with the source line and a caret. Every value on the line
+/// is masked (keys, indentation and punctuation stay), so an excerpt never shows a value.
 pub(crate) fn located(
     origin: &str,
     src: &str,
@@ -72,12 +73,16 @@ pub(crate) fn located(
     hint: &str,
 ) -> anyhow::Error {
     let mut out = format!("{origin}:{line}:{column}: {msg}");
-    if let Some(text) = src.lines().nth(line.saturating_sub(1)) {
-        let text: String = mask_secret(text).chars().take(160).collect();
-        let num = line.to_string();
-        let pad = " ".repeat(num.len());
-        let caret = " ".repeat(column.saturating_sub(1).min(text.chars().count()));
-        out.push_str(&format!("\n{pad} |\n{num} | {text}\n{pad} | {caret}^"));
+    if line >= 1 && src.lines().nth(line - 1).is_some() {
+        let masked = crate::manifest::redact::mask_yaml(src);
+        if let Some(l) = masked.get(line - 1) {
+            let text: String = l.text.chars().take(160).collect();
+            let num = line.to_string();
+            let pad = " ".repeat(num.len());
+            let col = l.column(column.saturating_sub(1)).min(text.chars().count());
+            let caret = " ".repeat(col);
+            out.push_str(&format!("\n{pad} |\n{num} | {text}\n{pad} | {caret}^"));
+        }
     }
     if !hint.is_empty() {
         out.push_str(&format!("\n\nhint: {hint}"));
@@ -85,42 +90,25 @@ pub(crate) fn located(
     anyhow!(out)
 }
 
-/// A source line with the value after a secret-looking key (`password: x`) replaced, so error
-/// excerpts never show it.
-fn mask_secret(line: &str) -> String {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(
-            r#"(?i)^(\s*(?:-\s+)?["']?[^:"']*(?:password|passwd|secret|token|apikey|api_key|private_?key|credential)[^:"']*["']?\s*:)\s*\S.*$"#,
-        )
-        .expect("static regex")
-    });
-    match re.captures(line) {
-        Some(c) => format!("{} <redacted>", &c[1]),
-        None => line.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn excerpts_mask_secret_values() {
-        let cases = [
-            ("  password: hunter2", "  password: <redacted>"),
-            ("- apiToken: \"abc\"", "- apiToken: <redacted>"),
-            ("  'db_secret' : x y", "  'db_secret' : <redacted>"),
-            ("  password:", "  password:"),
-            ("  name: password", "  name: password"),
-            ("  image: nginx", "  image: nginx"),
-        ];
-        for (line, want) in cases {
-            assert_eq!(mask_secret(line), want, "{line}");
-        }
+    fn excerpts_mask_every_value_and_keep_the_caret() {
+        // a key that does not look secret: the value was printed before
+        let src = "a: 1\nname: hunter2 [x\n";
+        let e = located("f.yaml", src, 2, 15, "bad", "").to_string();
+        assert!(!e.contains("hunter2"), "{e}");
+        assert!(e.contains("2 | name: <redacted> [<redacted>"), "{e}");
+        // the caret sits under the bracket it pointed at
+        let caret_line = e.lines().last().unwrap();
+        let text_line = e.lines().find(|l| l.starts_with("2 | ")).unwrap();
+        let caret = caret_line.find('^').unwrap();
+        assert_eq!(&text_line[caret..caret + 1], "[", "{e}");
         let e = located("f.yaml", "a: 1\ntoken: [x\n", 2, 8, "bad", "").to_string();
         assert!(
-            e.contains("2 | token: <redacted>") && !e.contains("[x"),
+            e.contains("2 | token: [<redacted>") && !e.contains("[x"),
             "{e}"
         );
     }

@@ -39,6 +39,7 @@ enum Frame {
 struct Common {
     anchor: usize,
     start_nodes: usize,
+    start_bytes: u64,
     /// This collection's node in the positions tree.
     node: usize,
     /// Whether this collection sits under a secret-looking key (its scalars are not echoed).
@@ -52,8 +53,12 @@ pub(crate) struct Builder<'a> {
     positions: Positions,
     warnings: Vec<Warning>,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Values, usize)>,
+    /// Anchored values with their size in nodes and in string bytes.
+    anchors: HashMap<usize, (Values, usize, u64)>,
     nodes: usize,
+    /// Bytes of keys and scalars built so far, counting what aliases repeat.
+    bytes: u64,
+    max_bytes: u64,
     root: Option<Values>,
     root_start: Option<(usize, usize)>,
 }
@@ -72,6 +77,8 @@ impl<'a> Builder<'a> {
             stack: Vec::new(),
             anchors: HashMap::new(),
             nodes: 0,
+            bytes: 0,
+            max_bytes: crate::limits::max_values_bytes(),
             root: None,
             root_start: None,
         }
@@ -99,6 +106,22 @@ impl<'a> Builder<'a> {
                 mark,
                 &format!("values file expands to more than {MAX_NODES} nodes (counting what aliases repeat)"),
                 "this looks like an alias bomb (\"billion laughs\"); remove the nested `*alias` repetitions",
+            ));
+        }
+        Ok(())
+    }
+
+    fn count_bytes(&mut self, n: u64, mark: Marker) -> Result<()> {
+        self.bytes = self.bytes.saturating_add(n);
+        if self.bytes > self.max_bytes {
+            return Err(self.error(
+                mark,
+                &format!(
+                    "values file expands to more than {} MiB of text (counting what aliases repeat)",
+                    crate::limits::mib(self.max_bytes)
+                ),
+                "an alias repeating a large value many times looks like an alias bomb; if the values are \
+                 really this large, raise the limit with --max-values MiB",
             ));
         }
         Ok(())
@@ -151,15 +174,18 @@ impl<'a> Builder<'a> {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 self.count(1, mark)?;
+                let len = text.len() as u64;
+                self.count_bytes(len, mark)?;
                 if self.awaiting_key() {
                     return self.key(text, style, anchor, mark);
                 }
                 self.note_item(mark);
                 let value = self.scalar(text, style, tag.as_ref(), mark);
-                self.add(value, anchor, self.nodes - 1, mark)
+                self.add(value, anchor, (self.nodes - 1, self.bytes - len), mark)
             }
             Event::Alias(id) => {
-                let Some((value, size)) = self.anchors.get(&id).map(|(v, n)| (v, *n)) else {
+                let Some((value, size, bytes)) = self.anchors.get(&id).map(|(v, n, b)| (v, *n, *b))
+                else {
                     return Err(self.error(
                         mark,
                         "alias to an unknown anchor",
@@ -180,9 +206,10 @@ impl<'a> Builder<'a> {
                     return self.key(key, TScalarStyle::SingleQuoted, 0, mark);
                 }
                 self.count(size, mark)?;
+                self.count_bytes(bytes, mark)?;
                 let value = self.anchors[&id].0.clone();
                 self.note_item(mark);
-                let start = self.nodes;
+                let start = (self.nodes, self.bytes);
                 self.add(value, 0, start, mark)
             }
             Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
@@ -209,6 +236,7 @@ impl<'a> Builder<'a> {
                 let common = Common {
                     anchor,
                     start_nodes: self.nodes - 1,
+                    start_bytes: self.bytes,
                     node: self.child_node(),
                     secret: self.under_secret(),
                 };
@@ -247,7 +275,12 @@ impl<'a> Builder<'a> {
                         (Values::Object(map), common)
                     }
                 };
-                self.add(value, common.anchor, common.start_nodes, mark)
+                self.add(
+                    value,
+                    common.anchor,
+                    (common.start_nodes, common.start_bytes),
+                    mark,
+                )
             }
             _ => Ok(()),
         }
@@ -280,7 +313,7 @@ impl<'a> Builder<'a> {
         }
         if anchor > 0 {
             self.anchors
-                .insert(anchor, (Values::String(text.clone()), 1));
+                .insert(anchor, (Values::String(text.clone()), 1, text.len() as u64));
         }
         let Some(Frame::Map { seen, .. }) = self.stack.last() else {
             unreachable!("keys only arrive inside maps")
@@ -346,14 +379,16 @@ impl<'a> Builder<'a> {
         &mut self,
         value: Values,
         anchor: usize,
-        start_nodes: usize,
+        (start_nodes, start_bytes): (usize, u64),
         mark: Marker,
     ) -> Result<()> {
         if anchor > 0 {
             let size = self.nodes - start_nodes;
+            let bytes = self.bytes - start_bytes;
             // The stored copy counts against the budget too, so nested anchors stay bounded.
             self.count(size, mark)?;
-            self.anchors.insert(anchor, (value.clone(), size));
+            self.count_bytes(bytes, mark)?;
+            self.anchors.insert(anchor, (value.clone(), size, bytes));
         }
         match self.stack.last_mut() {
             None => self.root = Some(value),

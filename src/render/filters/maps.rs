@@ -177,7 +177,7 @@ mod tests {
         );
         let err = render_err("{{ 'x' | merge_overwrite({}) }}", context! {});
         assert!(
-            err.contains("merge_overwrite: the input must be a map, got the string \"x\""),
+            err.contains("merge_overwrite: the input must be a map, got a string of 1 character"),
             "{err}"
         );
     }

@@ -83,20 +83,24 @@ pub(crate) fn int_arg(name: &str, arg: &str, value: &Value) -> Result<i64, Error
     ))
 }
 
-/// A short description of a value for error messages: its kind and a clipped rendering.
+/// A short description of a value for error messages: its kind and size, never its content (a filter's
+/// input is often a value from a Secret or a values file).
 pub(crate) fn describe(value: &Value) -> String {
     match value.kind() {
         ValueKind::Undefined => "an undefined value".to_string(),
         ValueKind::None => "none".to_string(),
         ValueKind::String => {
-            let s = value.as_str().unwrap_or_default();
-            let clipped: String = s.chars().take(40).collect();
-            let more = if clipped.len() < s.len() { "…" } else { "" };
-            format!("the string {clipped:?}{more}")
+            let n = value.as_str().unwrap_or_default().chars().count();
+            format!("a string of {n} character{}", if n == 1 { "" } else { "s" })
         }
-        ValueKind::Map => "a map".to_string(),
-        ValueKind::Seq | ValueKind::Iterable => "a list".to_string(),
-        kind => format!("{kind} {value}"),
+        ValueKind::Map => format!("a map of {} entries", value.len().unwrap_or(0)),
+        ValueKind::Seq | ValueKind::Iterable => match value.len() {
+            Some(n) => format!("a list of {n} items"),
+            None => "a list".to_string(),
+        },
+        ValueKind::Bool => format!("the boolean {value}"),
+        ValueKind::Number => "a number".to_string(),
+        kind => format!("a value of kind {kind}"),
     }
 }
 

@@ -59,12 +59,9 @@ pub(crate) fn sprintf(fmt: &str, args: &[Value], lenient: bool) -> Result<String
             chars.next();
             spec.precision = Some(count(&mut chars, &mut args, "precision")?.unwrap_or(0));
         }
-        let verb = chars.next().ok_or_else(|| {
-            fail(
-                "printf",
-                format!("the format {fmt:?} ends in the middle of a verb"),
-            )
-        })?;
+        let verb = chars
+            .next()
+            .ok_or_else(|| fail("printf", "the format ends in the middle of a verb"))?;
         if verb == '%' {
             out.push('%');
             continue;
@@ -77,7 +74,7 @@ pub(crate) fn sprintf(fmt: &str, args: &[Value], lenient: bool) -> Result<String
         return Err(fail(
             "printf",
             format!(
-                "the format {fmt:?} uses {} arguments but {} were given",
+                "the format uses {} arguments but {} were given",
                 args.next,
                 args.args.len()
             ),

@@ -96,7 +96,7 @@ fn errors_instead_of_garbage() {
     assert!(err("%s %s", &[v("a")]).contains("printf: %s needs argument 2 but only 1 were given"));
     assert!(err("%s", &[v("a"), v("b")]).contains("uses 1 arguments but 2 were given"));
     assert!(err("%d", &[v("12")])
-        .contains("printf: %d needs an integer, but argument 1 is the string \"12\""));
+        .contains("printf: %d needs an integer, but argument 1 is a string of 2 characters"));
     assert!(err("%d", &[v(1.5)]).contains("%d needs an integer"));
     assert!(err("%t", &[v(1)]).contains("%t needs a boolean"));
     assert!(err("%f", &[v("x")]).contains("%f needs a number"));

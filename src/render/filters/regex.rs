@@ -31,9 +31,16 @@ fn compile(name: &str, pattern: &str) -> Result<Regex, Error> {
         .size_limit(SIZE_LIMIT)
         .build()
         .map_err(|err| {
+            // the error text quotes the pattern, which may come from a value: keep only its last line
+            let why = err.to_string();
+            let why = why.lines().last().unwrap_or_default().trim();
+            let why = why.strip_prefix("error: ").unwrap_or(why);
             fail(
                 name,
-                format!("invalid regular expression {pattern:?}: {err}"),
+                format!(
+                    "invalid regular expression ({} characters): {why}",
+                    pattern.chars().count()
+                ),
             )
         })?;
     if let Ok(mut cache) = CACHE.lock() {
@@ -200,7 +207,7 @@ mod tests {
     fn bad_patterns_name_the_filter() {
         let err = render_err("{{ 'x' | regex_find('(') }}", context! {});
         assert!(
-            err.contains("regex_find: invalid regular expression \"(\""),
+            err.contains("regex_find: invalid regular expression (1 characters): unclosed group"),
             "{err}"
         );
         let err = render_err("{{ 'x' | regex_split(',', 'two') }}", context! {});

@@ -136,3 +136,36 @@ fn functions_never_panic() {
         let _ = env.render_str(&format!("{{{{ {function}() }}}}"), ctx.clone());
     }
 }
+
+#[test]
+fn errors_never_echo_the_input_or_an_argument() {
+    // a marker that is invalid for every filter that parses its input (YAML, JSON, base64, semver, regex)
+    const MARKER: &str = "zz{[S3CR3T-m4rk3r:'\"";
+    let env = env();
+    let ctx = context! { s => MARKER, l => vec![MARKER], m => context! { k => MARKER } };
+    for filter in FILTERS {
+        for input in ["s", "l", "m"] {
+            for args in ["", "s", "s, s", "1, s", "s, 1", "boolean=s", "l", "m"] {
+                let src = format!("{{{{ {input} | {filter}({args}) }}}}");
+                if let Err(err) = env.render_str(&src, ctx.clone()) {
+                    let text = err.to_string();
+                    assert!(!text.contains("S3CR3T"), "{src}: {text}");
+                }
+            }
+        }
+    }
+    // `fail(message)` prints the chart author's message on purpose; semver errors quote the version text
+    // they could not read (versions and constraints are not secrets)
+    for function in FUNCTIONS
+        .iter()
+        .filter(|f| !["fail", "semver_compare"].contains(*f))
+    {
+        for args in ["s", "s, s", "1, s", "s, 1", "l", "m", "s, s, s"] {
+            let src = format!("{{{{ {function}({args}) }}}}");
+            if let Err(err) = env.render_str(&src, ctx.clone()) {
+                let text = err.to_string();
+                assert!(!text.contains("S3CR3T"), "{src}: {text}");
+            }
+        }
+    }
+}

@@ -125,7 +125,7 @@ fn nindent_matches_helm() {
     assert!(err.contains("nindent: the width must be between"), "{err}");
     let err = render_err("{{ s | nindent('2') }}", ctx.clone());
     assert!(
-        err.contains("nindent: the width must be an integer, got the string \"2\""),
+        err.contains("nindent: the width must be an integer, got a string of 1 character"),
         "{err}"
     );
     let err = render_err("{{ nope | nindent(2) }}", ctx);
