@@ -262,13 +262,19 @@ pub fn to_stream(docs: &[Document]) -> String {
 }
 
 mod mask;
+mod object_ref;
 mod order;
+mod ownership;
+mod secret;
 
 pub use mask::{describe_secret, mask_secret, to_stream_masked};
+pub use object_ref::ObjectRef;
 pub use order::{
     find_duplicates, install_rank, is_cluster_scoped, sort_install_order, CLUSTER_SCOPED,
     INSTALL_ORDER,
 };
+pub use ownership::{FIELD_MANAGER, RELEASE_NAMESPACE_ANNOTATION, RELEASE_NAME_ANNOTATION};
+pub use secret::{redact, secret_as_stored};
 
 #[cfg(test)]
 #[path = "tests.rs"]
