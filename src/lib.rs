@@ -14,6 +14,7 @@ pub mod release;
 pub mod render;
 pub mod stack;
 pub mod storage;
+pub mod suggest;
 pub mod values;
 
 use clap::{CommandFactory, FromArgMatches};

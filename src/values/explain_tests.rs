@@ -237,12 +237,3 @@ fn missing_paths_suggest_near_keys() {
         }
     }
 }
-
-#[test]
-fn closest_tolerates_small_typos_only() {
-    let keys = ["tag", "repository", "pullPolicy"];
-    assert_eq!(closest("tga", keys.into_iter()), Some("tag"));
-    assert_eq!(closest("repostory", keys.into_iter()), Some("repository"));
-    assert_eq!(closest("pullpolicy", keys.into_iter()), Some("pullPolicy"));
-    assert_eq!(closest("xyz", keys.into_iter()), None);
-}

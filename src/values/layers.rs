@@ -277,7 +277,7 @@ fn check_name(name: &str, what: &str, available: &[String], dir: &Path) -> Resul
         "{problem}\n{what}s available in `{}`: {list}",
         dir.display()
     );
-    if let Some(best) = super::explain::closest(name, available.iter().map(String::as_str)) {
+    if let Some(best) = crate::suggest::closest(name, available.iter().map(String::as_str)) {
         msg.push_str(&format!("\n\nhint: did you mean `{best}`?"));
     }
     Err(anyhow!(msg))
