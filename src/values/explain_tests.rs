@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::values::layers::fold;
-use crate::values::set::parse_set;
+use crate::values::parse_set;
 use crate::values::{parse_yaml, Layer, Origin, Positions, SetArg, SetKind};
 use std::path::{Path, PathBuf};
 

@@ -1,8 +1,11 @@
 //! Tests for the `--set` family: Helm's syntax and typing, in-place application, and errors.
 
 use super::*;
-use crate::values::SetKind;
+use crate::values::set_parser::parse_set;
+use crate::values::{apply_set, SetArg, SetKind};
+use anyhow::Result;
 use serde_json::json;
+use std::path::Path;
 
 fn run(kind: SetKind, expr: &str, start: Values) -> Result<Values> {
     let mut target = start;
@@ -152,7 +155,7 @@ fn set_file_reads_relative_to_base_dir() {
         )
         .unwrap_err()
     );
-    assert!(e.starts_with("invalid --set-file `x=nope.txt`"), "{e}");
+    assert!(e.starts_with("invalid --set-file at column 3"), "{e}");
     assert!(
         e.contains("nope.txt") && e.contains("failed to read"),
         "{e}"
@@ -183,8 +186,9 @@ fn applies_in_place_over_existing_values() {
             json!({"c": [{"image": "x", "name": "n"}]}),
             json!({"c": [{"image": "y", "name": "n"}]}),
         ),
-        ("a.b=1", json!({"a": "flat"}), json!({"a": {"b": 1}})),
-        ("a[0]=1", json!({"a": {"k": 1}}), json!({"a": [1]})),
+        ("a=1", json!({"a": {"k": 1}}), json!({"a": 1})),
+        ("a.b=1", json!({"a": null}), json!({"a": {"b": 1}})),
+        ("a.b=null", json!({"a": "flat"}), json!({"a": "flat"})),
         ("a=null", json!({"a": {"b": 1}, "c": 1}), json!({"c": 1})),
         (
             "a.b=null",
@@ -251,21 +255,27 @@ fn errors_name_the_expression_and_point_at_it() {
             SetKind::Set,
             "a={x,y",
             "list is missing its closing `}`",
-            "{",
+            "…",
         ),
-        (SetKind::Set, "a={x}y", "unexpected `y` after `}`", "y"),
+        (SetKind::Set, "a={x}y", "unexpected text after `}`", "…"),
         (SetKind::Set, ".a=1", "empty key", ".a"),
         (SetKind::Set, "a..b=1", "empty key", ".b"),
-        (SetKind::Set, "=1", "empty key", "=1"),
-        (SetKind::Set, "", "nothing to set", ""),
+        (SetKind::Set, "=1", "empty key", "="),
         (SetKind::Set, &deep, "nests deeper than 30 levels", ""),
-        (SetKind::Json, "a={bad", "invalid JSON", ""),
+        (SetKind::Json, "a={bad", "invalid JSON", "…"),
         (
             SetKind::Json,
             "a=1 2",
-            "unexpected `2` after the JSON value",
-            "2",
+            "unexpected text after the JSON value",
+            "…",
         ),
+        (
+            SetKind::Json,
+            r#"{"a":1} x"#,
+            "unexpected text after the JSON value",
+            "…",
+        ),
+        (SetKind::Json, r#"{"a":"#, "invalid JSON", "…"),
         (
             SetKind::Literal,
             "novalue",
@@ -277,18 +287,199 @@ fn errors_name_the_expression_and_point_at_it() {
         let e = run(kind, expr, json!({})).unwrap_err().to_string();
         let flag = kind.flag();
         assert!(
-            e.starts_with(&format!("invalid {flag} `{expr}`: ")),
+            e.starts_with(&format!("invalid {flag} at column ")),
             "{expr}: {e}"
         );
         assert!(e.contains(want), "{expr}: {e}");
         let lines: Vec<&str> = e.lines().collect();
-        assert_eq!(lines[1], format!("  {flag} {expr}"), "{expr}: {e}");
+        assert!(lines[1].starts_with(&format!("  {flag} ")), "{expr}: {e}");
         if !at.is_empty() {
-            let caret = lines[2].find('^').expect("caret line");
-            let want_col = lines[1].find(at).expect("marker text in expression");
-            assert_eq!(caret, want_col, "caret for {expr}:\n{e}");
+            let caret = lines[2].chars().position(|c| c == '^').expect("caret line");
+            let shown: Vec<char> = lines[1].chars().collect();
+            let marker: String = shown[caret..].iter().collect();
+            assert!(
+                marker.starts_with(at),
+                "caret for {expr} not on `{at}`:\n{e}"
+            );
         }
     }
+}
+
+#[test]
+fn parse_errors_never_show_a_value() {
+    // Each flag holds the marker in a value; whatever goes wrong, the error shows keys and positions only.
+    let cases: &[(SetKind, &str)] = &[
+        (SetKind::Set, "secret.data.DB_PASSWORD=hunter2,b[0=1"),
+        (SetKind::Set, "a=hunter2,b"),
+        (SetKind::Set, "a=hunter2,b={x,hunter2"),
+        (SetKind::Set, "a={hunter2}hunter2"),
+        (SetKind::Set, "a=hunter2,=1"),
+        (SetKind::Set, "a=hunter2,b[x]=hunter2"),
+        (SetKind::Set, "a.b=hunter2,a..b=hunter2"),
+        (SetKind::String, "a={hunter2,x"),
+        (SetKind::Json, "secret={\"p\":\"hunter2\""),
+        (SetKind::Json, "a=\"hunter2\" hunter2"),
+        (SetKind::Json, "a=\"hunter2\",b"),
+        (SetKind::Json, "{\"p\":\"hunter2\"} hunter2"),
+        (SetKind::Json, "{\"p\":\"hunter2\""),
+        (SetKind::Json, "a=hunter2"),
+        (SetKind::Set, "p=x,hunter2"),
+        (SetKind::Set, "a[0]=hunter2,a[99999999]=hunter2"),
+    ];
+    for (kind, expr) in cases {
+        let e = format!("{:#}", run(*kind, expr, json!({})).unwrap_err());
+        assert!(
+            !e.contains("hunter2"),
+            "{} {expr} leaked its value:\n{e}",
+            kind.flag()
+        );
+        assert!(e.contains("hint:") || e.contains('^'), "{e}");
+    }
+    // The key is still shown, so the user can find the flag.
+    let e = run(SetKind::Set, "db.password=hunter2,db.port[x]=1", json!({}))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("db.password=…,db.port[x]"), "{e}");
+    assert!(e.contains("at column 29"), "{e}");
+}
+
+#[test]
+fn an_empty_flag_sets_nothing() {
+    for kind in [SetKind::Set, SetKind::String, SetKind::Json] {
+        assert!(parse_set(&SetArg::new(kind, ""), Path::new("."))
+            .unwrap()
+            .is_empty());
+        assert_eq!(run(kind, "", json!({"a": 1})).unwrap(), json!({"a": 1}));
+    }
+}
+
+#[test]
+fn a_whole_json_object_is_merged() {
+    let start = json!({"a": {"keep": 1, "b": 0}, "l": [1, 2], "s": "x", "gone": 1});
+    let got = run(
+        SetKind::Json,
+        r#" {"a":{"b":1,"c":{"d":[true]}},"l":[3],"s":{"t":"u"},"gone":null,"e":{}} "#,
+        start,
+    )
+    .unwrap();
+    assert_eq!(
+        got,
+        json!({"a": {"keep": 1, "b": 1, "c": {"d": [true]}}, "l": [3], "s": {"t": "u"}})
+    );
+    let a = parse_set(
+        &SetArg::new(SetKind::Json, r#"{"a":{"b":1}}"#),
+        Path::new("."),
+    )
+    .unwrap();
+    assert_eq!(a.len(), 1);
+    assert_eq!(
+        a[0].path,
+        vec![PathSeg::Key("a".into()), PathSeg::Key("b".into())]
+    );
+    assert!(a[0].merged);
+    // only an object may stand without `key=`
+    let e = run(SetKind::Json, "[1]", json!({}))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("has no value") || e.contains("expected a key") || e.contains("empty key"),
+        "{e}"
+    );
+}
+
+#[test]
+fn reaching_below_a_value_of_another_type_is_an_error_naming_both() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "a=1,a.b=2",
+            "`a.b` (column 5) needs `a` to be a map, but `a` is a number",
+            "set by `a` (column 1)",
+        ),
+        (
+            "a[0]=x,a.b=y",
+            "`a.b` (column 8) needs `a` to be a map, but `a` is a list",
+            "set by `a[0]` (column 1)",
+        ),
+        (
+            "a.b=x,a[0]=y",
+            "`a[0]` (column 7) needs `a` to be a list, but `a` is a map",
+            "set by `a.b` (column 1)",
+        ),
+        (
+            "a={x},a[0].b=1",
+            "needs `a[0]` to be a map, but `a[0]` is a string",
+            "set by `a` (column 1)",
+        ),
+        (
+            "a.b=1,a.b.c.d=2",
+            "needs `a.b` to be a map, but `a.b` is a number",
+            "set by `a.b` (column 1)",
+        ),
+    ];
+    for (expr, want, setter) in cases {
+        let e = run(SetKind::Set, expr, json!({})).unwrap_err().to_string();
+        assert!(e.starts_with("--set flag 1: "), "{expr}: {e}");
+        assert!(e.contains(want), "{expr}: {e}");
+        assert!(e.contains(setter), "{expr}: {e}");
+        assert!(e.contains("hint:"), "{expr}: {e}");
+    }
+    // a value that was there before the flag
+    let e = run(SetKind::Set, "a.b=c", json!({"a": "flat"}))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("`a` is a string, set by a lower layer"), "{e}");
+    let e = run(SetKind::Set, "a[0]=1", json!({"a": {"k": 1}}))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("needs `a` to be a list, but `a` is a map"),
+        "{e}"
+    );
+    // the value itself is never shown
+    let e = run(SetKind::Set, "pw=hunter2,pw.x=hunter3", json!({}))
+        .unwrap_err()
+        .to_string();
+    assert!(!e.contains("hunter"), "{e}");
+    // replacing, deleting first and a whole-object merge are fine
+    assert_eq!(set("a.b=1,a=2"), json!({"a": 2}));
+    assert_eq!(set("a=1,a=null,a.b=2"), json!({"a": {"b": 2}}));
+    assert_eq!(
+        run(SetKind::Json, r#"{"a":{"b":1}}"#, json!({"a": 1})).unwrap(),
+        json!({"a": {"b": 1}})
+    );
+}
+
+#[test]
+fn type_conflict_reports_the_first_value_of_another_type() {
+    let a = |path: Vec<PathSeg>| Assignment {
+        path,
+        value: json!(1),
+        column: 1,
+        merged: false,
+    };
+    let k = |s: &str| PathSeg::Key(s.into());
+    let v = json!({"a": {"b": [1, {"c": "s"}]}, "n": null});
+    assert_eq!(
+        type_conflict(&v, &a(vec![k("a"), k("b"), PathSeg::Index(1), k("c")])),
+        None
+    );
+    assert_eq!(type_conflict(&v, &a(vec![k("a"), k("x"), k("y")])), None);
+    assert_eq!(type_conflict(&v, &a(vec![k("n"), k("x")])), None);
+    assert_eq!(
+        type_conflict(&v, &a(vec![k("a"), k("b"), k("c")])),
+        Some((vec![k("a"), k("b")], "a list", "a map"))
+    );
+    assert_eq!(
+        type_conflict(
+            &v,
+            &a(vec![k("a"), k("b"), PathSeg::Index(0), PathSeg::Index(0)])
+        ),
+        Some((
+            vec![k("a"), k("b"), PathSeg::Index(0)],
+            "a number",
+            "a list"
+        ))
+    );
 }
 
 #[test]
@@ -318,4 +509,14 @@ fn helm_typed_matches_strvals() {
     for (text, want) in cases {
         assert_eq!(&helm_typed(text), want, "{text}");
     }
+}
+
+#[test]
+fn the_documented_error_shape() {
+    // docs/values.md shows this error; keep the two in step
+    let e = run(SetKind::Set, "db.password=hunter2,a[99999999]=x", json!({}))
+        .unwrap_err()
+        .to_string();
+    let want = "invalid --set at column 23: list index 99999999 is over the limit of 65536\n  --set db.password=…,a[99999999]=…\n                        ^\n\nhint: list indices this large are refused to keep memory bounded";
+    assert_eq!(e, want);
 }
