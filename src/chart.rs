@@ -191,7 +191,7 @@ fn load_chart(dir: &Path, budget: &mut u64, depth: usize) -> Result<Chart> {
             display_meta.display()
         )
     })?;
-    validate_meta(&meta, &display_meta)?;
+    validate_meta(&meta, meta_text, &display_meta)?;
     let raw: serde_json::Value = serde_yaml::from_str(meta_text)
         .with_context(|| format!("failed to read `{}`", display_meta.display()))?;
 
@@ -277,7 +277,17 @@ fn load_chart(dir: &Path, budget: &mut u64, depth: usize) -> Result<Chart> {
     })
 }
 
-fn validate_meta(meta: &ChartMeta, path: &Path) -> Result<()> {
+/// The 1-based line of a top-level `key:` in a YAML text, if it is written plainly.
+fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map(|i| i + 1)
+}
+
+fn validate_meta(meta: &ChartMeta, meta_text: &str, path: &Path) -> Result<()> {
     let name_ok = !meta.name.is_empty()
         && meta.name.len() <= 63
         && meta
@@ -297,6 +307,21 @@ fn validate_meta(meta: &ChartMeta, path: &Path) -> Result<()> {
             meta.version,
             path.display()
         );
+    }
+    if let Some(c) = meta
+        .kube_version
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+    {
+        if let Err(why) = crate::render::filters::validate_constraint(c) {
+            bail!(
+                "invalid `kubeVersion` constraint `{c}` in `{}{}`: {why}\n\nhint: write a semver constraint such as `>=1.25.0-0`, or remove `kubeVersion`",
+                path.display(),
+                line_of_key(meta_text, "kubeVersion")
+                    .map(|l| format!(":{l}"))
+                    .unwrap_or_default()
+            );
+        }
     }
     if let Some(t) = &meta.chart_type {
         if t != "application" && t != "library" {
@@ -393,3 +418,7 @@ fn walk(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "chart_tests.rs"]
+mod tests;
