@@ -52,8 +52,9 @@ pub const MAX_LIST_INDEX: usize = 65536;
 /// Most `.`-separated name levels in one `--set` key (Helm's limit).
 pub const MAX_SET_NAME_LEVELS: usize = 30;
 /// Most values (map entries, list items up to every `[n]`, nodes of JSON values) that all `--set*` flags
-/// of one render may build together: a short flag cannot make tack allocate gigabytes.
-pub const MAX_SET_ELEMENTS: usize = 1_000_000;
+/// of one render may build together: a short flag cannot make tack allocate gigabytes. Four lists with
+/// Helm's largest index fit.
+pub const MAX_SET_ELEMENTS: usize = 300_000;
 /// Most bytes of keys and text that all `--set*` flags of one render may bring in (`--set-file` included).
 pub const MAX_SET_BYTES: usize = 64 << 20;
 
