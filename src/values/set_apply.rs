@@ -177,3 +177,7 @@ pub fn apply_set(target: &mut Values, arg: &SetArg, base_dir: &Path) -> Result<(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "set_apply_tests.rs"]
+mod tests;

@@ -106,52 +106,5 @@ pub(super) fn key_visible(chars: &[char], entry: usize) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn view<'a>(
-        chars: &'a [char],
-        values: &'a [(usize, usize)],
-        entry: usize,
-        state: State,
-    ) -> String {
-        FlagView {
-            chars,
-            values,
-            entry,
-            state,
-        }
-        .error("--set", chars.len(), "m", "")
-        .to_string()
-    }
-
-    #[test]
-    fn values_and_unknown_text_are_masked() {
-        let chars: Vec<char> = "a=secret,b=also,c".chars().collect();
-        // `c` has no `=`: it may be the tail of `also,c`, so it is hidden
-        let e = view(&chars, &[(2, 8), (11, 15)], 16, State::Key);
-        assert!(e.contains("  --set a=…,b=…,…"), "{e}");
-        assert!(!e.contains("secret") && !e.contains("also"), "{e}");
-        assert_eq!(
-            e.lines().nth(2).unwrap().find('^'),
-            e.lines()
-                .nth(1)
-                .unwrap()
-                .rfind('…')
-                .map(|b| e.lines().nth(1).unwrap()[..b].chars().count()),
-            "caret under the hidden entry: {e}"
-        );
-        let e = view(&chars, &[(2, 8)], 9, State::Value(11));
-        assert!(e.contains("  --set a=…,b=…") && !e.contains("also"), "{e}");
-        assert!(e.contains("at column 12"), "{e}");
-    }
-
-    #[test]
-    fn keys_are_visible_when_first_or_followed_by_equals() {
-        let chars: Vec<char> = "a,b=1,c".chars().collect();
-        assert!(key_visible(&chars, 0));
-        assert!(key_visible(&chars, 2));
-        assert!(!key_visible(&chars, 6));
-        assert!(!key_visible(&chars, 99));
-    }
-}
+#[path = "set_mask_tests.rs"]
+mod tests;
