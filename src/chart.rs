@@ -191,7 +191,7 @@ fn load_chart(dir: &Path, budget: &mut u64, depth: usize) -> Result<Chart> {
             display_meta.display()
         )
     })?;
-    validate_meta(&meta, meta_text, &display_meta)?;
+    meta::validate_meta(&meta, meta_text, &display_meta)?;
     let raw: serde_json::Value = serde_yaml::from_str(meta_text)
         .with_context(|| format!("failed to read `{}`", display_meta.display()))?;
 
@@ -275,63 +275,6 @@ fn load_chart(dir: &Path, budget: &mut u64, depth: usize) -> Result<Chart> {
         subcharts,
         digest: format!("sha256:{}", hex::encode(hasher.finalize())),
     })
-}
-
-/// The 1-based line of a top-level `key:` in a YAML text, if it is written plainly.
-fn line_of_key(text: &str, key: &str) -> Option<usize> {
-    text.lines()
-        .position(|l| {
-            l.strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with(':'))
-        })
-        .map(|i| i + 1)
-}
-
-fn validate_meta(meta: &ChartMeta, meta_text: &str, path: &Path) -> Result<()> {
-    let name_ok = !meta.name.is_empty()
-        && meta.name.len() <= 63
-        && meta
-            .name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if !name_ok {
-        bail!(
-            "invalid chart name `{}` in `{}`\n\nhint: use lower-case letters, digits and `-`, at most 63 characters",
-            meta.name,
-            path.display()
-        );
-    }
-    if semver::Version::parse(meta.version.trim_start_matches('v')).is_err() {
-        bail!(
-            "invalid chart version `{}` in `{}`: not a semantic version\n\nhint: write it as MAJOR.MINOR.PATCH, e.g. `1.4.0`",
-            meta.version,
-            path.display()
-        );
-    }
-    if let Some(c) = meta
-        .kube_version
-        .as_deref()
-        .filter(|c| !c.trim().is_empty())
-    {
-        if let Err(why) = crate::render::filters::validate_constraint(c) {
-            bail!(
-                "invalid `kubeVersion` constraint `{c}` in `{}{}`: {why}\n\nhint: write a semver constraint such as `>=1.25.0-0`, or remove `kubeVersion`",
-                path.display(),
-                line_of_key(meta_text, "kubeVersion")
-                    .map(|l| format!(":{l}"))
-                    .unwrap_or_default()
-            );
-        }
-    }
-    if let Some(t) = &meta.chart_type {
-        if t != "application" && t != "library" {
-            bail!(
-                "invalid chart type `{t}` in `{}`\n\nhint: `type` is `application` or `library`",
-                path.display()
-            );
-        }
-    }
-    Ok(())
 }
 
 /// Collect every file below `dir` (chart-relative paths in sorted order), refusing symlinks that leave the chart.
@@ -418,6 +361,9 @@ fn walk(
     }
     Ok(())
 }
+
+#[path = "chart_meta.rs"]
+mod meta;
 
 #[cfg(test)]
 #[path = "chart_tests.rs"]

@@ -1,5 +1,6 @@
 //! Tests for chart loading: the checks on Chart.yaml.
 
+use super::meta::line_of_key;
 use super::*;
 
 fn chart_with(meta: &str) -> tempfile::TempDir {
