@@ -191,7 +191,7 @@ fn load_chart(dir: &Path, budget: &mut u64, depth: usize) -> Result<Chart> {
             display_meta.display()
         )
     })?;
-    validate_meta(&meta, &display_meta)?;
+    meta::validate_meta(&meta, meta_text, &display_meta)?;
     let raw: serde_json::Value = serde_yaml::from_str(meta_text)
         .with_context(|| format!("failed to read `{}`", display_meta.display()))?;
 
@@ -275,56 +275,6 @@ fn load_chart(dir: &Path, budget: &mut u64, depth: usize) -> Result<Chart> {
         subcharts,
         digest: format!("sha256:{}", hex::encode(hasher.finalize())),
     })
-}
-
-fn validate_meta(meta: &ChartMeta, path: &Path) -> Result<()> {
-    let name_ok = !meta.name.is_empty()
-        && meta.name.len() <= 63
-        && meta
-            .name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if !name_ok {
-        bail!(
-            "invalid chart name `{}` in `{}`\n\nhint: use lower-case letters, digits and `-`, at most 63 characters",
-            meta.name,
-            path.display()
-        );
-    }
-    if semver::Version::parse(meta.version.trim_start_matches('v')).is_err() {
-        bail!(
-            "invalid chart version `{}` in `{}`: not a semantic version\n\nhint: write it as MAJOR.MINOR.PATCH, e.g. `1.4.0`",
-            meta.version,
-            path.display()
-        );
-    }
-    for dep in &meta.dependencies {
-        for (what, value) in [("name", Some(&dep.name)), ("alias", dep.alias.as_ref())] {
-            let Some(value) = value else { continue };
-            let ok = !value.is_empty()
-                && value.len() <= 63
-                && value
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-            if !ok {
-                bail!(
-                    "invalid dependency {what} `{}` in `{}`\n\nhint: a dependency's name and alias become a \
-                     values key and part of output paths; use letters, digits, `-` and `_`, at most 63 characters",
-                    value.escape_debug(),
-                    path.display()
-                );
-            }
-        }
-    }
-    if let Some(t) = &meta.chart_type {
-        if t != "application" && t != "library" {
-            bail!(
-                "invalid chart type `{t}` in `{}`\n\nhint: `type` is `application` or `library`",
-                path.display()
-            );
-        }
-    }
-    Ok(())
 }
 
 /// Collect every file below `dir` (chart-relative paths in sorted order), refusing symlinks that leave the chart.
@@ -411,6 +361,9 @@ fn walk(
     }
     Ok(())
 }
+
+#[path = "chart_meta.rs"]
+mod meta;
 
 #[cfg(test)]
 #[path = "chart_tests.rs"]

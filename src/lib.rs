@@ -22,6 +22,7 @@ pub mod settings;
 pub mod stack;
 pub mod storage;
 pub mod style;
+pub mod suggest;
 pub mod values;
 
 /// Parse the command line, run the command and return the process exit code.

@@ -8,11 +8,18 @@ mod live;
 mod subset;
 
 pub use engine::apply;
-pub use error::{parse_conflict, parse_conflict_message, redact, ApplyError};
+pub use error::{parse_conflict, parse_conflict_message, ApplyError};
 pub use live::{
     delete, describe_owner, owner, ownership_violation, read_live, DeleteOutcome, Owner,
 };
-pub use subset::{is_subset, managed_fields_still_desired, object_is_subset, secret_as_stored};
+pub use subset::{is_subset, managed_fields_still_desired, object_is_subset};
+
+// Pure object identity, ownership and Secret projections live in `manifest`; re-exported here for callers
+// that still import them from `cluster::apply`.
+pub use crate::manifest::{
+    redact, secret_as_stored, ObjectRef, FIELD_MANAGER, RELEASE_NAMESPACE_ANNOTATION,
+    RELEASE_NAME_ANNOTATION,
+};
 
 use super::resources::{is_unknown_kind, split_api_version, Resolver};
 use crate::release::ObjectId;
@@ -21,49 +28,6 @@ use serde_json::{Map, Value};
 use std::fmt;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// The server-side apply field manager of every write tack makes.
-pub const FIELD_MANAGER: &str = "tack";
-/// Annotation naming the release that owns an object.
-pub const RELEASE_NAME_ANNOTATION: &str = "tack.dev/release-name";
-/// Annotation naming the namespace of the release that owns an object.
-pub const RELEASE_NAMESPACE_ANNOTATION: &str = "tack.dev/release-namespace";
-
-/// The identity of an object: type, namespace (for namespaced kinds) and name.
-#[derive(
-    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-pub struct ObjectRef {
-    pub api_version: String,
-    pub kind: String,
-    pub namespace: Option<String>,
-    pub name: String,
-}
-
-impl ObjectRef {
-    /// The reference of a parsed object; missing fields become empty strings.
-    pub fn of(obj: &Value) -> ObjectRef {
-        let text = |v: &Value| v.as_str().unwrap_or("").to_string();
-        ObjectRef {
-            api_version: text(&obj["apiVersion"]),
-            kind: text(&obj["kind"]),
-            namespace: obj["metadata"]["namespace"]
-                .as_str()
-                .filter(|s| !s.is_empty())
-                .map(str::to_string),
-            name: text(&obj["metadata"]["name"]),
-        }
-    }
-}
-
-impl fmt::Display for ObjectRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.namespace {
-            Some(ns) => write!(f, "{} {}/{}", self.kind, ns, self.name),
-            None => write!(f, "{} {}", self.kind, self.name),
-        }
-    }
-}
 
 /// How to apply or delete.
 #[derive(Debug, Clone)]
@@ -294,21 +258,6 @@ pub fn to_id(r: &ObjectRef) -> ObjectId {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn object_refs_display_with_and_without_namespace() {
-        let d = ObjectRef::of(&json!({"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": "web", "namespace": "shop"}}));
-        assert_eq!(d.to_string(), "Deployment shop/web");
-        let c = ObjectRef::of(&json!({"apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "ClusterRole", "metadata": {"name": "x"}}));
-        assert_eq!(c.to_string(), "ClusterRole x");
-        assert_eq!(c.namespace, None);
-        let empty_ns = ObjectRef::of(
-            &json!({"kind": "ConfigMap", "metadata": {"name": "a", "namespace": ""}}),
-        );
-        assert_eq!(empty_ns.namespace, None);
-    }
 
     #[test]
     fn groups_are_consecutive_runs_of_one_kind() {

@@ -7,10 +7,11 @@ mod readiness_tests;
 
 pub use readiness::{readiness, Readiness};
 
-use super::apply::{read_live, ObjectRef, Stats};
+use super::apply::{read_live, Stats};
 use super::resources::Resolver;
 use super::retry::{describe, retry, Budget};
 use super::Cluster;
+use crate::manifest::ObjectRef;
 use kube::api::{Api, ListParams};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};

@@ -146,19 +146,25 @@ pub fn key_changes(before: Option<&Value>, after: Option<&Value>) -> Vec<SecretK
 }
 
 /// Every form in which a Secret value of `obj` could appear in text: raw, base64, and decoded when valid
-/// UTF-8. Values shorter than 3 characters are left out (they would match everywhere).
+/// UTF-8. Values shorter than 3 characters are left out (they would match everywhere). Both fields count
+/// in full, including a `data` value that a `stringData` value of the same key replaces.
 pub fn secret_strings(obj: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    for v in secret_values(obj).values() {
-        if let Some(bytes) = &v.raw {
-            if let Ok(text) = String::from_utf8(bytes.clone()) {
-                out.push(text);
-            }
-            out.push(B64.encode(bytes));
-        }
+    if !is_secret(obj) {
+        return out;
     }
-    if let Some(map) = obj["data"].as_object().filter(|_| is_secret(obj)) {
-        out.extend(map.values().filter_map(Value::as_str).map(str::to_string));
+    for (field, encoded) in [("data", true), ("stringData", false)] {
+        for v in obj[field].as_object().into_iter().flat_map(|m| m.values()) {
+            if let Some(bytes) = &value_of(v, encoded).raw {
+                if let Ok(text) = String::from_utf8(bytes.clone()) {
+                    out.push(text);
+                }
+                out.push(B64.encode(bytes));
+            }
+            if encoded {
+                out.extend(v.as_str().map(str::to_string));
+            }
+        }
     }
     out.retain(|s| s.trim().len() >= 3);
     out.sort_by_key(|s| std::cmp::Reverse(s.len()));
@@ -273,6 +279,25 @@ mod tests {
         // masking a masked value keeps it
         assert_eq!(masked(&saved, false), saved);
         assert_eq!(masked(&saved, true), saved);
+    }
+
+    #[test]
+    fn scrub_covers_a_data_value_that_string_data_replaces() {
+        // the server keeps only `stringData`'s value for `P`, but a message may still quote either
+        let s = secret(
+            json!({"P": B64.encode("shadowed-one")}),
+            json!({"P": "winner-two"}),
+        );
+        let secrets = secret_strings(&s);
+        let msg = format!(
+            "bad: shadowed-one {} winner-two {}",
+            B64.encode("shadowed-one"),
+            B64.encode("winner-two")
+        );
+        assert_eq!(
+            scrub(&msg, &secrets),
+            "bad: [redacted] [redacted] [redacted] [redacted]"
+        );
     }
 
     #[test]

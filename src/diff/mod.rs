@@ -17,7 +17,7 @@ pub mod render_stack;
 pub mod render_text;
 pub mod unified;
 
-pub use crate::cluster::apply::ObjectRef;
+pub use crate::manifest::ObjectRef;
 pub use paths::IgnorePath;
 pub use plan::build;
 

@@ -2,7 +2,7 @@
 //! ownership annotations, ...) are dropped before comparing, so a diff shows only what a person would change.
 //! Also fills in namespaces without a cluster, for offline and record-to-record comparisons.
 
-use crate::cluster::apply::{RELEASE_NAMESPACE_ANNOTATION, RELEASE_NAME_ANNOTATION};
+use crate::manifest::{RELEASE_NAMESPACE_ANNOTATION, RELEASE_NAME_ANNOTATION};
 use serde_json::Value;
 
 /// Top-level fields dropped from every object.

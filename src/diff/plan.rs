@@ -9,7 +9,7 @@ use super::{
     drift, Action, DriftEntry, DriftInput, Entry, Input, KeyChange, Note, ObjectRef, Options, Plan,
     Subject,
 };
-use crate::cluster::apply::secret_as_stored;
+use crate::manifest::secret_as_stored;
 use serde_json::Value;
 
 /// The side of a comparison as compared: noise and ignored fields removed, Secret values still raw.

@@ -288,14 +288,20 @@ pub fn to_stream(docs: &[Document]) -> String {
 }
 
 pub mod mask;
+mod object_ref;
 mod order;
+mod ownership;
 pub mod redact;
+mod secret;
 
 pub use mask::{describe_secret, mask_secret, to_stream_masked};
+pub use object_ref::ObjectRef;
 pub use order::{
     find_duplicates, install_rank, is_cluster_scoped, sort_install_order, CLUSTER_SCOPED,
     INSTALL_ORDER,
 };
+pub use ownership::{FIELD_MANAGER, RELEASE_NAMESPACE_ANNOTATION, RELEASE_NAME_ANNOTATION};
+pub use secret::{redact, secret_as_stored};
 
 #[cfg(test)]
 #[path = "tests.rs"]

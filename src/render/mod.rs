@@ -21,6 +21,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use capabilities::capabilities;
+pub use capabilities::{check_kube_version, parse_kube_version};
 pub use errors::TemplateError;
 pub use subcharts::coalesce_subcharts;
 use subcharts::dependency_enabled;

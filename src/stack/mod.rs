@@ -38,7 +38,7 @@ pub fn select<'a>(stack: &'a Stack, sel: &Selection) -> Result<Vec<&'a Instance>
                 "`{shown}` has no instance `{name}`\ninstances: {}",
                 names.join(", ")
             );
-            if let Some(best) = closest(name, &names) {
+            if let Some(best) = crate::suggest::closest(name, names.iter().copied()) {
                 msg.push_str(&format!("\n\nhint: did you mean `{best}`?"));
             }
             bail!(msg);
@@ -76,14 +76,6 @@ pub fn select<'a>(stack: &'a Stack, sel: &Selection) -> Result<Vec<&'a Instance>
         );
     }
     Ok(picked)
-}
-
-fn closest<'a>(word: &str, names: &[&'a str]) -> Option<&'a str> {
-    names
-        .iter()
-        .copied()
-        .filter(|n| n.starts_with(word) || word.starts_with(n) || n.contains(word))
-        .min_by_key(|n| n.len())
 }
 
 #[cfg(test)]

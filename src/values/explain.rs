@@ -162,7 +162,7 @@ fn not_found(resolved: &Resolved, query: &[PathSeg]) -> anyhow::Error {
                     listed.join(", ")
                 ));
             }
-            if let Some(best) = closest(missing, keys.iter().copied()) {
+            if let Some(best) = crate::suggest::closest(missing, keys.iter().copied()) {
                 let mut fixed = query.to_vec();
                 fixed[depth] = PathSeg::Key(best.to_string());
                 hint = format!("did you mean `{}`?", format_path(&fixed[..=depth]));
@@ -194,49 +194,6 @@ fn not_found(resolved: &Resolved, query: &[PathSeg]) -> anyhow::Error {
         msg.push_str(&format!("\n\nhint: {hint}"));
     }
     anyhow!(msg)
-}
-
-/// The candidate nearest to `word` by edit distance, if it is close enough to be a typo.
-pub(crate) fn closest<'a>(
-    word: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(1);
-    if word.len() > 128 {
-        return None;
-    }
-    candidates
-        .filter(|c| c.len() <= 128)
-        .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, c)| (*d, *c))
-        .map(|(_, c)| c)
-}
-
-/// Edit distance counting insertions, deletions, substitutions and swaps of neighbours as 1.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = best;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 impl fmt::Display for Explanation {

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::values::layers::fold;
-use crate::values::set::parse_set;
+use crate::values::parse_set;
 use crate::values::{parse_yaml, Layer, Origin, Positions, SetArg, SetKind};
 use std::path::{Path, PathBuf};
 
@@ -236,13 +236,4 @@ fn missing_paths_suggest_near_keys() {
             assert!(e.contains(want), "{path}: {e}");
         }
     }
-}
-
-#[test]
-fn closest_tolerates_small_typos_only() {
-    let keys = ["tag", "repository", "pullPolicy"];
-    assert_eq!(closest("tga", keys.into_iter()), Some("tag"));
-    assert_eq!(closest("repostory", keys.into_iter()), Some("repository"));
-    assert_eq!(closest("pullpolicy", keys.into_iter()), Some("pullPolicy"));
-    assert_eq!(closest("xyz", keys.into_iter()), None);
 }

@@ -7,7 +7,9 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use super::merge::merge;
 use super::path::Positions;
-use super::set::{apply_assignment, parse_set};
+use super::set::apply_assignment;
+use super::set_apply::{check_conflict, SetBudget};
+use super::set_parser::parse_set;
 use super::yaml::load_yaml_file;
 use super::{Layer, LayerRequest, Origin, Resolved, Values};
 
@@ -84,11 +86,18 @@ pub fn resolve(req: &LayerRequest) -> Result<Resolved> {
         file_layer(format!("-f {}", file.display()), file, &mut layers)?;
     }
 
-    for arg in &req.sets {
+    // The files merged; each flag is then checked and applied over it in place, which is what `fold`
+    // computes, so the result is the final values.
+    let mut values = fold(&layers, layers.len());
+    let mut budget = SetBudget::default();
+    for (n, arg) in req.sets.iter().enumerate() {
         let assignments = parse_set(arg, &req.base_dir)?;
+        budget.charge(arg, n + 1, &assignments)?;
         let mut tree = Values::Object(Default::default());
         let mut positions = Positions::new();
-        for a in &assignments {
+        for (i, a) in assignments.iter().enumerate() {
+            check_conflict(&values, arg, n + 1, &assignments, i, &layers)?;
+            apply_assignment(&mut values, a);
             apply_assignment(&mut tree, a);
             positions.insert(a.path.clone(), 1, a.column);
         }
@@ -101,7 +110,6 @@ pub fn resolve(req: &LayerRequest) -> Result<Resolved> {
         });
     }
 
-    let values = fold(&layers, layers.len());
     Ok(Resolved {
         values,
         layers,
@@ -277,7 +285,7 @@ fn check_name(name: &str, what: &str, available: &[String], dir: &Path) -> Resul
         "{problem}\n{what}s available in `{}`: {list}",
         dir.display()
     );
-    if let Some(best) = super::explain::closest(name, available.iter().map(String::as_str)) {
+    if let Some(best) = crate::suggest::closest(name, available.iter().map(String::as_str)) {
         msg.push_str(&format!("\n\nhint: did you mean `{best}`?"));
     }
     Err(anyhow!(msg))

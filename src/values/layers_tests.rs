@@ -264,5 +264,104 @@ fn bad_files_and_flags_fail_the_resolve() {
     let mut req = request(dir.path());
     req.sets = vec![SetArg::new(SetKind::Set, "a[999999999]=x")];
     let e = format!("{:#}", resolve(&req).unwrap_err());
-    assert!(e.contains("invalid --set `a[999999999]=x`"), "{e}");
+    assert!(
+        e.contains("invalid --set at column 3: list index 999999999 is over the limit"),
+        "{e}"
+    );
+}
+
+#[test]
+fn flags_reaching_below_a_value_of_another_type_name_both_setters() {
+    let dir = stack();
+    let extra = dir.path().join("extra.yaml");
+    let mut req = request(dir.path());
+    req.files = vec![extra.clone()];
+
+    // over a scalar from a values file: the file, line and column of that value
+    req.sets = vec![SetArg::new(SetKind::Set, "image.pullPolicy.x=1")];
+    let e = format!("{:#}", resolve(&req).unwrap_err());
+    let place = format!("-f {}:2:3", extra.display());
+    assert!(
+        e.contains("--set flag 1: `image.pullPolicy.x` (column 1) needs `image.pullPolicy` to be a map, but `image.pullPolicy` is a string"),
+        "{e}"
+    );
+    assert!(e.contains(&format!("set by {place}")), "{e}");
+    assert!(!e.contains("Always"), "the value is never shown: {e}");
+
+    // a list index on a map: the highest file that wrote it, then the chart's values.yaml
+    req.sets = vec![SetArg::new(SetKind::Set, "image[0]=x")];
+    let e = format!("{:#}", resolve(&req).unwrap_err());
+    assert!(
+        e.contains("needs `image` to be a list, but `image` is a map"),
+        "{e}"
+    );
+    assert!(
+        e.contains(&format!("set by -f {}:1:1", extra.display())),
+        "{e}"
+    );
+    req.files.clear();
+    let e = format!("{:#}", resolve(&req).unwrap_err());
+    let chart = dir.path().join("chart/values.yaml");
+    assert!(
+        e.contains(&format!("set by chart defaults at {}:1:1", chart.display())),
+        "{e}"
+    );
+    req.files = vec![extra.clone()];
+
+    // across flags: the earlier flag is named by its number, key and column
+    req.sets = vec![
+        SetArg::new(SetKind::Set, "x=1,a[0]=y"),
+        SetArg::new(SetKind::String, "a.b=y"),
+    ];
+    let e = format!("{:#}", resolve(&req).unwrap_err());
+    assert!(
+        e.contains("--set-string flag 2: `a.b` (column 1) needs `a` to be a map, but `a` is a list, set by `a[0]` (column 5) of --set flag 1"),
+        "{e}"
+    );
+
+    // replacing a value whole stays allowed, in place
+    req.sets = vec![SetArg::new(SetKind::Set, "image=flat,replicas.n=1")];
+    let e = format!("{:#}", resolve(&req).unwrap_err());
+    assert!(
+        e.contains("`replicas` is a number, set by chart defaults"),
+        "{e}"
+    );
+    req.sets = vec![SetArg::new(SetKind::Set, "image=flat")];
+    assert_eq!(resolve(&req).unwrap().values["image"], json!("flat"));
+}
+
+#[test]
+fn all_flags_together_are_bounded() {
+    let dir = stack();
+    let mut req = request(dir.path());
+    // 20 maximal indices, each flag small: refused before the lists are built; four fit
+    let exprs: Vec<String> = (0..20).map(|i| format!("l{i}[65536]=x")).collect();
+    req.sets = exprs
+        .iter()
+        .map(|e| SetArg::new(SetKind::Set, e.as_str()))
+        .collect();
+    let started = std::time::Instant::now();
+    let e = format!("{:#}", resolve(&req).unwrap_err());
+    assert!(
+        e.contains("--set flag 5: `l4[65536]` (column 1) takes the --set* flags past their limit of 300000 values in total"),
+        "{e}"
+    );
+    assert!(e.contains("hint:"), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // within one flag too, and under the limit everything is kept
+    req.sets = vec![SetArg::new(SetKind::Set, exprs.join(","))];
+    assert!(format!("{:#}", resolve(&req).unwrap_err()).contains("--set flag 1: `l4[65536]`"));
+    req.sets = vec![SetArg::new(SetKind::Set, exprs[..4].join(","))];
+    let v = resolve(&req).unwrap().values;
+    assert_eq!(v["l3"].as_array().unwrap().len(), 65537);
+    // text counts too: --set-file contents, keys and strings
+    std::fs::write(dir.path().join("big.txt"), "x".repeat(9 << 20)).unwrap();
+    req.sets = (0..8)
+        .map(|i| SetArg::new(SetKind::File, format!("f{i}=big.txt")))
+        .collect();
+    let e = format!("{:#}", resolve(&req).unwrap_err());
+    assert!(
+        e.contains("--set-file flag 8: `f7` (column 1) takes the --set* flags past their limit of 64 MiB of text"),
+        "{e}"
+    );
 }

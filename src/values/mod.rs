@@ -13,6 +13,8 @@ mod provenance;
 mod scalar;
 mod schema;
 mod set;
+mod set_apply;
+mod set_mask;
 mod set_parser;
 mod source;
 mod yaml;
@@ -29,7 +31,9 @@ pub use merge::merge;
 pub use path::{format_path, lookup, parse_path, PathSeg, Positions};
 pub use provenance::Effect;
 pub use schema::{validate_schema, SchemaViolation};
-pub use set::{apply_assignment, apply_set, parse_set, Assignment};
+pub use set::{apply_assignment, Assignment};
+pub use set_apply::{apply_set, SetBudget};
+pub use set_parser::parse_set;
 pub use yaml::{load_yaml_file, parse_yaml};
 
 pub(crate) use source::{located, read_text_file};
@@ -47,6 +51,12 @@ pub const MAX_DEPTH: usize = 1000;
 pub const MAX_LIST_INDEX: usize = 65536;
 /// Most `.`-separated name levels in one `--set` key (Helm's limit).
 pub const MAX_SET_NAME_LEVELS: usize = 30;
+/// Most values (map entries, list items up to every `[n]`, nodes of JSON values) that all `--set*` flags
+/// of one render may build together: a short flag cannot make tack allocate gigabytes. Four lists with
+/// Helm's largest index fit.
+pub const MAX_SET_ELEMENTS: usize = 300_000;
+/// Most bytes of keys and text that all `--set*` flags of one render may bring in (`--set-file` included).
+pub const MAX_SET_BYTES: usize = 64 << 20;
 
 /// Which `--set*` flag a [`SetArg`] came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::values::layers::fold;
-use crate::values::set::parse_set;
+use crate::values::parse_set;
 use crate::values::{parse_yaml, Layer, Origin, Positions, SetArg, SetKind};
 use serde_json::json;
 use std::path::PathBuf;

@@ -1,14 +1,11 @@
-//! The `--set` family: Helm's `strvals` syntax and typing, parsed into assignments that are then
-//! applied in place, so each flag's effect is known exactly for provenance.
+//! The `--set` family's data model: the assignments a flag parses into, how one is written in place
+//! (so each flag's effect is known exactly for provenance), Helm's typing of values, and the check that
+//! an assignment does not reach below a value of another type.
 
-use std::path::Path;
-
-use anyhow::Result;
 use serde::Serialize;
 
 use super::path::PathSeg;
-pub use super::set_parser::parse_set;
-use super::{SetArg, Values};
+use super::Values;
 
 /// One `path=value` from a `--set*` flag.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -18,18 +15,15 @@ pub struct Assignment {
     pub value: Values,
     /// 1-based character position of the key in the flag's expression.
     pub column: usize,
+    /// Part of a whole JSON object merged by `--set-json '{...}'`: it may replace a value of another type
+    /// on its way, as a merge does.
+    #[serde(skip)]
+    pub merged: bool,
 }
 
-/// Parse a flag and apply its assignments to `target`, in order.
-pub fn apply_set(target: &mut Values, arg: &SetArg, base_dir: &Path) -> Result<()> {
-    for a in parse_set(arg, base_dir)? {
-        apply_assignment(target, &a);
-    }
-    Ok(())
-}
-
-/// Write one assignment into `target`, creating maps and lists on the way (and replacing
-/// values of the wrong kind). Lists grow with nulls up to the index; a null value deletes a key.
+/// Write one assignment into `target`, creating maps and lists on the way. Lists grow with nulls up to
+/// the index; a null value deletes a key. A value of the wrong kind on the way is replaced: callers
+/// refuse that case first with [`type_conflict`] unless the assignment merges an object.
 pub fn apply_assignment(target: &mut Values, a: &Assignment) {
     let Some((last, parents)) = a.path.split_last() else {
         return;
@@ -77,6 +71,76 @@ fn step<'v>(cur: &'v mut Values, seg: &PathSeg) -> &'v mut Values {
             &mut items[*n]
         }
     }
+}
+
+/// Where `a` would have to reach below a value of another type in `target`: the path of that value,
+/// what it is, and what `a` needs there ("a map" or "a list"). Null and missing values are fine (they are
+/// created), and so is replacing the assigned value itself; a deletion never conflicts.
+pub fn type_conflict(
+    target: &Values,
+    a: &Assignment,
+) -> Option<(Vec<PathSeg>, &'static str, &'static str)> {
+    if a.value.is_null() && matches!(a.path.last(), Some(PathSeg::Key(_))) {
+        return None;
+    }
+    let mut cur = target;
+    for (depth, seg) in a.path.iter().enumerate() {
+        let next = match (cur, seg) {
+            (Values::Null, _) => return None,
+            (Values::Object(map), PathSeg::Key(k)) => map.get(k),
+            (Values::Array(items), PathSeg::Index(n)) => items.get(*n),
+            (other, _) => {
+                let needed = match seg {
+                    PathSeg::Key(_) => "a map",
+                    PathSeg::Index(_) => "a list",
+                };
+                return Some((a.path[..depth].to_vec(), kind_of(other), needed));
+            }
+        };
+        match next {
+            Some(v) => cur = v,
+            None => return None,
+        }
+    }
+    None
+}
+
+/// "a map", "a list", "a string", ... for messages that must not show the value itself.
+pub(crate) fn kind_of(v: &Values) -> &'static str {
+    match v {
+        Values::Null => "null",
+        Values::Bool(_) => "a boolean",
+        Values::Number(_) => "a number",
+        Values::String(_) => "a string",
+        Values::Array(_) => "a list",
+        Values::Object(_) => "a map",
+    }
+}
+
+/// A whole JSON object (`--set-json '{"a":{"b":1}}'`) as the assignments that merge it: one per value
+/// that is not a map, at its full path, all at `column`. Nulls delete, lists and scalars replace, and
+/// maps merge key by key, as with a values file; an empty map adds nothing.
+pub(crate) fn flatten_object(value: &Values, column: usize) -> Vec<Assignment> {
+    fn walk(v: &Values, path: &mut Vec<PathSeg>, column: usize, out: &mut Vec<Assignment>) {
+        match v {
+            Values::Object(map) => {
+                for (k, child) in map {
+                    path.push(PathSeg::Key(k.clone()));
+                    walk(child, path, column, out);
+                    path.pop();
+                }
+            }
+            other => out.push(Assignment {
+                path: path.clone(),
+                value: other.clone(),
+                column,
+                merged: true,
+            }),
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, &mut Vec::new(), column, &mut out);
+    out
 }
 
 /// Helm's typing for `--set` values: `true`/`false`/`null` in any case, `0`, and integers that

@@ -1,39 +1,50 @@
 //! The `strvals` grammar behind `--set*`: keys with dots, `[n]` indices and `\\` escapes, comma
-//! separated assignments, `{a,b}` lists, JSON and literal values; errors point into the flag.
+//! separated assignments, `{a,b}` lists, JSON and literal values. Errors point into the flag but show
+//! only its keys: a value may be a secret, so it is never echoed.
 
 use std::path::Path;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 
 use super::path::PathSeg;
-use super::set::{helm_typed, Assignment};
+use super::set::{flatten_object, helm_typed, Assignment};
+use super::set_mask::{key_visible, FlagView, State};
 use super::source::read_text_file;
 use super::{SetArg, SetKind, Values, MAX_LIST_INDEX, MAX_SET_NAME_LEVELS};
 
 /// Parse a flag into its assignments (reading `--set-file` files relative to `base_dir`).
+///
+/// An empty flag (`--set ''`) sets nothing. `--set-json` given a whole JSON object (`'{"a":{"b":1}}'`)
+/// merges that object, as assignments of each of its values.
 pub fn parse_set(arg: &SetArg, base_dir: &Path) -> Result<Vec<Assignment>> {
     let mut p = Parser {
         chars: arg.expr.chars().collect(),
         i: 0,
         arg,
         base_dir,
+        state: State::Key,
+        entry: 0,
+        values: Vec::new(),
     };
+    if arg.kind == SetKind::Json && arg.expr.trim_start().starts_with('{') {
+        return p.whole_object();
+    }
     let mut out = Vec::new();
     while p.i < p.chars.len() {
         let column = p.i + 1;
+        p.state = State::Key;
+        p.entry = p.i;
         let path = p.path()?;
         let value = p.value()?;
         out.push(Assignment {
             path,
             value,
             column,
+            merged: false,
         });
         if arg.kind == SetKind::Literal {
             break;
         }
-    }
-    if out.is_empty() {
-        return Err(p.fail(0, "nothing to set", "write `key=value`"));
     }
     Ok(out)
 }
@@ -43,20 +54,45 @@ struct Parser<'a> {
     i: usize,
     arg: &'a SetArg,
     base_dir: &'a Path,
+    state: State,
+    /// Where the assignment being read starts.
+    entry: usize,
+    /// Character ranges of the values read so far, hidden in errors.
+    values: Vec<(usize, usize)>,
 }
 
 impl Parser<'_> {
+    /// An error at character `at`, showing the flag's keys but none of its values.
     fn fail(&self, at: usize, msg: &str, hint: &str) -> anyhow::Error {
-        let flag = self.arg.kind.flag();
-        let caret = " ".repeat(flag.len() + 1 + at.min(self.chars.len()));
-        let mut out = format!(
-            "invalid {flag} `{}`: {msg}\n  {flag} {}\n  {caret}^",
-            self.arg.expr, self.arg.expr
-        );
-        if !hint.is_empty() {
-            out.push_str(&format!("\n\nhint: {hint}"));
+        let view = FlagView {
+            chars: &self.chars,
+            values: &self.values,
+            entry: self.entry,
+            state: self.state,
+        };
+        view.error(self.arg.kind.flag(), at, msg, hint)
+    }
+
+    /// "key `name`" when the key may be shown, otherwise "an entry".
+    fn key_name(&self, key: &str) -> String {
+        if key_visible(&self.chars, self.entry) {
+            format!("key `{key}`")
+        } else {
+            "an entry".into()
         }
-        anyhow!(out)
+    }
+
+    /// Record that a value started at `start`, so errors from here on hide it.
+    fn enter_value(&mut self) {
+        self.state = State::Value(self.i);
+    }
+
+    /// Record that the value that started ends before `end`.
+    fn leave_value(&mut self, end: usize) {
+        if let State::Value(start) = self.state {
+            self.values.push((start, end.max(start)));
+        }
+        self.state = State::After;
     }
 
     fn peek(&self) -> Option<char> {
@@ -120,15 +156,15 @@ impl Parser<'_> {
                 None => {
                     return Err(self.fail(
                         start,
-                        &format!("key `{key}` has no value"),
-                        "add `=value` (use `key=null` to delete a key)",
+                        &format!("{} has no value", self.key_name(&key)),
+                        "add `=value` (use `key=null` to delete a key); escape a `,` inside a value as `\\,`",
                     ))
                 }
                 Some(',') => {
                     return Err(self.fail(
                         self.i,
-                        &format!("key `{key}` has no value before `,`"),
-                        "write `key=value` for each comma-separated entry",
+                        &format!("{} has no value before `,`", self.key_name(&key)),
+                        "write `key=value` for each comma-separated entry; escape a `,` inside a value as `\\,`",
                     ))
                 }
                 Some('=') => {
@@ -241,10 +277,12 @@ impl Parser<'_> {
 
     /// Read the value after `=` and the `,` that ends it.
     fn value(&mut self) -> Result<Values> {
+        self.enter_value();
         match self.arg.kind {
             SetKind::Literal => {
                 let rest: String = self.chars[self.i..].iter().collect();
                 self.i = self.chars.len();
+                self.leave_value(self.i);
                 Ok(Values::String(rest))
             }
             SetKind::Json => self.json(),
@@ -254,8 +292,11 @@ impl Parser<'_> {
                 }
                 let at = self.i;
                 let text = self.until(&[',']);
+                let end = self.i;
                 self.i += 1; // the `,` (or past the end)
-                self.typed(text, at)
+                let value = self.typed(text, at)?;
+                self.leave_value(end);
+                Ok(value)
             }
         }
     }
@@ -307,13 +348,14 @@ impl Parser<'_> {
                 }
             }
         }
+        self.leave_value(self.i);
         match self.peek() {
             None => {}
             Some(',') => self.i += 1,
-            Some(c) => {
+            Some(_) => {
                 return Err(self.fail(
                     self.i,
-                    &format!("unexpected `{c}` after `}}`"),
+                    "unexpected text after `}`",
                     "separate assignments with `,`",
                 ))
             }
@@ -327,8 +369,12 @@ impl Parser<'_> {
             self.i += 1;
         }
         match self.peek() {
-            None => return Ok(Values::Null),
+            None => {
+                self.leave_value(self.i);
+                return Ok(Values::Null);
+            }
             Some(',') => {
+                self.leave_value(self.i);
                 self.i += 1;
                 return Ok(Values::Null);
             }
@@ -354,20 +400,39 @@ impl Parser<'_> {
             None => Values::Null,
         };
         self.i += rest[..stream.byte_offset()].chars().count();
+        self.leave_value(self.i);
         while self.peek().is_some_and(char::is_whitespace) {
             self.i += 1;
         }
         match self.peek() {
             None => {}
             Some(',') => self.i += 1,
-            Some(c) => {
+            Some(_) => {
                 return Err(self.fail(
                     self.i,
-                    &format!("unexpected `{c}` after the JSON value"),
-                    "separate assignments with `,`",
+                    "unexpected text after the JSON value",
+                    "separate assignments with `,` (a flag that is one whole JSON object takes nothing after it)",
                 ))
             }
         }
         Ok(value)
+    }
+
+    /// `--set-json '{...}'`: the whole flag is one JSON object, merged as the assignments of its values.
+    fn whole_object(&mut self) -> Result<Vec<Assignment>> {
+        while self.peek().is_some_and(char::is_whitespace) {
+            self.i += 1;
+        }
+        let column = self.i + 1;
+        self.enter_value();
+        let value = self.json()?;
+        if self.i < self.chars.len() {
+            return Err(self.fail(
+                self.i,
+                "unexpected text after the JSON object",
+                "a whole-object --set-json takes exactly one JSON object",
+            ));
+        }
+        Ok(flatten_object(&value, column))
     }
 }

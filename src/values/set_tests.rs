@@ -1,8 +1,11 @@
 //! Tests for the `--set` family: Helm's syntax and typing, in-place application, and errors.
 
 use super::*;
-use crate::values::SetKind;
+use crate::values::set_parser::parse_set;
+use crate::values::{apply_set, SetArg, SetKind};
+use anyhow::Result;
 use serde_json::json;
+use std::path::Path;
 
 fn run(kind: SetKind, expr: &str, start: Values) -> Result<Values> {
     let mut target = start;
@@ -152,7 +155,7 @@ fn set_file_reads_relative_to_base_dir() {
         )
         .unwrap_err()
     );
-    assert!(e.starts_with("invalid --set-file `x=nope.txt`"), "{e}");
+    assert!(e.starts_with("invalid --set-file at column 3"), "{e}");
     assert!(
         e.contains("nope.txt") && e.contains("failed to read"),
         "{e}"
@@ -183,8 +186,9 @@ fn applies_in_place_over_existing_values() {
             json!({"c": [{"image": "x", "name": "n"}]}),
             json!({"c": [{"image": "y", "name": "n"}]}),
         ),
-        ("a.b=1", json!({"a": "flat"}), json!({"a": {"b": 1}})),
-        ("a[0]=1", json!({"a": {"k": 1}}), json!({"a": [1]})),
+        ("a=1", json!({"a": {"k": 1}}), json!({"a": 1})),
+        ("a.b=1", json!({"a": null}), json!({"a": {"b": 1}})),
+        ("a.b=null", json!({"a": "flat"}), json!({"a": "flat"})),
         ("a=null", json!({"a": {"b": 1}, "c": 1}), json!({"c": 1})),
         (
             "a.b=null",
@@ -251,21 +255,27 @@ fn errors_name_the_expression_and_point_at_it() {
             SetKind::Set,
             "a={x,y",
             "list is missing its closing `}`",
-            "{",
+            "…",
         ),
-        (SetKind::Set, "a={x}y", "unexpected `y` after `}`", "y"),
+        (SetKind::Set, "a={x}y", "unexpected text after `}`", "…"),
         (SetKind::Set, ".a=1", "empty key", ".a"),
         (SetKind::Set, "a..b=1", "empty key", ".b"),
-        (SetKind::Set, "=1", "empty key", "=1"),
-        (SetKind::Set, "", "nothing to set", ""),
+        (SetKind::Set, "=1", "empty key", "="),
         (SetKind::Set, &deep, "nests deeper than 30 levels", ""),
-        (SetKind::Json, "a={bad", "invalid JSON", ""),
+        (SetKind::Json, "a={bad", "invalid JSON", "…"),
         (
             SetKind::Json,
             "a=1 2",
-            "unexpected `2` after the JSON value",
-            "2",
+            "unexpected text after the JSON value",
+            "…",
         ),
+        (
+            SetKind::Json,
+            r#"{"a":1} x"#,
+            "unexpected text after the JSON value",
+            "…",
+        ),
+        (SetKind::Json, r#"{"a":"#, "invalid JSON", "…"),
         (
             SetKind::Literal,
             "novalue",
@@ -277,16 +287,20 @@ fn errors_name_the_expression_and_point_at_it() {
         let e = run(kind, expr, json!({})).unwrap_err().to_string();
         let flag = kind.flag();
         assert!(
-            e.starts_with(&format!("invalid {flag} `{expr}`: ")),
+            e.starts_with(&format!("invalid {flag} at column ")),
             "{expr}: {e}"
         );
         assert!(e.contains(want), "{expr}: {e}");
         let lines: Vec<&str> = e.lines().collect();
-        assert_eq!(lines[1], format!("  {flag} {expr}"), "{expr}: {e}");
+        assert!(lines[1].starts_with(&format!("  {flag} ")), "{expr}: {e}");
         if !at.is_empty() {
-            let caret = lines[2].find('^').expect("caret line");
-            let want_col = lines[1].find(at).expect("marker text in expression");
-            assert_eq!(caret, want_col, "caret for {expr}:\n{e}");
+            let caret = lines[2].chars().position(|c| c == '^').expect("caret line");
+            let shown: Vec<char> = lines[1].chars().collect();
+            let marker: String = shown[caret..].iter().collect();
+            assert!(
+                marker.starts_with(at),
+                "caret for {expr} not on `{at}`:\n{e}"
+            );
         }
     }
 }

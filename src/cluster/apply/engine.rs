@@ -1,15 +1,14 @@
 //! The apply run itself: resolve every kind and check ownership before the first write, then send
 //! server-side apply patches kind group by kind group, skipping objects that are already in place.
 
-use super::error::{parse_conflict, redact, ApplyError};
+use super::error::{parse_conflict, ApplyError};
 use super::live::{owner, ownership_violation, read_live, Owner};
 use super::subset::{managed_fields_still_desired, object_is_subset};
-use super::{
-    groups, is_crd, Applied, ApplyOptions, BatchKinds, ObjectRef, Outcome, Stats, FIELD_MANAGER,
-};
+use super::{groups, is_crd, Applied, ApplyOptions, BatchKinds, Outcome, Stats};
 use crate::cluster::resources::{api_for, is_unknown_kind, Resolver};
 use crate::cluster::retry::{api_message, describe, retry, Budget};
 use crate::cluster::Cluster;
+use crate::manifest::{redact, ObjectRef, FIELD_MANAGER};
 use futures::{stream, StreamExt};
 use kube::api::{Patch, PatchParams};
 use serde_json::Value;

@@ -1,9 +1,7 @@
 //! Why an apply failed, worded for the user: every ownership violation at once, field-manager conflicts
 //! with the managers and fields named, and server errors with Secret values scrubbed out.
 
-use super::ObjectRef;
-use base64::Engine;
-use serde_json::Value;
+use crate::manifest::ObjectRef;
 use std::fmt;
 
 /// A failed [`apply`](super::apply).
@@ -145,47 +143,11 @@ fn push_unique(v: &mut Vec<String>, s: String) {
     }
 }
 
-/// Remove every value of a Secret's `data` (raw and decoded) and `stringData` from `message`, so that
-/// an error echoing the object cannot leak it. Other objects are returned unchanged.
-pub fn redact(message: &str, object: &Value) -> String {
-    if object["kind"] != "Secret" {
-        return message.to_string();
-    }
-    let mut secrets: Vec<String> = Vec::new();
-    for field in ["data", "stringData"] {
-        let Some(map) = object[field].as_object() else {
-            continue;
-        };
-        for v in map.values() {
-            let text = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            if field == "data" {
-                if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(text.trim()) {
-                    if let Ok(decoded) = String::from_utf8(bytes) {
-                        secrets.push(decoded);
-                    }
-                }
-            }
-            secrets.push(text);
-        }
-    }
-    // longest first, so a value containing another is removed whole
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    let mut out = message.to_string();
-    for s in secrets.iter().filter(|s| s.len() >= 3) {
-        out = out.replace(s.as_str(), "[redacted]");
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use kube::core::response::{StatusCause, StatusDetails};
     use kube::core::Status;
-    use serde_json::json;
 
     #[test]
     fn conflict_message_with_one_manager() {
@@ -262,22 +224,5 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("--adopt"), "{text}");
-    }
-
-    #[test]
-    fn secret_values_are_redacted_raw_and_decoded() {
-        let secret = json!({"kind": "Secret", "data": {"p": "aHVudGVyMg=="}, "stringData": {"q": "s3cr3t-token"}});
-        let msg =
-            "Secret \"x\" is invalid: data[p]: aHVudGVyMg== (hunter2), stringData: s3cr3t-token";
-        let out = redact(msg, &secret);
-        assert!(
-            !out.contains("hunter2")
-                && !out.contains("aHVudGVyMg==")
-                && !out.contains("s3cr3t-token"),
-            "{out}"
-        );
-        assert!(out.contains("data[p]"), "{out}");
-        let cm = json!({"kind": "ConfigMap", "data": {"p": "visible"}});
-        assert_eq!(redact("visible", &cm), "visible");
     }
 }

@@ -1,11 +1,11 @@
 //! Reading live objects in bulk (one request per resource type and namespace), deciding who owns them,
 //! and deleting only what this release owns.
 
-use super::{groups, ApplyOptions, ObjectRef, Stats};
-use super::{RELEASE_NAMESPACE_ANNOTATION, RELEASE_NAME_ANNOTATION};
+use super::{groups, ApplyOptions, Stats};
 use crate::cluster::resources::{api_for, is_unknown_kind, Resolver};
 use crate::cluster::retry::{describe, retry, status_code, Budget};
 use crate::cluster::Cluster;
+use crate::manifest::{ObjectRef, RELEASE_NAMESPACE_ANNOTATION, RELEASE_NAME_ANNOTATION};
 use anyhow::Result;
 use futures::{stream, StreamExt, TryStreamExt};
 use kube::api::{DeleteParams, ListParams, Preconditions};

@@ -1,8 +1,8 @@
 //! The no-op check: is every field we would apply already present, with the same value, in the live object?
 //! When it is, apply sends no write, so an upgrade that changes nothing costs reads only.
 
-use base64::Engine;
-use serde_json::{Map, Value};
+use crate::manifest::secret_as_stored;
+use serde_json::Value;
 
 /// Whether every field of `desired` has an equal value in `live`.
 ///
@@ -94,33 +94,6 @@ fn fields_present(set: &Value, value: &Value) -> bool {
         }
         true
     })
-}
-
-/// A Secret with `stringData` merged into `data` as base64, the way the API server stores it.
-pub fn secret_as_stored(secret: &Value) -> Value {
-    let mut out = secret.clone();
-    let Some(obj) = out.as_object_mut() else {
-        return out;
-    };
-    let Some(Value::Object(strings)) = obj.remove("stringData") else {
-        return out;
-    };
-    let data = obj
-        .entry("data")
-        .or_insert_with(|| Value::Object(Map::new()));
-    if !data.is_object() {
-        *data = Value::Object(Map::new());
-    }
-    let data = data.as_object_mut().expect("data is an object");
-    for (k, v) in strings {
-        let text = match v {
-            Value::String(s) => s,
-            other => other.to_string(),
-        };
-        let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
-        data.insert(k, Value::String(encoded));
-    }
-    out
 }
 
 fn is_zero(v: &Value) -> bool {

@@ -23,7 +23,7 @@ use std::fmt::Display;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
 
-pub use semver::semver_matches;
+pub use semver::{semver_matches, validate_constraint, version_parts};
 pub use toyaml::{json_to_yaml, to_yaml};
 
 /// Settings that change how filters behave.

@@ -79,6 +79,7 @@ fn inputs() -> Vec<(&'static str, Value)> {
         ("missing", Value::UNDEFINED),
         ("none", Value::from(())),
         ("true", Value::from(true)),
+        ("three", Value::from(3)),
         ("int_min", Value::from(i64::MIN)),
         ("u64_max", Value::from(u64::MAX)),
         ("float", Value::from(1.5)),
@@ -105,35 +106,80 @@ fn ctx() -> Value {
     Value::from(map)
 }
 
-#[test]
-fn filters_never_panic() {
-    let env = env();
-    let ctx = ctx();
-    for filter in FILTERS {
-        for (input, _) in inputs() {
-            for args in ARGS {
-                let src = format!("{{{{ {input} | {filter}({args}) }}}}");
-                if let Err(err) = env.render_str(&src, ctx.clone()) {
-                    assert!(!err.to_string().is_empty(), "{src}");
-                }
-            }
+/// Render `src`; an error must name `name` and not be minijinja's "unknown filter/function" (which
+/// would mean the name is not registered). Returns whether it rendered.
+fn check(env: &minijinja::Environment<'_>, ctx: &Value, name: &str, src: &str) -> bool {
+    match env.render_str(src, ctx.clone()) {
+        Ok(_) => true,
+        Err(err) => {
+            let text = format!("{err:#}");
+            assert!(
+                text.contains(name),
+                "`{src}` failed without naming `{name}`: {text}"
+            );
+            assert!(
+                !matches!(
+                    err.kind(),
+                    minijinja::ErrorKind::UnknownFilter | minijinja::ErrorKind::UnknownFunction
+                ),
+                "`{name}` is not registered: {text}"
+            );
+            false
         }
     }
 }
 
 #[test]
-fn functions_never_panic() {
+fn filters_never_panic_and_their_errors_name_them() {
+    let env = env();
+    let ctx = ctx();
+    let mut failed = 0;
+    for filter in FILTERS {
+        let mut rendered = 0;
+        for (input, _) in inputs() {
+            for args in ARGS {
+                let src = format!("{{{{ {input} | {filter}({args}) }}}}");
+                if check(&env, &ctx, filter, &src) {
+                    rendered += 1;
+                } else {
+                    failed += 1;
+                }
+            }
+        }
+        assert!(
+            rendered > 0,
+            "`{filter}` never rendered: the inputs no longer exercise it"
+        );
+    }
+    assert!(failed > 0, "no call failed: the odd inputs are not odd");
+}
+
+#[test]
+fn functions_never_panic_and_their_errors_name_them() {
     let env = env();
     let ctx = ctx();
     for function in FUNCTIONS {
+        let mut rendered = 0;
         for (input, _) in inputs() {
             for args in ARGS {
                 let sep = if args.is_empty() { "" } else { ", " };
                 let src = format!("{{{{ {function}({input}{sep}{args}) }}}}");
-                let _ = env.render_str(&src, ctx.clone());
+                rendered += usize::from(check(&env, &ctx, function, &src));
             }
         }
-        let _ = env.render_str(&format!("{{{{ {function}() }}}}"), ctx.clone());
+        rendered += usize::from(check(
+            &env,
+            &ctx,
+            function,
+            &format!("{{{{ {function}() }}}}"),
+        ));
+        // `fail` always fails; `gen_signed_cert` needs a CA made by `gen_ca`, which no input is
+        if !["fail", "gen_signed_cert"].contains(function) {
+            assert!(
+                rendered > 0,
+                "`{function}` never rendered: the inputs no longer exercise it"
+            );
+        }
     }
 }
 

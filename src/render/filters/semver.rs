@@ -36,6 +36,18 @@ pub fn semver_matches(constraint: &str, version: &str) -> Result<bool, Error> {
     check("kubeVersion", constraint, version)
 }
 
+/// Whether `constraint` parses (Masterminds rules); the error says why not, without the constraint.
+pub fn validate_constraint(constraint: &str) -> Result<(), String> {
+    Constraints::parse(constraint).map(|_| ())
+}
+
+/// A version as Masterminds reads it: `(major, minor, patch, prerelease)`, missing parts as 0 and an
+/// empty prerelease for a release; the error says why it is not a version.
+pub fn version_parts(version: &str) -> Result<(u64, u64, u64, String), String> {
+    let v = Version::parse(version.trim())?;
+    Ok((v.major, v.minor, v.patch, v.pre))
+}
+
 fn check(name: &str, constraint: &str, version: &str) -> Result<bool, Error> {
     let constraints = Constraints::parse(constraint)
         .map_err(|why| fail(name, format!("invalid constraint {constraint:?}: {why}")))?;
