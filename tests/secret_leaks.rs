@@ -230,7 +230,6 @@ fn values_from_a_values_file_do_not_show_on_success_or_failure() {
 }
 
 #[test]
-#[ignore = "needs the --set echo fix"]
 fn set_flags_that_fail_to_parse_do_not_echo_the_value() {
     let d = tempfile::tempdir().unwrap();
     chart(d.path(), &[], "db:\n  password: x\n");
@@ -250,7 +249,6 @@ fn set_flags_that_fail_to_parse_do_not_echo_the_value() {
 }
 
 #[test]
-#[ignore = "needs `tack values` to print redacted values unless --show-secrets (command layer)"]
 fn tack_values_redacts_secret_looking_keys() {
     let d = tempfile::tempdir().unwrap();
     chart(d.path(), &[], &values_with_secret());

@@ -14,12 +14,7 @@ pub use live::{
 };
 pub use subset::{is_subset, managed_fields_still_desired, object_is_subset};
 
-// Pure object identity, ownership and Secret projections live in `manifest`; re-exported here for callers
-// that still import them from `cluster::apply`.
-pub use crate::manifest::{
-    redact, secret_as_stored, ObjectRef, FIELD_MANAGER, RELEASE_NAMESPACE_ANNOTATION,
-    RELEASE_NAME_ANNOTATION,
-};
+use crate::manifest::{ObjectRef, RELEASE_NAMESPACE_ANNOTATION, RELEASE_NAME_ANNOTATION};
 
 use super::resources::{is_unknown_kind, split_api_version, Resolver};
 use crate::release::ObjectId;

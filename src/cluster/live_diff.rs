@@ -6,13 +6,13 @@
 
 use crate::cluster::apply::{
     self, describe_owner, managed_fields_still_desired, object_is_subset, owner,
-    ownership_violation, parse_conflict, read_live, redact, to_ref, ApplyOptions, BatchKinds,
-    ObjectRef, Owner, Stats, FIELD_MANAGER,
+    ownership_violation, parse_conflict, read_live, to_ref, ApplyOptions, BatchKinds, Owner, Stats,
 };
 use crate::cluster::resources::{api_for, is_unknown_kind, Resolver};
 use crate::cluster::retry::{api_message, describe, retry, Budget};
 use crate::cluster::Cluster;
 use crate::diff::{DriftInput, Input, Note, NoteLevel};
+use crate::manifest::{redact, ObjectRef, FIELD_MANAGER};
 use crate::release::{manifest_objects, Release};
 use anyhow::Result;
 use futures::{stream, StreamExt, TryStreamExt};

@@ -9,11 +9,11 @@ use crate::cli::{
     self, DiffArgs, DiffCommand, DiffFormat, DiffOutputArgs, DiffRevisionsArgs, DiffRollbackArgs,
     DiffUpgradeArgs,
 };
-use crate::cluster::apply::redact;
 use crate::diff::render_stack::{self, InstanceDiff, Outcome, State as DiffState};
 use crate::diff::{self, render_json, render_markdown, render_text, DriftCheck, Plan};
 use crate::error::{self, reported};
 use crate::events;
+use crate::manifest::redact;
 use crate::ops::diff::{self as diff_ops, deployed_record, diff_options, upgrade_plan, Counters};
 use crate::ops::render::Phase;
 use crate::ops::stack::RenderedJob;
@@ -50,8 +50,9 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
         needs_chart: true,
     };
     let targets = settings::targets(&ctx.settings, &args.stack, pos, &args.layers, &sets)?;
-    let rs = settings::render_settings(&args.render)?;
     let out = &args.diff;
+    let mut rs = settings::render_settings(&args.render)?;
+    rs.show_secrets = out.show_secrets;
     let options = diff_options(&out.ignore, out.show_secrets)?;
     if args.offline {
         if targets.from_stack {
@@ -79,6 +80,8 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
     let blocks = targets.from_stack && matches!(out.output, DiffFormat::Diff | DiffFormat::Summary);
     let style = ctx.printer.out();
     let plans: Mutex<BTreeMap<String, Plan>> = Mutex::new(BTreeMap::new());
+    // values of Secrets the templates read through `lookup`: scrubbed from everything printed
+    let looked_up: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let stats = ctx.settings.stats;
     let (adopt, force) = (args.adopt, args.force_conflicts);
     let mut all = run_jobs(
@@ -97,6 +100,13 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
                 .filter(|o| o["kind"] == "Secret")
                 .cloned()
                 .collect();
+            let hide_lookups = !out.show_secrets;
+            if hide_lookups {
+                looked_up
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(prepared.secret_values.iter().cloned());
+            }
             let (c, plans, options) = (c.clone(), &plans, &options);
             async move {
                 let mut counters = Counters::default();
@@ -122,7 +132,7 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
                     events::note(counters.line());
                 }
                 let text = if blocks {
-                    plan_text(style, &planned, out)
+                    prepared.scrub(plan_text(style, &planned, out), !hide_lookups)
                 } else {
                     String::new()
                 };
@@ -140,12 +150,20 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
         },
     );
     let mut plans = plans.into_inner().unwrap_or_else(|e| e.into_inner());
+    let looked_up = looked_up.into_inner().unwrap_or_else(|e| e.into_inner());
+    let scrub = |text: String| {
+        if looked_up.is_empty() {
+            text
+        } else {
+            crate::manifest::mask::scrub(&text, &looked_up)
+        }
+    };
     if !targets.from_stack {
         let run = single(ctx, all)?;
         let plan = plans
             .remove(&run.name)
             .ok_or_else(|| anyhow!("the diff of `{}` produced no plan", run.name))?;
-        return finish(ctx, &plan, out);
+        return finish_scrubbed(ctx, &plan, out, &scrub);
     }
     let diffs = instance_diffs(&targets, &all, plans);
     // a plan the server refused in part would fail: the run counts as failed
@@ -165,7 +183,7 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
             DiffFormat::Json => render_stack::render_json(&diffs, out.context),
             _ => render_stack::render_markdown(&diffs, out.context),
         };
-        printer.stdout(&doc);
+        printer.stdout(&scrub(doc));
     }
     match render_stack::exit_code(&diffs, out.exit_code) {
         error::OK => Ok(()),
@@ -231,8 +249,18 @@ fn plan_text(style: Style, plan: &Plan, args: &DiffOutputArgs) -> String {
 
 /// Print one release's plan and turn it into the exit code.
 fn finish(ctx: &Ctx, plan: &Plan, args: &DiffOutputArgs) -> Result<()> {
+    finish_scrubbed(ctx, plan, args, &|t| t)
+}
+
+/// [`finish`], the printed text passed through `scrub` first.
+fn finish_scrubbed(
+    ctx: &Ctx,
+    plan: &Plan,
+    args: &DiffOutputArgs,
+    scrub: &dyn Fn(String) -> String,
+) -> Result<()> {
     ctx.printer
-        .stdout(&plan_text(ctx.printer.out(), plan, args));
+        .stdout(&scrub(plan_text(ctx.printer.out(), plan, args)));
     match diff::exit_code(plan, args.exit_code) {
         error::OK => Ok(()),
         error::FAILURE => {

@@ -24,7 +24,8 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
         needs_chart: true,
     };
     let targets = settings::targets(&ctx.settings, &args.stack, pos, &args.layers, sets)?;
-    let rs = settings::render_settings(&args.render)?;
+    let mut rs = settings::render_settings(&args.render)?;
+    rs.show_secrets = args.show_secrets;
     let op = install::operation(upgrade);
     let phase = if op == Op::Install {
         Phase::Install
@@ -51,6 +52,8 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
             let RenderedJob { target, prepared } = job;
             prepared.emit_warnings();
             let desired = install::desired(&prepared, install::layers_record(&target));
+            let show = rs.show_secrets;
+            let scrub = move |text: String| prepared.scrub(text, show);
             let dopts =
                 settings::deploy_options(&target.namespace, &target.name, &args.deploy, &command);
             let c = c.clone();
@@ -61,14 +64,23 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
                     Deployed::DryRun(changes) => Ok(Done {
                         revision: None,
                         result: "dry run".into(),
-                        text: release::dry_run_text(&target.name, &target.namespace, &changes),
+                        text: scrub(release::dry_run_text(
+                            &target.name,
+                            &target.namespace,
+                            &changes,
+                        )),
                     }),
                     Deployed::Done(out) => {
                         let verb = install::verb(op, &out.release);
                         Ok(Done {
                             revision: Some(out.release.revision),
                             result: verb.into(),
-                            text: release::outcome_text(style, verb, &out.release, &out.changes),
+                            text: scrub(release::outcome_text(
+                                style,
+                                verb,
+                                &out.release,
+                                &out.changes,
+                            )),
                         })
                     }
                 }
@@ -89,11 +101,11 @@ fn dry_run_client(
 ) -> Result<()> {
     let printer = &ctx.printer;
     let (jobs, decided) = rendered_jobs(targets, rs, phase, None, "nothing was sent to a cluster")?;
-    let stream_of = |docs: &[manifest::Document]| {
+    let stream_of = |p: &crate::ops::render::Prepared| {
         if show_secrets {
-            manifest::to_stream(docs)
+            manifest::to_stream(&p.docs)
         } else {
-            manifest::to_stream_masked(docs)
+            p.scrub(manifest::to_stream_masked(&p.docs), false)
         }
     };
     if !targets.from_stack {
@@ -104,7 +116,7 @@ fn dry_run_client(
         for job in jobs {
             let (t, p) = (&job.payload.target, &job.payload.prepared);
             p.emit_warnings();
-            printer.stdout(&stream_of(&p.docs));
+            printer.stdout(&stream_of(p));
             printer.info(&format!(
                 "dry run (client): {} objects would be applied to namespace `{}` as release `{}`; nothing was sent to a cluster",
                 p.docs.len(),
@@ -125,7 +137,7 @@ fn dry_run_client(
             "# Instance: {} (namespace {})\n{}",
             t.name,
             t.namespace,
-            stream_of(&p.docs)
+            stream_of(p)
         ));
         all.push(InstanceRun {
             name: t.name.clone(),

@@ -24,7 +24,8 @@ pub fn run(ctx: &Ctx, args: &LintArgs, sets: &[SetArg]) -> Result<()> {
         ..Default::default()
     };
     let targets = settings::targets(&ctx.settings, &args.stack, pos, &args.layers, sets)?;
-    let rs = settings::render_settings(&args.render)?;
+    let mut rs = settings::render_settings(&args.render)?;
+    rs.show_secrets = args.show_secrets;
     if targets.from_stack {
         return lint_stack(ctx, &targets, &rs, args.strict);
     }

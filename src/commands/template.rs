@@ -21,7 +21,9 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
         needs_chart: true,
     };
     let targets = settings::targets(&ctx.settings, &args.stack, pos, &args.layers, sets)?;
-    let rs = settings::render_settings(&args.render)?;
+    let mut rs = settings::render_settings(&args.render)?;
+    rs.show_secrets = args.show_secrets;
+    let show = args.show_secrets;
     let (jobs, decided) =
         rendered_jobs(&targets, &rs, Phase::Offline, None, "nothing was printed")?;
     let printer = &ctx.printer;
@@ -33,12 +35,14 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
         let Some(job) = jobs.into_iter().next() else {
             return Ok(());
         };
-        job.payload.prepared.emit_warnings();
-        let docs = select_docs(job.payload.prepared.docs, args)?;
+        let prepared = job.payload.prepared;
+        prepared.emit_warnings();
+        let scrub = |text: String| prepared.scrub(text, show);
+        let docs = select_docs(prepared.docs.clone(), args)?;
         match &args.output_dir {
-            None => printer.stdout(&manifest::to_stream(&docs)),
+            None => printer.stdout(&scrub(manifest::to_stream(&docs))),
             Some(dir) => {
-                for path in write_dir(dir, &docs)? {
+                for path in write_dir(dir, &docs, &scrub)? {
                     printer.info(&format!("wrote {}", path.display()));
                 }
             }
@@ -91,9 +95,11 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
         if !run.captured.is_empty() {
             printer.stderr(&runs::block(printer.err(), &run));
         }
+        let scrub = |text: String| job.payload.prepared.scrub(text, show);
         match &args.output_dir {
             Some(dir) => {
-                for path in write_dir(&dir.join(&t.name), &docs)? {
+                let dir = crate::limits::safe_join(dir, &t.name)?;
+                for path in write_dir(&dir, &docs, &scrub)? {
                     printer.info(&format!("wrote {}", path.display()));
                 }
             }
@@ -102,7 +108,7 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
                     "# Instance: {} (namespace {})\n",
                     t.name, t.namespace
                 ));
-                stream.push_str(&manifest::to_stream(&docs));
+                stream.push_str(&scrub(manifest::to_stream(&docs)));
             }
         }
         all.push(run);
@@ -139,8 +145,13 @@ pub fn select_docs(mut docs: Vec<Document>, args: &TemplateArgs) -> Result<Vec<D
     Ok(docs)
 }
 
-/// Write each template's documents to `dir/<chart>/templates/<file>`; returns the files written.
-pub fn write_dir(dir: &Path, docs: &[Document]) -> Result<Vec<PathBuf>> {
+/// Write each template's documents to `dir/<chart>/templates/<file>` (never outside `dir`), each file's text
+/// through `scrub`; returns the files written.
+pub fn write_dir(
+    dir: &Path,
+    docs: &[Document],
+    scrub: &dyn Fn(String) -> String,
+) -> Result<Vec<PathBuf>> {
     let mut by_file: BTreeMap<&str, Vec<Document>> = BTreeMap::new();
     for d in docs {
         by_file
@@ -150,12 +161,12 @@ pub fn write_dir(dir: &Path, docs: &[Document]) -> Result<Vec<PathBuf>> {
     }
     let mut written = Vec::new();
     for (display, group) in by_file {
-        let path = dir.join(display);
+        let path = crate::limits::safe_join(dir, display)?;
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("failed to create `{}`", parent.display()))?;
         }
-        std::fs::write(&path, manifest::to_stream(&group))
+        std::fs::write(&path, scrub(manifest::to_stream(&group)))
             .with_context(|| format!("failed to write `{}`", path.display()))?;
         written.push(path);
     }

@@ -92,6 +92,9 @@ fn print_values(ctx: &Ctx, chart: &Chart, resolved: &Resolved, args: &ValuesArgs
     }
     let mut values = resolved.values.clone();
     crate::render::coalesce_subcharts(chart, &mut values)?;
+    if !args.show_secrets {
+        values = vals::redacted(&values);
+    }
     match args.output {
         ValuesFormat::Yaml => printer.stdout(&format!(
             "{}\n",

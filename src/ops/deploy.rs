@@ -235,7 +235,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     let mut release = Release {
         name: name.to_string(),
         namespace: ns.to_string(),
-        revision: last_rev + 1,
+        revision: crate::release::next_revision(name, last_rev)?,
         status,
         chart: desired.chart,
         manifest: desired.manifest,

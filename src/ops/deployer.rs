@@ -2,13 +2,12 @@
 //! `cluster::apply` and `cluster::wait`, reporting progress as events.
 
 use super::deploy::{Change, DeployOptions, Deployer};
-use crate::cluster::apply::{
-    self, to_id, to_ref, ApplyOptions, DeleteOutcome, ObjectRef, Outcome, Stats,
-};
+use crate::cluster::apply::{self, to_id, to_ref, ApplyOptions, DeleteOutcome, Outcome, Stats};
 use crate::cluster::resources::Resolver;
 use crate::cluster::wait::{self, Readiness};
 use crate::cluster::Cluster;
 use crate::events::{self, Progress};
+use crate::manifest::ObjectRef;
 use crate::release::ObjectId;
 use anyhow::Result;
 use serde_json::Value;

@@ -20,6 +20,12 @@ pub struct RenderSettings {
     /// `lookup` renders `{}` even with a cluster at hand.
     pub no_lookup: bool,
     pub fuel: u64,
+    /// Bytes of output the whole chart may render.
+    pub max_output: u64,
+    /// Bytes of memory rendering may add.
+    pub max_memory: u64,
+    /// Show values in error excerpts and `lookup` Secret values in output.
+    pub show_secrets: bool,
 }
 
 /// Which operation the render is for (templates see `release.isInstall` / `release.isUpgrade`).
@@ -43,6 +49,9 @@ pub fn render_options(
         api_versions: rs.api_versions.clone(),
         lenient: rs.lenient,
         fuel: Some(rs.fuel),
+        max_output: rs.max_output,
+        max_memory: Some(rs.max_memory),
+        show_secrets: rs.show_secrets,
         is_install: phase == Phase::Install,
         is_upgrade: phase == Phase::Upgrade,
         ..RenderOptions::default()
@@ -120,6 +129,8 @@ pub struct Prepared {
     pub values: Values,
     pub docs: Vec<Document>,
     pub notes: Option<String>,
+    /// Values of Secrets templates read through `lookup`: output that may hold them is scrubbed.
+    pub secret_values: Vec<String>,
     /// Errors: schema violations, template errors, invalid objects, duplicates.
     pub errors: Vec<String>,
 }
@@ -131,6 +142,15 @@ impl Prepared {
             return Ok(self);
         }
         Err(crate::error::render_failed(self.errors))
+    }
+
+    /// `text` with the values of Secrets read through `lookup` (and their base64) masked, unless `show`.
+    pub fn scrub(&self, text: String, show: bool) -> String {
+        if show || self.secret_values.is_empty() {
+            text
+        } else {
+            crate::manifest::mask::scrub(&text, &self.secret_values)
+        }
     }
 
     /// The values-loading warnings, as events of the running operation.
@@ -155,11 +175,9 @@ pub fn prepare(chart: Chart, req: &LayerRequest, opts: &RenderOptions) -> Result
         }
     }
     if let Some(constraint) = &chart.meta.kube_version {
-        if !render::filters::semver_matches(constraint, &opts.kube_version).unwrap_or(true) {
-            errors.push(format!(
-                "chart `{}` requires Kubernetes `{constraint}` but the target is `{}`\n\nhint: pass --kube-version, or relax `kubeVersion` in Chart.yaml",
-                chart.meta.name, opts.kube_version
-            ));
+        if let Err(e) = render::check_kube_version(&chart.meta.name, constraint, &opts.kube_version)
+        {
+            errors.push(e);
         }
     }
 
@@ -168,14 +186,16 @@ pub fn prepare(chart: Chart, req: &LayerRequest, opts: &RenderOptions) -> Result
 
     let mut docs = Vec::new();
     let mut notes = None;
+    let mut secret_values = Vec::new();
     match render::render_chart(&chart, &values, opts) {
         Ok(rendered) => {
             let mut problems: Vec<Problem> = Vec::new();
             for f in rendered.crds.iter().chain(rendered.files.iter()) {
-                docs.extend(manifest::parse_rendered(
+                docs.extend(manifest::parse_rendered_with(
                     &f.source,
                     &f.display,
                     &f.text,
+                    opts.show_secrets,
                     &mut problems,
                 ));
             }
@@ -183,6 +203,7 @@ pub fn prepare(chart: Chart, req: &LayerRequest, opts: &RenderOptions) -> Result
             errors.extend(problems.iter().map(|p| p.to_string()));
             manifest::sort_install_order(&mut docs);
             notes = rendered.notes;
+            secret_values = rendered.secret_values;
         }
         Err(RenderErrors(errs)) => errors.extend(errs.iter().map(|e| e.to_string())),
     }
@@ -192,6 +213,7 @@ pub fn prepare(chart: Chart, req: &LayerRequest, opts: &RenderOptions) -> Result
         values,
         docs,
         notes,
+        secret_values,
         errors,
     })
 }

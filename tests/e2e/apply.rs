@@ -9,12 +9,10 @@ use crate::harness::*;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, Patch, PatchParams};
 use serde_json::{json, Value};
-use tack::cluster::apply::{
-    self, ApplyError, ApplyOptions, Outcome, Stats, RELEASE_NAMESPACE_ANNOTATION,
-    RELEASE_NAME_ANNOTATION,
-};
+use tack::cluster::apply::{self, ApplyError, ApplyOptions, Outcome, Stats};
 use tack::cluster::resources::Resolver;
 use tack::cluster::Cluster;
+use tack::manifest::{RELEASE_NAMESPACE_ANNOTATION, RELEASE_NAME_ANNOTATION};
 
 async fn cluster() -> Cluster {
     Cluster {

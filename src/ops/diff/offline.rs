@@ -112,12 +112,13 @@ fn placed(mut objects: Vec<Value>, ns: &str) -> Vec<Value> {
 
 /// The objects of a saved YAML stream; Secret values may already be masked (they compare by digest).
 pub fn read_manifest(file: &Path, ns: &str) -> Result<Vec<Value>> {
-    let text = std::fs::read_to_string(file).with_context(|| {
-        format!(
-            "cannot read the manifest `{}`\n\nhint: save one with `tack get manifest NAME > FILE` or `tack template CHART > FILE`",
-            file.display()
-        )
-    })?;
+    let text = crate::limits::read_capped(file, crate::limits::DEFAULT_MAX_MANIFEST_BYTES, "manifest")
+        .with_context(|| {
+            format!(
+                "cannot read the manifest `{}`\n\nhint: save one with `tack get manifest NAME > FILE` or `tack template CHART > FILE`",
+                file.display()
+            )
+        })?;
     let shown = file.display().to_string();
     let mut problems = Vec::new();
     let docs = crate::manifest::parse_rendered(&shown, &shown, &text, &mut problems);

@@ -4,8 +4,9 @@
 use super::{cluster, cm, get_cm, prepared, run};
 use crate::harness::*;
 use serde_json::json;
-use tack::cluster::apply::{self, ApplyOptions, DeleteOutcome, ObjectRef, Stats};
+use tack::cluster::apply::{self, ApplyOptions, DeleteOutcome, Stats};
 use tack::cluster::resources::Resolver;
+use tack::manifest::ObjectRef;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_removes_only_owned_objects_in_reverse_order() {

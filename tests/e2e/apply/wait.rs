@@ -5,10 +5,11 @@ use super::{cluster, cm, prepared, run};
 use crate::harness::*;
 use serde_json::{json, Value};
 use std::time::Duration;
-use tack::cluster::apply::{ApplyOptions, ObjectRef, Stats};
+use tack::cluster::apply::{ApplyOptions, Stats};
 use tack::cluster::resources::Resolver;
 use tack::cluster::wait::{self, Readiness};
 use tack::cluster::Cluster;
+use tack::manifest::ObjectRef;
 
 fn deployment(name: &str, spec_extra: Value) -> Value {
     let mut d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
