@@ -26,7 +26,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 fn release() -> impl Strategy<Value = Release> {
     (
         "[a-z][a-z0-9-]{0,20}",
-        1u64..u64::MAX,
+        1u64..=tack::release::MAX_REVISION,
         0..Status::ALL.len(),
         any::<String>(),
         json_value(),
