@@ -10,6 +10,7 @@ pub mod diff;
 pub mod error;
 pub mod manifest;
 pub mod output;
+pub mod policy;
 pub mod release;
 pub mod render;
 pub mod stack;
