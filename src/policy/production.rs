@@ -156,7 +156,7 @@ pub fn secret_name(name: &str) -> bool {
 /// A value that is only a reference to another variable (`$(DB_PASSWORD)`) is not a literal.
 fn is_literal(value: &str) -> bool {
     let t = value.trim();
-    !t.is_empty() && !(t.starts_with("$(") && t.ends_with(')') && !t[2..].contains("$("))
+    !(t.is_empty() || (t.starts_with("$(") && t.ends_with(')') && !t[2..].contains("$(")))
 }
 
 fn secret_literals(pod: &PodTemplate, out: &mut Vec<Violation>) {
