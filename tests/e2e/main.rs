@@ -7,6 +7,7 @@ mod apply;
 mod connect;
 mod diff;
 mod lifecycle;
+mod policy;
 mod recovery;
 mod reliability;
 mod stack;
