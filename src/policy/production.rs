@@ -62,19 +62,26 @@ fn probes(pod: &PodTemplate, out: &mut Vec<Violation>) {
     }
 }
 
+/// The resource fields every container must set.
+pub const REQUIRED_RESOURCES: [(&str, &str); 3] = [
+    ("requests", "cpu"),
+    ("requests", "memory"),
+    ("limits", "memory"),
+];
+
 fn resources(pod: &PodTemplate, out: &mut Vec<Violation>) {
     for c in pod.containers_of(&["initContainers", "containers"]) {
         let res = field(c.value, "resources");
         let mut missing = Vec::new();
-        for group in ["requests", "limits"] {
-            for key in ["cpu", "memory"] {
-                let set = res
-                    .and_then(|r| field(r, group))
-                    .and_then(|g| field(g, key))
-                    .is_some();
-                if !set {
-                    missing.push(format!("{group}.{key}"));
-                }
+        // a CPU limit is not required: CPU is compressible, and a limit throttles a pod that the
+        // node could serve; memory is not, so its limit is
+        for (group, key) in REQUIRED_RESOURCES {
+            let set = res
+                .and_then(|r| field(r, group))
+                .and_then(|g| field(g, key))
+                .is_some();
+            if !set {
+                missing.push(format!("{group}.{key}"));
             }
         }
         if !missing.is_empty() {

@@ -126,13 +126,29 @@ fn probes() {
 
 #[test]
 fn resources() {
-    let r = bad(
-        "limits: {cpu: 500m, memory: 256Mi}",
-        "limits: {memory: 256Mi}",
-    );
+    let r = bad("limits: {cpu: 500m, memory: 256Mi}", "limits: {cpu: 500m}");
     assert_eq!(rules_of(&r), ["resources"]);
-    assert!(r.findings[0].message.contains("limits.cpu"));
-    assert!(!r.findings[0].message.contains("requests"));
+    assert!(r.findings[0]
+        .message
+        .ends_with("does not set resources limits.memory"));
+    let r = bad(
+        "requests: {cpu: 100m, memory: 128Mi}",
+        "requests: {memory: 128Mi}",
+    );
+    assert!(r.findings[0]
+        .message
+        .ends_with("does not set resources requests.cpu"));
+    let r = bad("          resources:\n", "          resources-not:\n");
+    assert!(r.findings[0]
+        .message
+        .ends_with("requests.cpu, requests.memory, limits.memory"));
+    // no CPU limit needed
+    assert!(bad(
+        "limits: {cpu: 500m, memory: 256Mi}",
+        "limits: {memory: 256Mi}"
+    )
+    .findings
+    .is_empty());
 }
 
 #[test]
