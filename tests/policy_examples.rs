@@ -54,7 +54,14 @@ fn check(tier: &str, extra: &[&str]) -> Report {
     assert_eq!(code, 0, "{stderr}");
     let docs = documents(&stdout);
     assert!(docs.iter().any(|d| d.kind() == "Deployment"));
-    evaluate(&docs, &Policy::tier_default(Some(tier)), Some(&ns))
+    let start = std::time::Instant::now();
+    let report = evaluate(&docs, &Policy::tier_default(Some(tier)), Some(&ns));
+    eprintln!(
+        "policy check of tier {tier}: {} objects in {:?}",
+        docs.len(),
+        start.elapsed()
+    );
+    report
 }
 
 #[test]

@@ -136,3 +136,16 @@ fn namespace_labels_follow_the_level_and_never_overwrite() {
     assert!(labels_to_add(Level::Baseline, &existing).is_empty());
     assert_eq!(labels_to_add(Level::Baseline, &BTreeMap::new()).len(), 2);
 }
+
+#[test]
+fn docs_list_every_rule() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/policies.md")).unwrap();
+    for r in crate::policy::rules::RULES {
+        assert!(
+            doc.contains(&format!("| `{}` |", r.id)),
+            "docs/policies.md has no row for rule `{}`",
+            r.id
+        );
+    }
+}
