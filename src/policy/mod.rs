@@ -242,7 +242,12 @@ pub fn evaluate(docs: &[Document], policy: &Policy, release_namespace: Option<&s
                     .map(|v| (v, Severity::Error)),
             );
         }
+        let pss_paths: Vec<String> = violations.iter().map(|(v, _)| v.path.clone()).collect();
         for v in production::check(doc, docs, &opts) {
+            // host access the Pod Security level already refuses is reported once, as that error
+            if v.rule == "host-access" && pss_paths.iter().any(|p| v.path.starts_with(p.as_str())) {
+                continue;
+            }
             if let Some(s) = policy.severity(v.rule) {
                 violations.push((v, s));
             }

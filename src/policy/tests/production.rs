@@ -307,6 +307,10 @@ fn host_access_is_reported_beside_the_pss_control() {
     let r = evaluate(&docs(&text), &policy, None);
     assert_eq!(rules_of(&r), ["host-access", "host-access"]);
     assert!(r.findings.iter().all(|f| f.severity == Severity::Warning));
+    // where the level already refuses them, they are reported once, as Pod Security errors
+    let r = evaluate(&docs(&text), &Policy::tier_default(Some("work")), None);
+    assert_eq!(rules_of(&r), ["host-namespaces", "host-path-volumes"]);
+    assert!(r.findings.iter().all(|f| f.severity == Severity::Error));
 }
 
 #[test]
