@@ -82,6 +82,6 @@ fn junit_has_one_case_per_object_and_fails_those_with_errors() {
     );
     assert_eq!(
         x.matches("<testcase ").count(),
-        x.matches("</testcase>").count() + x.matches("/>\n").count() - 0
+        x.matches("</testcase>").count() + x.matches("/>\n").count()
     );
 }
