@@ -155,9 +155,17 @@ pub fn secret_name(name: &str) -> bool {
         "CREDENTIALS",
         "PRIVATEKEY",
     ];
-    name.split(|c: char| !c.is_ascii_alphanumeric())
+    // names ending in these point at a secret rather than hold it (TOKEN_FILE, SECRET_NAME)
+    const REFERENCES: &[&str] = &["FILE", "PATH", "DIR", "NAME", "REF", "URL", "ID"];
+    let words: Vec<String> = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
-        .any(|w| WORDS.contains(&w.to_ascii_uppercase().as_str()))
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
+    if words.last().is_some_and(|w| REFERENCES.contains(&w.as_str())) {
+        return false;
+    }
+    words.iter().any(|w| WORDS.contains(&w.as_str()))
 }
 
 /// A value that is only a reference to another variable (`$(DB_PASSWORD)`) is not a literal.

@@ -242,6 +242,9 @@ fn secret_literals_are_found_but_never_shown() {
         ("KEYCLOAK_URL", false),
         ("MONKEY", false),
         ("LOG_LEVEL", false),
+        ("tls-key-file", false),
+        ("SECRET_NAME", false),
+        ("TOKEN_PATH", false),
     ] {
         assert_eq!(production::secret_name(name), secret, "{name}");
     }
