@@ -278,5 +278,46 @@ pub fn evaluate(docs: &[Document], policy: &Policy, release_namespace: Option<&s
     report
 }
 
+/// Everything a command needs for one release: read the chart's `policy.yaml`, resolve the policy of
+/// `tier` (tier default < chart < `stack`, the merged `policy:` of tack.yaml) and check `docs`.
+pub fn check_release(
+    docs: &[Document],
+    chart_dir: &std::path::Path,
+    tier: Option<&str>,
+    stack: Option<&PolicySpec>,
+    release_namespace: Option<&str>,
+) -> anyhow::Result<(Policy, Report)> {
+    let chart = load_chart_policy(chart_dir)?;
+    let policy = resolve(tier, chart.as_ref(), stack);
+    let report = evaluate(docs, &policy, release_namespace);
+    Ok((policy, report))
+}
+
+/// The error that stops install/upgrade/diff before any write when the report has errors, naming the
+/// flag that overrides it; `None` when there are no errors.
+pub fn refusal(report: &Report, override_flag: &str) -> Option<anyhow::Error> {
+    if !report.has_errors() {
+        return None;
+    }
+    let mut rules: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.rule.as_str())
+        .collect();
+    rules.sort();
+    rules.dedup();
+    Some(anyhow::anyhow!(
+        "the manifest breaks the policy of tier `{}` ({} error{}: {}); nothing was written\n\n\
+         hint: fix the findings above (`tack lint` lists them with the template, line and fix), exempt an \
+         object with a reasoned `{}` annotation, or pass {override_flag} to deploy anyway (it is logged)",
+        report.tier,
+        report.errors(),
+        if report.errors() == 1 { "" } else { "s" },
+        rules.join(", "),
+        exempt::ANNOTATION,
+    ))
+}
+
 #[cfg(test)]
 mod tests;

@@ -162,7 +162,10 @@ pub fn secret_name(name: &str) -> bool {
         .filter(|w| !w.is_empty())
         .map(|w| w.to_ascii_uppercase())
         .collect();
-    if words.last().is_some_and(|w| REFERENCES.contains(&w.as_str())) {
+    if words
+        .last()
+        .is_some_and(|w| REFERENCES.contains(&w.as_str()))
+    {
         return false;
     }
     words.iter().any(|w| WORDS.contains(&w.as_str()))

@@ -149,3 +149,53 @@ fn docs_list_every_rule() {
         );
     }
 }
+
+#[test]
+fn check_release_reads_the_chart_policy_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = super::docs(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: a\n      image: x:1\n",
+    );
+    let (policy, report) =
+        crate::policy::check_release(&docs, dir.path(), Some("public"), None, None).unwrap();
+    assert_eq!(policy.level, Level::Restricted);
+    assert!(report.has_errors());
+    let refusal = crate::policy::refusal(&report, "--skip-policy")
+        .unwrap()
+        .to_string();
+    assert!(
+        refusal.contains("tier `public`") && refusal.contains("--skip-policy"),
+        "{refusal}"
+    );
+    assert!(
+        refusal.contains("run-as-non-root") && refusal.contains("hint:"),
+        "{refusal}"
+    );
+
+    std::fs::write(
+        dir.path().join("policy.yaml"),
+        "level: privileged\nchecks: off\n",
+    )
+    .unwrap();
+    let (policy, report) =
+        crate::policy::check_release(&docs, dir.path(), Some("public"), None, None).unwrap();
+    assert_eq!(policy.level, Level::Privileged);
+    assert!(report.findings.is_empty());
+    assert!(crate::policy::refusal(&report, "--skip-policy").is_none());
+
+    // tack.yaml wins over the chart
+    let stack = parse_spec("level: baseline\n", "tack.yaml").unwrap();
+    let (policy, _) =
+        crate::policy::check_release(&docs, dir.path(), Some("public"), Some(&stack), None)
+            .unwrap();
+    assert_eq!(policy.level, Level::Baseline);
+
+    std::fs::write(dir.path().join("policy.yaml"), "checks:\n  nope: off\n").unwrap();
+    let e = crate::policy::check_release(&docs, dir.path(), Some("public"), None, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("policy.yaml") && e.contains("unknown policy check `nope`"),
+        "{e}"
+    );
+}

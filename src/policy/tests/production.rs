@@ -390,3 +390,48 @@ fn line_index_handles_nesting_flow_and_missing_fields() {
     assert_eq!(find(&idx, "a.b[1].z.missing"), Some(5));
     assert_eq!(find(&idx, "q.r"), None);
 }
+
+#[test]
+fn malformed_objects_are_checked_without_panicking() {
+    let text = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: odd
+  annotations:
+    tack.dev/policy-exempt: 5
+spec:
+  replicas: "two"
+  template:
+    metadata: []
+    spec:
+      securityContext: [1]
+      volumes: ["x", {name: v}]
+      initContainers: "oops"
+      containers:
+        - 7
+        - name: 5
+          image: 5
+          env: [{name: 5, value: {a: 1}}, "x"]
+          args: [1, "--token"]
+          ports: 5
+          securityContext:
+            capabilities: {add: [1], drop: "ALL"}
+            seLinuxOptions: "x"
+            runAsUser: "0"
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: empty
+spec: {}
+"#;
+    for tier in ["public", "work", "private"] {
+        let r = evaluate(&docs(text), &Policy::tier_default(Some(tier)), None);
+        assert_eq!(r.objects, 2);
+        let _ = crate::policy::render::text(&r);
+        let _ = crate::policy::render::junit(&r);
+    }
+    let r = public(text);
+    assert!(rules_of(&r).contains(&"volume-types"));
+    assert!(rules_of(&r).contains(&"capabilities-restricted"));
+}
