@@ -3,6 +3,7 @@
 
 mod config;
 mod corpus;
+mod findings;
 mod production;
 mod render;
 
