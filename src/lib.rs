@@ -16,6 +16,7 @@ pub mod limits;
 pub mod manifest;
 pub mod ops;
 pub mod output;
+pub mod policy;
 pub mod release;
 pub mod render;
 pub mod settings;

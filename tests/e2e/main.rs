@@ -8,6 +8,7 @@ mod connect;
 mod diff;
 mod lifecycle;
 mod one_path;
+mod policy;
 mod recovery;
 mod reliability;
 mod stack;
