@@ -30,6 +30,8 @@ struct RawDefaults {
     tier: Option<String>,
     #[serde(default)]
     labels: BTreeMap<String, String>,
+    /// The tier policy every instance starts from (see docs/policies.md).
+    policy: Option<crate::policy::PolicySpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,6 +53,8 @@ struct RawInstance {
     allow_cluster_scoped: Vec<String>,
     #[serde(default)]
     allow_shared_namespace: bool,
+    /// Overrides of the tier policy for this instance, above `defaults.policy`.
+    policy: Option<crate::policy::PolicySpec>,
 }
 
 /// A `set` entry of an instance, with where it is written.
@@ -79,6 +83,8 @@ pub struct Instance {
     pub free_labels: BTreeMap<String, String>,
     pub allow_cluster_scoped: Vec<String>,
     pub allow_shared_namespace: bool,
+    /// The `policy:` of `defaults` and of the instance, merged (the instance wins).
+    pub policy: Option<crate::policy::PolicySpec>,
     /// The stack file, as shown in messages.
     pub file: String,
     /// Line of the instance in the stack file.
@@ -277,7 +283,21 @@ pub fn parse(text: &str, path: &Path) -> Result<Stack> {
             .values_dir
             .or_else(|| raw.defaults.values_dir.clone())
             .unwrap_or_else(|| "values".into());
+        let policy = match (&raw.defaults.policy, &r.policy) {
+            (None, None) => None,
+            (d, i) => Some(crate::policy::merge(
+                d.as_ref().unwrap_or(&Default::default()),
+                i.as_ref().unwrap_or(&Default::default()),
+            )),
+        };
+        if let Some(p) = &policy {
+            let origin = format!("{shown}:{line} (instance `{}`)", r.name);
+            if let Err(e) = crate::policy::config::validate(p, &origin) {
+                errors.push(format!("{e:#}"));
+            }
+        }
         instances.push(Instance {
+            policy,
             chart: dir.join(chart.unwrap_or_default()),
             values_dir: dir.join(values_dir),
             env: r.env.or_else(|| raw.defaults.env.clone()),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 fn inst(name: &str, ns: &str) -> Instance {
     Instance {
+        policy: None,
         name: name.into(),
         namespace: ns.into(),
         chart: PathBuf::from("charts/app"),
