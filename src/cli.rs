@@ -240,6 +240,23 @@ pub struct LintArgs {
     /// Show values in error excerpts (masked by default)
     #[arg(long)]
     pub show_secrets: bool,
+    /// Also write the tier policy report to stdout in this format (for code scanning and CI test reports)
+    #[arg(short = 'o', long, value_enum, default_value = "text")]
+    pub output: LintFormat,
+}
+
+/// Output format of `tack lint`'s policy report.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum LintFormat {
+    /// Problems as lines on stderr only
+    #[default]
+    Text,
+    /// The policy report as JSON
+    Json,
+    /// SARIF 2.1.0, for code scanning
+    Sarif,
+    /// JUnit XML, one test case per object
+    Junit,
 }
 
 #[derive(Debug, Args)]
@@ -311,6 +328,9 @@ pub struct DeployArgs {
     /// Allow pruning the Namespace that holds the release records
     #[arg(long)]
     pub allow_namespace_delete: bool,
+    /// Deploy even when the manifest breaks the tier policy (the override is logged)
+    #[arg(long)]
+    pub allow_policy_violations: bool,
 }
 
 #[derive(Debug, Args)]
@@ -422,6 +442,9 @@ pub struct DiffUpgradeArgs {
     /// Diff as `--force-conflicts` would apply: take over fields other field managers own
     #[arg(long)]
     pub force_conflicts: bool,
+    /// Diff even when the manifest breaks the tier policy (as `--allow-policy-violations` would deploy)
+    #[arg(long)]
+    pub allow_policy_violations: bool,
     /// Contact no cluster: compare with --against-manifest, or with a second render (--against-values,
     /// --against-set, --against-chart)
     #[arg(long)]

@@ -70,12 +70,20 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
         return finish(ctx, &plan, out);
     }
     let (rt, c) = connect(ctx)?;
-    let (jobs, decided) = rendered_jobs(
+    let (mut jobs, decided) = rendered_jobs(
         &targets,
         &rs,
         Phase::Upgrade,
         Some((&rt, &c)),
         "no instance was compared",
+    )?;
+    super::check_policies(
+        &mut jobs,
+        &super::PolicyGate {
+            override_flag: "--allow-policy-violations",
+            allowed: args.allow_policy_violations,
+            what: "no instance was compared",
+        },
     )?;
     let blocks = targets.from_stack && matches!(out.output, DiffFormat::Diff | DiffFormat::Summary);
     let style = ctx.printer.out();
@@ -92,7 +100,9 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
         decided,
         blocks,
         |job: RenderedJob| {
-            let RenderedJob { target, prepared } = job;
+            let RenderedJob {
+                target, prepared, ..
+            } = job;
             prepared.emit_warnings();
             let desired: Vec<Value> = prepared.docs.iter().map(|d| d.object.clone()).collect();
             let secrets: Vec<Value> = desired

@@ -36,8 +36,16 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
         return dry_run_client(ctx, &targets, &rs, phase, args.show_secrets);
     }
     let (rt, c) = connect(ctx)?;
-    let (jobs, decided) =
+    let (mut jobs, decided) =
         rendered_jobs(&targets, &rs, phase, Some((&rt, &c)), "nothing was written")?;
+    super::check_policies(
+        &mut jobs,
+        &super::PolicyGate {
+            override_flag: "--allow-policy-violations",
+            allowed: args.deploy.allow_policy_violations,
+            what: "nothing was written",
+        },
+    )?;
     let command = settings::command_line();
     let server = args.dry_run == Some(DryRun::Server);
     let (create, stats, style) = (args.create_namespace, ctx.settings.stats, ctx.printer.out());
@@ -49,7 +57,14 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
         decided,
         true,
         |job: RenderedJob| {
-            let RenderedJob { target, prepared } = job;
+            let RenderedJob {
+                target,
+                prepared,
+                policy,
+            } = job;
+            let ns_labels = policy
+                .map(|p| crate::policy::namespace_labels(p.level))
+                .unwrap_or_default();
             prepared.emit_warnings();
             let desired = install::desired(&prepared, install::layers_record(&target));
             let show = rs.show_secrets;
@@ -58,8 +73,16 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
                 settings::deploy_options(&target.namespace, &target.name, &args.deploy, &command);
             let c = c.clone();
             async move {
-                match install::deploy_rendered(&c, op, desired, &dopts, create, server, stats)
-                    .await?
+                match install::deploy_rendered(
+                    &c,
+                    op,
+                    desired,
+                    &dopts,
+                    (create, &ns_labels),
+                    server,
+                    stats,
+                )
+                .await?
                 {
                     Deployed::DryRun(changes) => Ok(Done {
                         revision: None,

@@ -2,7 +2,7 @@
 //! report all problems at once; `--matrix` lints every env × tier combination of the values folder.
 
 use super::Ctx;
-use crate::cli::{LayerArgs, LintArgs};
+use crate::cli::{LayerArgs, LintArgs, LintFormat};
 use crate::error::{reported, FAILURE};
 use crate::ops::lint::{lint_prepared, lint_target, matrix, Report};
 use crate::ops::render::{Phase, RenderSettings};
@@ -27,7 +27,7 @@ pub fn run(ctx: &Ctx, args: &LintArgs, sets: &[SetArg]) -> Result<()> {
     let mut rs = settings::render_settings(&args.render)?;
     rs.show_secrets = args.show_secrets;
     if targets.from_stack {
-        return lint_stack(ctx, &targets, &rs, args.strict);
+        return lint_stack(ctx, &targets, &rs, args.strict, args.output);
     }
     let target = &targets.all[0];
     if args.matrix {
@@ -35,6 +35,10 @@ pub fn run(ctx: &Ctx, args: &LintArgs, sets: &[SetArg]) -> Result<()> {
     }
     let report = lint_target(target, &rs);
     let printer = &ctx.printer;
+    let reports: Vec<&crate::policy::Report> = report.policy.iter().collect();
+    if let Some(doc) = policy_document(args.output, &reports, &chart_shown(target)) {
+        printer.stdout(&ensure_newline(doc));
+    }
     printer.stderr(&format!(
         "{} {}{}\n",
         printer.err().bold("==> linting"),
@@ -43,6 +47,13 @@ pub fn run(ctx: &Ctx, args: &LintArgs, sets: &[SetArg]) -> Result<()> {
     ));
     print_report(printer, &report);
     finish(printer, &report, args.strict, 1)
+}
+
+fn ensure_newline(mut s: String) -> String {
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s
 }
 
 fn chart_shown(t: &Target) -> String {
@@ -74,6 +85,36 @@ fn print_report(printer: &Printer, report: &Report) {
     for w in &report.warnings {
         printer.warn(w);
     }
+    for n in &report.notes {
+        printer.stderr(&format!("{} {n}\n", printer.err().cyan("note:")));
+    }
+}
+
+/// The policy reports of every linted target as one document in `format` (nothing for `text`).
+fn policy_document(
+    format: LintFormat,
+    reports: &[&crate::policy::Report],
+    chart: &str,
+) -> Option<String> {
+    let mut all = crate::policy::Report::default();
+    let mut tiers: Vec<&str> = Vec::new();
+    for r in reports {
+        if !tiers.contains(&r.tier.as_str()) {
+            tiers.push(&r.tier);
+        }
+        all.level = all.level.or(r.level);
+        all.objects += r.objects;
+        all.checked.extend(r.checked.iter().cloned());
+        all.findings.extend(r.findings.iter().cloned());
+        all.exemptions.extend(r.exemptions.iter().cloned());
+    }
+    all.tier = tiers.join(",");
+    match format {
+        LintFormat::Text => None,
+        LintFormat::Json => Some(crate::policy::render::json(&all)),
+        LintFormat::Sarif => Some(crate::policy::render::sarif(&all, chart)),
+        LintFormat::Junit => Some(crate::policy::render::junit(&all)),
+    }
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -103,6 +144,7 @@ fn run_matrix(ctx: &Ctx, args: &LintArgs, target: &Target, rs: &RenderSettings) 
     let combos = matrix(&target.layers.values_dir);
     let mut total = Report::default();
     let mut rows = Vec::new();
+    let mut policies: Vec<crate::policy::Report> = Vec::new();
     let out = printer.out();
     for (env, tier) in &combos {
         let mut t = target.clone();
@@ -141,6 +183,12 @@ fn run_matrix(ctx: &Ctx, args: &LintArgs, target: &Target, rs: &RenderSettings) 
         total.objects += report.objects;
         total.errors.extend(report.errors);
         total.warnings.extend(report.warnings);
+        policies.extend(report.policy);
+    }
+    let refs: Vec<&crate::policy::Report> = policies.iter().collect();
+    if let Some(doc) = policy_document(args.output, &refs, &chart_shown(target)) {
+        printer.stdout(&ensure_newline(doc));
+        return finish(printer, &total, args.strict, combos.len());
     }
     printer.stdout(&table(
         out,
@@ -152,16 +200,23 @@ fn run_matrix(ctx: &Ctx, args: &LintArgs, target: &Target, rs: &RenderSettings) 
 
 /// Lint every selected instance with its layers, then the isolation guard across instances; a summary
 /// table at the end.
-fn lint_stack(ctx: &Ctx, targets: &Targets, rs: &RenderSettings, strict: bool) -> Result<()> {
+fn lint_stack(
+    ctx: &Ctx,
+    targets: &Targets,
+    rs: &RenderSettings,
+    strict: bool,
+    format: LintFormat,
+) -> Result<()> {
     let printer = &ctx.printer;
     let rendered = render_all(targets, rs, Phase::Offline, None);
     let violations = isolation(targets, &rendered, &offline_scopes(&rendered));
     let mut all = Vec::new();
     let mut total = Report::default();
+    let mut policies: Vec<crate::policy::Report> = Vec::new();
     for r in rendered.iter().filter(|r| r.target.selected) {
         let mut report = Report::default();
         match &r.outcome {
-            Ok(p) => lint_prepared(p, &mut report),
+            Ok(p) => lint_prepared(&r.target, p, &mut report),
             Err(e) => report.errors.push(format!("{e:#}")),
         }
         let t = &r.target;
@@ -211,6 +266,11 @@ fn lint_stack(ctx: &Ctx, targets: &Targets, rs: &RenderSettings, strict: bool) -
         total.objects += report.objects;
         total.errors.extend(report.errors);
         total.warnings.extend(report.warnings);
+        policies.extend(report.policy);
+    }
+    let refs: Vec<&crate::policy::Report> = policies.iter().collect();
+    if let Some(doc) = policy_document(format, &refs, "tack.yaml") {
+        printer.stdout(&ensure_newline(doc));
     }
     if !violations.is_empty() {
         printer.stderr(&format!(

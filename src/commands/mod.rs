@@ -135,6 +135,55 @@ fn rendered_jobs(
     Ok(stack_ops::into_jobs(targets, rendered))
 }
 
+/// Whether the tier policy stops a deploy: `allowed` names the override flag the user gave, if any.
+pub struct PolicyGate<'a> {
+    pub override_flag: &'static str,
+    pub allowed: bool,
+    /// Ends the refusal, e.g. "nothing was written".
+    pub what: &'a str,
+}
+
+/// Check every job's tier policy before anything is written: errors refuse the whole command (each finding
+/// printed, then one summary), unless the override flag was given, which is logged as a warning.
+fn check_policies(jobs: &mut [Job<RenderedJob>], gate: &PolicyGate) -> Result<()> {
+    let mut errors = Vec::new();
+    let mut refused = Vec::new();
+    for job in jobs.iter_mut() {
+        let (target, prepared) = (&job.payload.target, &job.payload.prepared);
+        let (policy, report) = crate::ops::policy::check(target, prepared)?;
+        if report.has_errors() {
+            if gate.allowed {
+                crate::events::warn(format!(
+                    "{}: {} tier-policy error{} of tier `{}` overridden by {}",
+                    target.describe(),
+                    report.errors(),
+                    if report.errors() == 1 { "" } else { "s" },
+                    report.tier,
+                    gate.override_flag
+                ));
+            } else {
+                errors.extend(crate::ops::policy::lines(&report).0);
+                refused.push(format!("{} (tier `{}`)", target.name, report.tier));
+            }
+        }
+        job.payload.policy = Some(policy);
+    }
+    if refused.is_empty() {
+        return Ok(());
+    }
+    Err(anyhow::Error::new(error::Problems {
+        summary: format!(
+            "{} breaks its tier policy ({} error{}); {}\n\nhint: fix the findings above, exempt an object with a reasoned `tack.dev/policy-exempt` annotation, or pass {} to deploy anyway (it is logged)",
+            refused.join(", "),
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" },
+            gate.what,
+            gate.override_flag
+        ),
+        errors,
+    }))
+}
+
 /// Run `work` over `jobs` on `rt`, at most the targets' concurrency at once. For a stack each instance's
 /// events are captured and its block printed to stdout as it ends; `decided` runs (failed renders, skips)
 /// come first. The result is in target order.

@@ -77,12 +77,18 @@ pub async fn deploy_rendered(
     op: Op,
     desired: Desired,
     dopts: &DeployOptions,
-    create_namespace: bool,
+    (create_namespace, namespace_labels): (bool, &std::collections::BTreeMap<String, String>),
     server_dry_run: bool,
     stats: bool,
 ) -> Result<Deployed> {
-    cluster::namespace::ensure_namespace(c, &dopts.namespace, create_namespace, server_dry_run)
-        .await?;
+    cluster::namespace::ensure_namespace(
+        c,
+        &dopts.namespace,
+        create_namespace,
+        server_dry_run,
+        namespace_labels,
+    )
+    .await?;
     let mut deployer = ClusterDeployer::new(c.clone());
     if server_dry_run {
         deployer.dry_run = true;

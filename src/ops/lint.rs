@@ -12,14 +12,18 @@ use serde_json::Value;
 pub struct Report {
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
+    /// Policy exemptions in force, each with its reason (kept visible, never a failure).
+    pub notes: Vec<String>,
     pub objects: usize,
+    /// The tier policy's own report, for `-o json|sarif|junit`.
+    pub policy: Option<crate::policy::Report>,
 }
 
 /// Lint one target: render it offline and check the result; every problem lands in the report.
 pub fn lint_target(target: &Target, rs: &RenderSettings) -> Report {
     let mut report = Report::default();
     match render_target(target, rs, Phase::Offline, None) {
-        Ok(prepared) => lint_prepared(&prepared, &mut report),
+        Ok(prepared) => lint_prepared(target, &prepared, &mut report),
         Err(e) => report.errors.push(format!("{e:#}")),
     }
     report
@@ -44,8 +48,9 @@ pub fn matrix(values_dir: &std::path::Path) -> Vec<(Option<String>, Option<Strin
     combos
 }
 
-/// The checks of a rendered chart: values warnings, render errors, Chart.yaml and every object.
-pub fn lint_prepared(prepared: &Prepared, report: &mut Report) {
+/// The checks of a rendered chart: values warnings, render errors, Chart.yaml, every object, and the tier
+/// policy (Pod Security Standards and production checks).
+pub fn lint_prepared(target: &Target, prepared: &Prepared, report: &mut Report) {
     report
         .warnings
         .extend(prepared.resolved.warnings.iter().map(|w| w.to_string()));
@@ -60,6 +65,16 @@ pub fn lint_prepared(prepared: &Prepared, report: &mut Report) {
         check_object(doc, report);
     }
     report.objects = prepared.docs.len();
+    match super::policy::check(target, prepared) {
+        Ok((_, policy)) => {
+            let (errors, warnings, exempt) = super::policy::lines(&policy);
+            report.errors.extend(errors);
+            report.warnings.extend(warnings);
+            report.notes.extend(exempt);
+            report.policy = Some(policy);
+        }
+        Err(e) => report.errors.push(format!("{e:#}")),
+    }
 }
 
 fn is_dns_subdomain(name: &str) -> bool {
@@ -110,25 +125,11 @@ fn check_object(doc: &Document, report: &mut Report) {
     }
     for (path, container) in containers(&doc.object) {
         let cname = container["name"].as_str().unwrap_or("?");
-        match container["image"].as_str() {
-            None => report
+        // pinned images and resources are the tier policy's `image-pinned` and `resources` checks
+        if container["image"].as_str().is_none() {
+            report
                 .errors
-                .push(format!("{at}: container `{cname}` has no image ({path})")),
-            Some(image) => {
-                let last = image.rsplit('/').next().unwrap_or(image);
-                if !image.contains('@') && (!last.contains(':') || last.ends_with(":latest")) {
-                    report.warnings.push(format!(
-                        "{at}: container `{cname}` uses image `{image}` without a pinned tag; rollbacks cannot restore it"
-                    ));
-                }
-            }
-        }
-        if container["resources"]["requests"].is_null()
-            && container["resources"]["limits"].is_null()
-        {
-            report.warnings.push(format!(
-                "{at}: container `{cname}` sets no resource requests or limits"
-            ));
+                .push(format!("{at}: container `{cname}` has no image ({path})"));
         }
     }
 }

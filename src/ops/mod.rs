@@ -9,6 +9,7 @@ pub mod inspect;
 pub mod install;
 pub mod lint;
 pub mod lock;
+pub mod policy;
 pub mod records;
 pub mod render;
 pub mod rollback;

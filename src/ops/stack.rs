@@ -219,6 +219,8 @@ pub struct RenderedJob {
     pub target: Target,
     /// The render: chart, resolved values (with provenance), documents in install order, notes.
     pub prepared: Prepared,
+    /// The tier policy that applies, once checked (commands that deploy check it before any write).
+    pub policy: Option<crate::policy::Policy>,
 }
 
 /// The selected targets that rendered become jobs; the others become failed runs (and with `--fail-fast`,
@@ -249,6 +251,7 @@ pub fn into_jobs(
                 payload: RenderedJob {
                     target: r.target,
                     prepared,
+                    policy: None,
                 },
             });
         }

@@ -9,6 +9,7 @@ mod diff;
 mod lifecycle;
 mod one_path;
 mod policy;
+mod policy_gate;
 mod recovery;
 mod reliability;
 mod stack;

@@ -156,13 +156,13 @@ fn stack_diff_refuses_offline_positionals_and_isolation_violations() {
         "defaults:\n  chart: {repo}/charts/webapp\n  valuesDir: {repo}/values\ninstances:\n  - name: one\n    namespace: e2e-stkdiff-unused\n",
     );
     let (c, _, err) = code(&mut stack_cmd(&file, &["diff", "--all", "--offline"]));
-    assert_eq!(c, 1, "{err}");
+    assert_eq!(c, 2, "a usage error: {err}");
     assert!(
         err.contains("--offline does not combine with stack instances"),
         "{err}"
     );
     let (c, _, err) = code(&mut stack_cmd(&file, &["diff", "web", "--all"]));
-    assert_eq!(c, 1, "{err}");
+    assert_eq!(c, 2, "a usage error: {err}");
     assert!(err.contains("NAME comes from the stack file"), "{err}");
 
     // the isolation guard runs before any instance is compared
