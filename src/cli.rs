@@ -356,12 +356,31 @@ pub struct InstallArgs {
     /// Print Secret values in dry-run output
     #[arg(long)]
     pub show_secrets: bool,
+    /// Refuse (instead of warning) when the values folder has env or tier layers and none is named
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// How an upgrade treats the values the previous revision was given (`-f` files and `--set*` flags).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ReuseArgs {
+    /// Lay the values given to the deployed revision under this command's -f and --set
+    #[arg(long, conflicts_with_all = ["reset_values", "reset_then_reuse_values"])]
+    pub reuse_values: bool,
+    /// Forget the values given to the deployed revision: only this command's -f and --set count
+    #[arg(long, conflicts_with = "reset_then_reuse_values")]
+    pub reset_values: bool,
+    /// The new chart's defaults, then the values given to the deployed revision, then this command's -f and --set
+    #[arg(long)]
+    pub reset_then_reuse_values: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct UpgradeArgs {
     #[command(flatten)]
     pub common: InstallArgs,
+    #[command(flatten)]
+    pub reuse: ReuseArgs,
     /// Install the release if it is not installed yet
     #[arg(short = 'i', long)]
     pub install: bool,
@@ -445,6 +464,8 @@ pub struct DiffUpgradeArgs {
     /// Diff even when the manifest breaks the tier policy (as `--allow-policy-violations` would deploy)
     #[arg(long)]
     pub allow_policy_violations: bool,
+    #[command(flatten)]
+    pub reuse: ReuseArgs,
     /// Contact no cluster: compare with --against-manifest, or with a second render (--against-values,
     /// --against-set, --against-chart)
     #[arg(long)]

@@ -112,6 +112,9 @@ pub struct Layers {
     /// Keys set on the command line (`--set image.tag`), values left out.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub set_keys: Vec<String>,
+    /// What the `-f` files and `--set*` flags gave, merged: what `--reuse-values` reuses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<serde_json::Value>,
 }
 
 /// An object a revision applied; used to prune objects a later revision no longer renders.

@@ -87,6 +87,18 @@ pub fn kube_version(v: &str) -> Result<String> {
         .map_err(|e| usage(format!("invalid --kube-version: {e:#}")))
 }
 
+/// How values of the previous revision are treated, from `--reuse-values`, `--reset-values` and
+/// `--reset-then-reuse-values`.
+pub fn reuse(a: &crate::cli::ReuseArgs) -> crate::ops::recall::Reuse {
+    use crate::ops::recall::Reuse;
+    match (a.reuse_values, a.reset_values, a.reset_then_reuse_values) {
+        (true, _, _) => Reuse::Reuse,
+        (_, true, _) => Reuse::Reset,
+        (_, _, true) => Reuse::ResetThenReuse,
+        _ => Reuse::Default,
+    }
+}
+
 /// Deploy options from the deploy flags, for release `name` in `namespace`.
 pub fn deploy_options(namespace: &str, name: &str, a: &DeployArgs, command: &str) -> DeployOptions {
     DeployOptions {
@@ -178,6 +190,7 @@ pub fn targets(
         namespace: s.namespace(),
         chart,
         layers: LayerRequest {
+            previous: None,
             chart_values: None,
             values_dir: layers.values_dir.clone(),
             env: layers.env.clone(),
@@ -244,6 +257,7 @@ pub fn instance_target(
         namespace: inst.namespace.clone(),
         chart: Some(inst.chart.clone()),
         layers: LayerRequest {
+            previous: None,
             chart_values: None,
             values_dir: inst.values_dir.clone(),
             env: inst.env.clone(),

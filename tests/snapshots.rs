@@ -9,6 +9,7 @@ fn render(chart: &str, env: Option<&str>, tier: Option<&str>) -> String {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let chart = tack::chart::Chart::load(&root.join("charts").join(chart)).expect("chart loads");
     let req = LayerRequest {
+        previous: None,
         chart_values: chart.values_file.clone(),
         values_dir: root.join("values"),
         env: env.map(str::to_string),

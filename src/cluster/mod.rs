@@ -101,6 +101,16 @@ pub fn explain_error(err: kube::Error, server: &str) -> anyhow::Error {
     }
 }
 
+/// [`explain_error`] for callers that hold only a client (the server's address is in the kubeconfig).
+pub fn explain_client_error(err: kube::Error) -> anyhow::Error {
+    match &err {
+        kube::Error::Api(_) => explain_error(err, "of the kubeconfig context"),
+        _ => anyhow::Error::new(err).context(
+            "cannot reach the Kubernetes API server\n\nhint: check that the cluster is up and that the kubeconfig points at it",
+        ),
+    }
+}
+
 /// The server's version, within `timeout`.
 pub async fn server_version(cluster: &Cluster, timeout: Duration) -> Result<String> {
     match tokio::time::timeout(timeout, cluster.client.apiserver_version()).await {

@@ -49,7 +49,7 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
         needs_name: true,
         needs_chart: true,
     };
-    let targets = settings::targets(&ctx.settings, &args.stack, pos, &args.layers, &sets)?;
+    let mut targets = settings::targets(&ctx.settings, &args.stack, pos, &args.layers, &sets)?;
     let out = &args.diff;
     let mut rs = settings::render_settings(&args.render)?;
     rs.show_secrets = out.show_secrets;
@@ -70,6 +70,7 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
         return finish(ctx, &plan, out);
     }
     let (rt, c) = connect(ctx)?;
+    let changed = super::recall_layers(ctx, &rt, &c, &mut targets, settings::reuse(&args.reuse))?;
     let (mut jobs, decided) = rendered_jobs(
         &targets,
         &rs,
@@ -117,6 +118,7 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
                     .unwrap_or_else(|e| e.into_inner())
                     .extend(prepared.secret_values.iter().cloned());
             }
+            let layer_changes = changed.get(&target.name).cloned().unwrap_or_default();
             let (c, plans, options) = (c.clone(), &plans, &options);
             async move {
                 let mut counters = Counters::default();
@@ -135,9 +137,13 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
                     adopt,
                     force_conflicts: force,
                 };
-                let planned = upgrade_plan(&c, &dt, desired, deployed, options, &counters.apply)
-                    .await
-                    .map_err(|e| hide_secrets(e, &secrets))?;
+                let mut planned =
+                    upgrade_plan(&c, &dt, desired, deployed, options, &counters.apply)
+                        .await
+                        .map_err(|e| hide_secrets(e, &secrets))?;
+                for (i, ch) in layer_changes.iter().enumerate() {
+                    planned.notes.insert(i, format!("layers changed: {ch}"));
+                }
                 if stats {
                     events::note(counters.line());
                 }

@@ -3,7 +3,7 @@
 //! the API server and writes nothing.
 
 use super::{connect, rendered_jobs, report, run_jobs, Ctx};
-use crate::cli::{DryRun, InstallArgs};
+use crate::cli::{DryRun, InstallArgs, ReuseArgs};
 use crate::manifest;
 use crate::ops::deploy::Op;
 use crate::ops::install::{self, Deployed};
@@ -16,14 +16,21 @@ use crate::stack::runner::{Done, InstanceRun, State};
 use crate::values::SetArg;
 use anyhow::Result;
 
-pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>) -> Result<()> {
+pub fn run(
+    ctx: &Ctx,
+    args: &InstallArgs,
+    sets: &[SetArg],
+    upgrade: Option<(bool, &ReuseArgs)>,
+) -> Result<()> {
+    let reuse = upgrade.map(|(_, r)| settings::reuse(r));
+    let upgrade = upgrade.map(|(install, _)| install);
     let pos = Positionals {
         name: args.name.as_deref(),
         chart: args.chart.as_deref(),
         needs_name: true,
         needs_chart: true,
     };
-    let targets = settings::targets(&ctx.settings, &args.stack, pos, &args.layers, sets)?;
+    let mut targets = settings::targets(&ctx.settings, &args.stack, pos, &args.layers, sets)?;
     let mut rs = settings::render_settings(&args.render)?;
     rs.show_secrets = args.show_secrets;
     let op = install::operation(upgrade);
@@ -33,9 +40,15 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
         Phase::Upgrade
     };
     if args.dry_run == Some(DryRun::Client) {
+        super::check_unnamed_layers(ctx, &targets, args.strict)?;
         return dry_run_client(ctx, &targets, &rs, phase, args.show_secrets);
     }
     let (rt, c) = connect(ctx)?;
+    let changed = match reuse {
+        Some(reuse) => super::recall_layers(ctx, &rt, &c, &mut targets, reuse)?,
+        None => Default::default(),
+    };
+    super::check_unnamed_layers(ctx, &targets, args.strict)?;
     let (mut jobs, decided) =
         rendered_jobs(&targets, &rs, phase, Some((&rt, &c)), "nothing was written")?;
     super::check_policies(
@@ -66,9 +79,17 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
                 .map(|p| crate::policy::namespace_labels(p.level))
                 .unwrap_or_default();
             prepared.emit_warnings();
-            let desired = install::desired(&prepared, install::layers_record(&target));
+            let desired = install::desired(&prepared, install::layers_record(&target, &prepared));
             let show = rs.show_secrets;
             let scrub = move |text: String| prepared.scrub(text, show);
+            let layer_changes: String = changed
+                .get(&target.name)
+                .map(|chs| {
+                    chs.iter()
+                        .map(|ch| format!("{} {ch}\n", style.yellow("layers changed:")))
+                        .collect()
+                })
+                .unwrap_or_default();
             let dopts =
                 settings::deploy_options(&target.namespace, &target.name, &args.deploy, &command);
             let c = c.clone();
@@ -95,15 +116,17 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
                     }),
                     Deployed::Done(out) => {
                         let verb = install::verb(op, &out.release);
+                        let mut text = layer_changes;
+                        text.push_str(&release::outcome_text(
+                            style,
+                            verb,
+                            &out.release,
+                            &out.changes,
+                        ));
                         Ok(Done {
                             revision: Some(out.release.revision),
                             result: verb.into(),
-                            text: scrub(release::outcome_text(
-                                style,
-                                verb,
-                                &out.release,
-                                &out.changes,
-                            )),
+                            text: scrub(text),
                         })
                     }
                 }

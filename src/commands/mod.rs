@@ -73,7 +73,7 @@ pub fn run() -> i32 {
         Command::Values(a) => values::run(&ctx, a, &sets),
         Command::Lint(a) => lint::run(&ctx, a, &sets),
         Command::Install(a) => install::run(&ctx, a, &sets, None),
-        Command::Upgrade(a) => install::run(&ctx, &a.common, &sets, Some(a.install)),
+        Command::Upgrade(a) => install::run(&ctx, &a.common, &sets, Some((a.install, &a.reuse))),
         Command::Diff(a) => diff::run(&ctx, a, sub),
         Command::Rollback(a) => rollback::run(&ctx, a),
         Command::Uninstall(a) => uninstall::run(&ctx, a),
@@ -133,6 +133,86 @@ fn rendered_jobs(
     }
     stack_ops::refuse(&stack_ops::isolation(targets, &rendered, &scopes), what)?;
     Ok(stack_ops::into_jobs(targets, rendered))
+}
+
+/// Let every selected target remember what its release recorded (env, tier, values; see `ops::recall`),
+/// showing what is reused and, prominently, what the command line changes. Returns the changes by target.
+fn recall_layers(
+    ctx: &Ctx,
+    rt: &tokio::runtime::Runtime,
+    c: &Cluster,
+    targets: &mut Targets,
+    reuse: crate::ops::recall::Reuse,
+) -> Result<std::collections::BTreeMap<String, Vec<String>>> {
+    use crate::ops::recall;
+    let mut changed = std::collections::BTreeMap::new();
+    let stack = targets.from_stack;
+    for t in targets.all.iter_mut().filter(|t| t.selected) {
+        let rec = rt
+            .block_on(recall::recorded(c, &t.namespace, &t.name))
+            .map_err(|e| {
+                e.context(format!(
+                    "cannot read what {} recorded (its env, tier and values)",
+                    t.describe()
+                ))
+            })?;
+        let r = recall::apply(t, rec, reuse);
+        let who = if stack {
+            format!("instance `{}`: ", t.name)
+        } else {
+            String::new()
+        };
+        for n in &r.notes {
+            ctx.printer.info(&format!("{who}{n}"));
+        }
+        for ch in &r.changes {
+            ctx.printer.warn(&format!(
+                "{who}{ch} (changed from revision {})",
+                r.revision.unwrap_or_default()
+            ));
+        }
+        if !r.changes.is_empty() {
+            changed.insert(t.name.clone(), r.changes);
+        }
+    }
+    Ok(changed)
+}
+
+/// A chart whose values folder has env or tier layers, deployed without naming one, most likely misses its
+/// production settings: a warning, or with `--strict` a refusal before anything is written.
+fn check_unnamed_layers(ctx: &Ctx, targets: &Targets, strict: bool) -> Result<()> {
+    let mut problems = Vec::new();
+    for t in targets.selected() {
+        let (envs, tiers) = crate::values::layer_files_available(&t.layers.values_dir);
+        for (what, given, found) in [
+            ("env", &t.layers.env, envs),
+            ("tier", &t.layers.tier, tiers),
+        ] {
+            if given.is_none() && !found.is_empty() {
+                problems.push(format!(
+                    "{} names no {what}, but `{}` has {what} layers ({}); the chart's defaults are deployed\n\nhint: pass --{what} {}",
+                    t.describe(),
+                    t.layers.values_dir.display(),
+                    found.join(", "),
+                    found[0]
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    if !strict {
+        for p in &problems {
+            ctx.printer.warn(p);
+        }
+        return Ok(());
+    }
+    Err(anyhow::Error::new(error::Problems {
+        summary: "--strict: refusing to deploy without the env and tier layers the chart has; nothing was written"
+            .into(),
+        errors: problems,
+    }))
 }
 
 /// Whether the tier policy stops a deploy: `allowed` names the override flag the user gave, if any.

@@ -12,15 +12,21 @@ use crate::storage::secrets::SecretStore;
 use crate::values::SetArg;
 use anyhow::Result;
 
-/// What the release record keeps of a target's layers: env, tier, `-f` files and the keys `--set*` flags
-/// assigned (never their values).
-pub fn layers_record(target: &Target) -> Layers {
+/// What the release record keeps of a target's layers: env, tier, `-f` files, the keys `--set*` flags
+/// assigned, and what the files and flags gave (for `--reuse-values`; stored in the record's Secret like the
+/// values themselves).
+pub fn layers_record(target: &Target, prepared: &Prepared) -> Layers {
     let l = &target.layers;
+    let overrides = crate::values::overrides(&prepared.resolved);
     Layers {
         env: l.env.clone(),
         tier: l.tier.clone(),
         files: l.files.iter().map(|f| f.display().to_string()).collect(),
         set_keys: set_keys(&l.sets),
+        overrides: overrides
+            .as_object()
+            .is_some_and(|m| !m.is_empty())
+            .then_some(overrides),
     }
 }
 

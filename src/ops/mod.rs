@@ -10,6 +10,7 @@ pub mod install;
 pub mod lint;
 pub mod lock;
 pub mod policy;
+pub mod recall;
 pub mod records;
 pub mod render;
 pub mod rollback;

@@ -183,6 +183,7 @@ mod tests {
     fn resolved(tier: &str, sets: &[&str]) -> Resolved {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let req = LayerRequest {
+            previous: None,
             chart_values: Some(root.join("charts/webapp/values.yaml")),
             values_dir: root.join("values"),
             env: Some("prod".into()),

@@ -187,6 +187,7 @@ impl SecretStore {
         let list = api
             .list_metadata(&ListParams::default().labels(selector))
             .await
+            .map_err(crate::cluster::explain_client_error)
             .context("failed to list release records")?;
         let mut out = Vec::new();
         let mut warnings = Vec::new();

@@ -82,6 +82,16 @@ pub fn resolve(req: &LayerRequest) -> Result<Resolved> {
         }
     }
 
+    if let Some((label, tree)) = &req.previous {
+        layers.push(Layer {
+            label: label.clone(),
+            origin: Origin::File(PathBuf::from(format!("({label})"))),
+            tree: tree.clone(),
+            positions: Positions::new(),
+            assignments: Vec::new(),
+        });
+    }
+
     for file in &req.files {
         file_layer(format!("-f {}", file.display()), file, &mut layers)?;
     }
@@ -115,6 +125,22 @@ pub fn resolve(req: &LayerRequest) -> Result<Resolved> {
         layers,
         warnings,
     })
+}
+
+/// What the user gave on top of the chart and its env and tier layers: the `-f` files, the `--set*` flags and
+/// reused values of a previous revision, merged (an empty map when none). A release records it so a later
+/// upgrade can reuse it (`--reuse-values`).
+pub fn overrides(resolved: &Resolved) -> Values {
+    let mut acc = Values::Object(Default::default());
+    for layer in &resolved.layers {
+        let user = matches!(layer.origin, Origin::Flag(_))
+            || layer.label.starts_with("-f ")
+            || layer.label.starts_with("values of revision");
+        if user {
+            apply_layer(&mut acc, layer, false);
+        }
+    }
+    acc
 }
 
 /// The values after the first `upto` layers. The lowest file layer is taken as it is (so a chart

@@ -85,6 +85,7 @@ fn layers_yaml_overrides_the_guess() {
 
 fn request(dir: &Path) -> LayerRequest {
     LayerRequest {
+        previous: None,
         chart_values: Some(dir.join("chart/values.yaml")),
         values_dir: dir.join("values"),
         base_dir: dir.to_path_buf(),

@@ -25,7 +25,7 @@ use std::path::PathBuf;
 
 pub use explain::{explain, explain_with, ExplainEntry, ExplainOptions, Explanation, Status};
 pub use layers::{
-    layer_catalog, layer_files_available, resolve, LayerCatalog, KNOWN_ENVS, KNOWN_TIERS,
+    layer_catalog, layer_files_available, overrides, resolve, LayerCatalog, KNOWN_ENVS, KNOWN_TIERS,
 };
 pub use merge::merge;
 pub use path::{format_path, lookup, parse_path, PathSeg, Positions};
@@ -117,6 +117,9 @@ pub struct LayerRequest {
     pub values_dir: PathBuf,
     pub env: Option<String>,
     pub tier: Option<String>,
+    /// Values a previous revision was given (`--reuse-values`): a layer above env and tier and below the
+    /// `-f` files, shown with the label given here (e.g. "values of revision 3").
+    pub previous: Option<(String, Values)>,
     /// `-f` files, in command-line order.
     pub files: Vec<PathBuf>,
     /// `--set*` flags, in command-line order.

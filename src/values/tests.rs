@@ -89,6 +89,7 @@ fn end_to_end_resolve_explain_validate() {
     std::fs::write(d.join("values/prod.yaml"), "port: \"8080\"\n").unwrap();
     std::fs::write(d.join("values/public.yaml"), "tls: on\n").unwrap();
     let req = LayerRequest {
+        previous: None,
         chart_values: Some(d.join("values.yaml")),
         values_dir: d.join("values"),
         env: Some("prod".into()),
