@@ -61,6 +61,18 @@ pub fn lint_prepared(target: &Target, prepared: &Prepared, report: &mut Report) 
             prepared.chart.dir.display()
         ));
     }
+    let mut open_top: Vec<String> = prepared
+        .chart
+        .meta
+        .dependencies
+        .iter()
+        .map(|d| d.values_key().to_string())
+        .collect();
+    open_top.push("global".into());
+    let schema = prepared.chart.schema.as_ref().map(|(_, s)| s);
+    for unknown in vals::unknown_keys(&prepared.resolved, schema, &open_top) {
+        report.warnings.push(unknown.to_string());
+    }
     for doc in &prepared.docs {
         check_object(doc, report);
     }

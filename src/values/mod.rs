@@ -17,6 +17,7 @@ mod set_apply;
 mod set_mask;
 mod set_parser;
 mod source;
+mod unknown;
 mod yaml;
 mod yaml_tree;
 
@@ -34,6 +35,7 @@ pub use schema::{validate_schema, SchemaViolation};
 pub use set::{apply_assignment, Assignment};
 pub use set_apply::{apply_set, SetBudget};
 pub use set_parser::parse_set;
+pub use unknown::{unknown_keys, UnknownKey};
 pub use yaml::{load_yaml_file, parse_yaml};
 
 pub(crate) use source::{located, read_text_file};
