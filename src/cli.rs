@@ -331,6 +331,9 @@ pub struct DeployArgs {
     /// Deploy even when the manifest breaks the tier policy (the override is logged)
     #[arg(long)]
     pub allow_policy_violations: bool,
+    /// Do not run the chart's hooks (they are still recorded with the revision)
+    #[arg(long)]
+    pub no_hooks: bool,
 }
 
 #[derive(Debug, Args)]

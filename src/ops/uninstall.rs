@@ -124,5 +124,6 @@ pub fn uninstall_options(
         wait_for_lock,
         allow_namespace_prune: true,
         command: command.to_string(),
+        no_hooks: false,
     }
 }
