@@ -241,6 +241,19 @@ pub fn for_event(hooks: &[Hook], event: Event) -> Vec<&Hook> {
     out
 }
 
+/// Every hook in the order of the lifecycle: by its first event, then as [`for_event`] orders them.
+pub fn order_all(hooks: &[Hook]) -> Vec<&Hook> {
+    let mut out: Vec<&Hook> = Vec::new();
+    for event in Event::ALL {
+        for h in for_event(hooks, event) {
+            if !out.iter().any(|o| std::ptr::eq(*o, h)) {
+                out.push(h);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -66,7 +66,7 @@ pub async fn run_event<D: Deployer>(
     }
     let began = Instant::now();
     for hook in &ordered {
-        let run = run_one(deployer, hook, event, opts).await;
+        let run = run_one(deployer, hook, event, opts, false).await;
         let id = object_id(&hook.object);
         match run {
             Ok(run) => runs.push((id, run)),
@@ -84,13 +84,17 @@ pub async fn run_event<D: Deployer>(
     Ok(())
 }
 
-type Failed = (HookRun, anyhow::Error);
+/// A hook run that failed, and the error that explains it.
+pub type Failed = (HookRun, anyhow::Error);
 
-async fn run_one<D: Deployer>(
+/// Run one hook: remove the object of its previous run, create it, wait, apply its delete policy. With
+/// `logs`, a successful run's detail includes the tail of its pods' logs too.
+pub async fn run_one<D: Deployer>(
     deployer: &D,
     hook: &Hook,
     event: Event,
     opts: &DeployOptions,
+    logs: bool,
 ) -> std::result::Result<HookRun, Failed> {
     let id = object_id(&hook.object);
     let started = jiff::Timestamp::now();
@@ -133,7 +137,7 @@ async fn run_one<D: Deployer>(
     }
     match deployer.wait_hook(&id, opts.timeout).await {
         Ok(()) => {
-            let report = deployer.hook_report(&id, false).await;
+            let report = deployer.hook_report(&id, logs).await;
             if hook.spec.deletes(DeletePolicy::HookSucceeded) {
                 if let Err(e) = deployer.delete_hook(&id, opts).await {
                     events::warn(format!(
