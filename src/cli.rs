@@ -584,7 +584,7 @@ pub enum GetWhat {
     Manifest,
     Values,
     Notes,
-    /// The revision's hooks: their objects, events, weights, delete policies and last runs
+    // the revision's hooks: their objects, events, weights, delete policies and last runs
     Hooks,
 }
 

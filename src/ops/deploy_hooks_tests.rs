@@ -260,3 +260,31 @@ async fn a_bad_hook_annotation_fails_before_anything_is_written() {
     assert!(log(&fake).is_empty());
     assert!(statuses(&store).await.is_empty());
 }
+
+#[tokio::test]
+async fn tests_all_run_even_after_one_fails_and_are_recorded() {
+    let (store, fake) = (MemoryStore::new(), Fake::default());
+    let objects = vec![
+        cm("app"),
+        job("second", "test", 1, None),
+        job("first", "test", 0, Some("hook-succeeded")),
+    ];
+    run(&store, &fake, Op::Install, with(objects), &opts())
+        .await
+        .unwrap();
+    log(&fake);
+    fake.fail_hooks.lock().unwrap().push("first".into());
+    let suite = crate::ops::chart_tests::run_tests(&store, &fake, &opts(), false)
+        .await
+        .unwrap();
+    let names: Vec<(&str, bool)> = suite
+        .outcomes
+        .iter()
+        .map(|o| (o.hook.name.as_str(), o.run.succeeded))
+        .collect();
+    assert_eq!(names, [("first", false), ("second", true)]);
+    assert_eq!(suite.failed(), 1);
+    let rel = store.get("shop", "web", 1).await.unwrap().unwrap().release;
+    assert!(rel.hooks.iter().all(|h| h.last_run.is_some()));
+    assert!(store.read_lock("shop", "web").await.unwrap().is_none());
+}
