@@ -77,10 +77,12 @@ first words: diff a release named like one with `tack diff upgrade NAME CHART`. 
     Status(StatusArgs),
     /// List releases
     List(ListArgs),
-    /// Print the manifest, values or notes stored with a revision
+    /// Print the manifest, values, notes or hooks stored with a revision
     Get(GetArgs),
     /// Remove the operation lock of a release whose holder is gone
     Unlock(UnlockArgs),
+    /// Run the tests of a release (its `helm.sh/hook: test` objects) and report each; exit 1 if any fails
+    Test(TestArgs),
     /// Print the client version and, when a cluster is reachable, the server version
     Version(VersionArgs),
     /// Turn a Helm chart (Go templates) into a tack chart (Jinja) that renders the same objects
@@ -331,6 +333,9 @@ pub struct DeployArgs {
     /// Deploy even when the manifest breaks the tier policy (the override is logged)
     #[arg(long)]
     pub allow_policy_violations: bool,
+    /// Do not run the chart's hooks (they are still recorded with the revision)
+    #[arg(long)]
+    pub no_hooks: bool,
 }
 
 #[derive(Debug, Args)]
@@ -548,6 +553,12 @@ pub struct UninstallArgs {
     /// Keep the records, marked uninstalled
     #[arg(long)]
     pub keep_history: bool,
+    /// Do not run the pre-delete and post-delete hooks
+    #[arg(long)]
+    pub no_hooks: bool,
+    /// How long each delete hook may take, e.g. `90s`, `5m`
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
     /// Wait for another operation on the release to finish instead of failing (default 5m)
     #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "5m", value_parser = parse_duration)]
     pub wait_for_lock: Option<std::time::Duration>,
@@ -594,6 +605,8 @@ pub enum GetWhat {
     Manifest,
     Values,
     Notes,
+    // the revision's hooks: their objects, events, weights, delete policies and last runs
+    Hooks,
 }
 
 #[derive(Debug, Args)]
@@ -615,6 +628,21 @@ pub struct GetArgs {
 pub struct UnlockArgs {
     /// Release name
     pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Release name
+    pub name: String,
+    /// Show the tail of every test pod's log, also of tests that passed
+    #[arg(long)]
+    pub logs: bool,
+    /// How long each test may take, e.g. `90s`, `5m`
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Wait for another operation on the release to finish instead of failing (default 5m)
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "5m", value_parser = parse_duration)]
+    pub wait_for_lock: Option<std::time::Duration>,
 }
 
 /// Which instances of a stack file (`tack.yaml`) a command works on, and how they run.

@@ -161,6 +161,33 @@ pub struct Release {
     pub last_deployed: jiff::Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<jiff::Timestamp>,
+    /// The hooks of this revision (their objects are in the manifest, never in `objects`), with their last run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<HookRecord>,
+}
+
+/// A hook of a revision: which object, when it runs, and how its last run went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HookRecord {
+    pub object: ObjectId,
+    #[serde(flatten)]
+    pub spec: crate::manifest::hooks::HookSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_run: Option<HookRun>,
+}
+
+/// One run of a hook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HookRun {
+    pub event: crate::manifest::hooks::Event,
+    pub started: jiff::Timestamp,
+    pub finished: jiff::Timestamp,
+    pub succeeded: bool,
+    /// Why it failed, or what its pods reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// What `list` and `history` show, read from labels and annotations without decoding the payload.

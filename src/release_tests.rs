@@ -28,6 +28,7 @@ pub(crate) fn sample(rev: u64, status: Status) -> Release {
         first_deployed: jiff::Timestamp::from_second(1_700_000_000).unwrap(),
         last_deployed: jiff::Timestamp::from_second(1_700_000_000).unwrap(),
         deleted: None,
+        hooks: Vec::new(),
     }
 }
 
@@ -140,4 +141,40 @@ fn release_names_are_checked() {
     for bad in ["", "Web", "-web", "web-", "a.b", &"x".repeat(54)] {
         assert!(validate_name(bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn hook_records_round_trip_and_old_records_have_none() {
+    use crate::manifest::hooks::{DeletePolicy, Event, HookSpec};
+    let mut r = sample(2, Status::Deployed);
+    r.hooks = vec![HookRecord {
+        object: ObjectId {
+            api_version: "batch/v1".into(),
+            kind: "Job".into(),
+            namespace: Some("shop".into()),
+            name: "migrate".into(),
+        },
+        spec: HookSpec {
+            events: vec![Event::PreUpgrade],
+            weight: -5,
+            delete_policies: vec![DeletePolicy::HookSucceeded],
+        },
+        last_run: Some(HookRun {
+            event: Event::PreUpgrade,
+            started: jiff::Timestamp::from_second(1_700_000_000).unwrap(),
+            finished: jiff::Timestamp::from_second(1_700_000_003).unwrap(),
+            succeeded: true,
+            detail: None,
+        }),
+    }];
+    let enc = encode(&r).unwrap();
+    assert_eq!(decode(&enc.chunks, Some(&enc.digest), "x").unwrap(), r);
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["hooks"][0]["events"][0], "pre-upgrade");
+    assert_eq!(json["hooks"][0]["deletePolicies"][0], "hook-succeeded");
+    // a record written before hooks existed decodes with none
+    let mut old = serde_json::to_value(sample(1, Status::Deployed)).unwrap();
+    old.as_object_mut().unwrap().remove("hooks");
+    let back: Release = serde_json::from_value(old).unwrap();
+    assert!(back.hooks.is_empty());
 }

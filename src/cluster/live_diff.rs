@@ -154,7 +154,11 @@ async fn recorded_objects(
     rel: &Release,
     opts: &ApplyOptions,
 ) -> Result<Vec<Value>> {
-    apply::prepare(resolver, manifest_objects(rel)?, opts).await
+    let plain: Vec<Value> = manifest_objects(rel)?
+        .into_iter()
+        .filter(|o| !crate::manifest::hooks::is_hook(o))
+        .collect();
+    apply::prepare(resolver, plain, opts).await
 }
 
 struct DryRun<'a> {

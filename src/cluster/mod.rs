@@ -2,6 +2,7 @@
 //! server facts. Nothing above this module builds a kube client itself.
 
 pub mod apply;
+pub mod hooks;
 pub mod live_diff;
 pub mod lookup;
 pub mod namespace;

@@ -5,7 +5,7 @@ mod readiness;
 #[cfg(test)]
 mod readiness_tests;
 
-pub use readiness::{readiness, Readiness};
+pub use readiness::{hook_readiness, readiness, Readiness};
 
 use super::apply::{read_live, Stats};
 use super::resources::Resolver;
@@ -101,24 +101,80 @@ pub async fn wait_ready(
     on_progress: &mut OnProgress<'_>,
     stats: &Stats,
 ) -> Result<(), WaitError> {
+    wait_with(
+        cluster,
+        resolver,
+        objects,
+        (timeout, readiness),
+        on_progress,
+        stats,
+    )
+    .await
+}
+
+/// Poll until a hook finished: a Job complete, a Pod succeeded (a running Pod is not done), anything else
+/// ready.
+pub async fn wait_hook(
+    cluster: &Cluster,
+    resolver: &Resolver,
+    object: &ObjectRef,
+    timeout: Duration,
+    stats: &Stats,
+) -> Result<(), WaitError> {
+    wait_with(
+        cluster,
+        resolver,
+        std::slice::from_ref(object),
+        (timeout, hook_readiness),
+        &mut |_| {},
+        stats,
+    )
+    .await
+}
+
+/// [`wait_ready`] with the readiness rule given. An object seen ready stays ready if it vanishes, and a Job
+/// that vanished before it was seen (removed by its `ttlSecondsAfterFinished`) is judged by the events
+/// the Job controller left about it.
+async fn wait_with(
+    cluster: &Cluster,
+    resolver: &Resolver,
+    objects: &[ObjectRef],
+    (timeout, judge): (Duration, fn(&Value) -> Readiness),
+    on_progress: &mut OnProgress<'_>,
+    stats: &Stats,
+) -> Result<(), WaitError> {
     let start = Instant::now();
+    let since = jiff::Timestamp::now();
     let mut interval = Duration::from_millis(500);
     let mut last: Option<Vec<(ObjectRef, Readiness)>> = None;
     let mut last_error: Option<String>;
+    let mut seen: BTreeMap<ObjectRef, (String, bool)> = BTreeMap::new();
     loop {
         match read_live(cluster, resolver, objects, stats).await {
             Ok(live) => {
                 last_error = None;
-                let now: Vec<(ObjectRef, Readiness)> = objects
-                    .iter()
-                    .map(|r| {
-                        let state = match live.get(r) {
-                            Some(obj) => readiness(obj),
-                            None => Readiness::InProgress("not found".into()),
-                        };
-                        (r.clone(), state)
-                    })
-                    .collect();
+                let mut now: Vec<(ObjectRef, Readiness)> = Vec::with_capacity(objects.len());
+                for r in objects {
+                    let state = match live.get(r) {
+                        Some(obj) => {
+                            let state = judge(obj);
+                            let uid = obj["metadata"]["uid"].as_str().unwrap_or("").to_string();
+                            let ready = state == Readiness::Ready
+                                || seen.get(r).is_some_and(|(u, ready)| *u == uid && *ready);
+                            seen.insert(r.clone(), (uid, ready));
+                            state
+                        }
+                        None => match seen.get(r) {
+                            Some((_, true)) => Readiness::Ready,
+                            _ if r.kind == "Job" => {
+                                let uid = seen.get(r).map(|(u, _)| u.as_str());
+                                vanished_job(cluster, r, uid, since, stats).await
+                            }
+                            _ => Readiness::InProgress("not found".into()),
+                        },
+                    };
+                    now.push((r.clone(), state));
+                }
                 if last.as_ref() != Some(&now) {
                     on_progress(&now);
                 }
@@ -158,6 +214,76 @@ pub async fn wait_ready(
         events,
         last_error: last_error.or(events_error),
     })
+}
+
+/// The readiness of a Job that is gone: complete or failed by the events its controller recorded about it
+/// (of this incarnation: its uid when it was seen, else events since the wait began); not found otherwise.
+async fn vanished_job(
+    cluster: &Cluster,
+    r: &ObjectRef,
+    uid: Option<&str>,
+    since: jiff::Timestamp,
+    stats: &Stats,
+) -> Readiness {
+    let not_found = Readiness::InProgress("not found".into());
+    let Some(ns) = r.namespace.as_deref() else {
+        return not_found;
+    };
+    let api: Api<k8s_openapi::api::core::v1::Event> = Api::namespaced(cluster.client.clone(), ns);
+    let params = ListParams::default().fields(&format!(
+        "involvedObject.kind=Job,involvedObject.name={}",
+        r.name
+    ));
+    let listed = retry(Budget::default(), || {
+        stats.reads.fetch_add(1, Ordering::Relaxed);
+        api.list(&params)
+    })
+    .await;
+    let Ok(list) = listed else {
+        return not_found;
+    };
+    let events: Vec<Value> = list
+        .items
+        .iter()
+        .map(|e| serde_json::to_value(e).expect("events serialize"))
+        .collect();
+    job_outcome_from_events(&events, uid, since).unwrap_or(not_found)
+}
+
+/// Whether a vanished Job finished, from the events about it: `Completed` is ready, `BackoffLimitExceeded`
+/// or `DeadlineExceeded` failed. Only events of the given uid count, or (uid unknown) those not older than
+/// `since` (events carry whole seconds).
+pub fn job_outcome_from_events(
+    events: &[Value],
+    uid: Option<&str>,
+    since: jiff::Timestamp,
+) -> Option<Readiness> {
+    let floor = since.as_second();
+    let mut outcome = None;
+    for e in events {
+        let ours = match uid.filter(|u| !u.is_empty()) {
+            Some(u) => e["involvedObject"]["uid"].as_str() == Some(u),
+            None => e["lastTimestamp"]
+                .as_str()
+                .or(e["eventTime"].as_str())
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .is_some_and(|t| t.as_second() >= floor),
+        };
+        if !ours {
+            continue;
+        }
+        let message = e["message"].as_str().unwrap_or("").trim();
+        match e["reason"].as_str().unwrap_or("") {
+            "Completed" => outcome = Some(Readiness::Ready),
+            reason @ ("BackoffLimitExceeded" | "DeadlineExceeded") => {
+                return Some(Readiness::Failed(format!(
+                    "job failed: {reason}: {message} (the Job was removed since)"
+                )))
+            }
+            _ => {}
+        }
+    }
+    outcome
 }
 
 /// Recent Warning events of the objects (and of the Pods and ReplicaSets named after them), with one

@@ -1,4 +1,4 @@
-//! `tack get manifest|values|notes`: what a stored revision holds, Secret values masked unless
+//! `tack get manifest|values|notes|hooks`: what a stored revision holds, Secret values masked unless
 //! `--show-secrets`.
 
 use super::{connect, Ctx};
@@ -13,6 +13,7 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     let rel = rt.block_on(inspect::get(&c, &ns, &args.name, args.revision))?;
     let text = match args.what {
         GetWhat::Notes => rel.notes.clone().unwrap_or_default(),
+        GetWhat::Hooks => inspect::hooks_text(&rel, args.show_secrets)?,
         GetWhat::Manifest if args.show_secrets => rel.manifest.clone(),
         GetWhat::Manifest => inspect::masked_manifest(&rel),
         GetWhat::Values => {

@@ -13,6 +13,7 @@ mod list;
 mod rollback;
 mod status;
 mod template;
+mod test;
 mod uninstall;
 mod unlock;
 mod values;
@@ -82,6 +83,7 @@ pub fn run() -> i32 {
         Command::List(a) => list::run(&ctx, a),
         Command::Get(a) => get::run(&ctx, a),
         Command::Unlock(a) => unlock::run(&ctx, a),
+        Command::Test(a) => test::run(&ctx, a),
         Command::Version(a) => version::run(&ctx, a),
         Command::Convert(a) => convert::run(&ctx, a),
         Command::Completions { shell } => {

@@ -35,7 +35,7 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
             async move {
                 let (rel, view) = inspect::status(&c, &t.namespace, &t.name, revision).await?;
                 let text = match format {
-                    ReadFormat::Table => release::status_text(style, &rel, view.lock.as_deref()),
+                    ReadFormat::Table => release::status_text(style, &rel, &view),
                     _ if from_stack => serde_json::to_string(&view)?,
                     _ => release::data_text(yaml, &view)?,
                 };

@@ -19,6 +19,7 @@ pub fn run(ctx: &Ctx, args: &UninstallArgs) -> Result<()> {
     let targets = settings::targets(&ctx.settings, &args.stack, pos, &LayerArgs::default(), &[])?;
     let (rt, c) = connect(ctx)?;
     let (keep, wait_for_lock) = (args.keep_history, args.wait_for_lock);
+    let (no_hooks, timeout) = (args.no_hooks, args.timeout);
     let command = settings::command_line();
     let style = ctx.printer.out();
     let all = run_jobs(
@@ -30,7 +31,9 @@ pub fn run(ctx: &Ctx, args: &UninstallArgs) -> Result<()> {
         true,
         |t: Target| {
             let c = c.clone();
-            let opts = uninstall_options(&t.namespace, &t.name, wait_for_lock, &command);
+            let mut opts = uninstall_options(&t.namespace, &t.name, wait_for_lock, &command);
+            opts.no_hooks = no_hooks;
+            opts.timeout = timeout;
             async move {
                 let (changes, rev) = uninstall_release(&c, &opts, keep).await?;
                 Ok(Done {

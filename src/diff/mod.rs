@@ -252,6 +252,8 @@ pub struct Plan {
     pub drift: Vec<DriftEntry>,
     /// Remarks about the plan as a whole (e.g. objects no longer rendered but kept because others own them).
     pub notes: Vec<String>,
+    /// Hooks the operation would run, in order (`pre-upgrade Job db-migrate`); they are not compared.
+    pub hooks: Vec<String>,
 }
 
 /// How many objects fall in each class.

@@ -41,6 +41,7 @@ pub fn build(
         entries,
         drift,
         notes,
+        hooks: Vec::new(),
     }
 }
 

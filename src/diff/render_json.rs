@@ -21,6 +21,8 @@ struct Doc<'a> {
     objects: Vec<Object<'a>>,
     drift: Vec<Drift<'a>>,
     notes: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    hooks: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -176,5 +178,6 @@ pub fn document(plan: &Plan, context: usize) -> impl Serialize + '_ {
             })
             .collect(),
         notes: &plan.notes,
+        hooks: &plan.hooks,
     }
 }

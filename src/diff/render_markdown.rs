@@ -26,6 +26,12 @@ pub fn render(plan: &Plan, context: usize) -> String {
             out.push_str(&format!("> {}\n", cell(w)));
         }
     }
+    if !plan.hooks.is_empty() {
+        out.push_str("\nHooks (run by the operation, not compared):\n\n");
+        for h in &plan.hooks {
+            out.push_str(&format!("- will run: {}\n", cell(h)));
+        }
+    }
 
     let mut rows: Vec<[String; 3]> = plan
         .shown()

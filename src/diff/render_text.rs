@@ -37,6 +37,7 @@ pub fn render(plan: &Plan, opts: &TextOptions) -> String {
         out.push('\n');
         entry(&mut out, e, opts, &p);
     }
+    hooks(&mut out, plan, &p);
     if !plan.drift.is_empty() {
         out.push('\n');
         out.push_str(&p.with(style::bold, &drift_title(plan)));
@@ -72,6 +73,16 @@ pub fn render_summary(plan: &Plan, color: bool) -> String {
         out.push_str(&line);
         out.push('\n');
     }
+    if !plan.hooks.is_empty() {
+        out.push('\n');
+    }
+    for h in &plan.hooks {
+        out.push_str(&format!(
+            "  {} {:<9} {h}\n",
+            p.with(style::dim, ">"),
+            "will run"
+        ));
+    }
     for d in &plan.drift {
         let what = if d.missing {
             "deleted in the cluster".to_string()
@@ -88,6 +99,19 @@ pub fn render_summary(plan: &Plan, color: bool) -> String {
     out.push('\n');
     footer(&mut out, plan, &p);
     out
+}
+
+/// The hooks section: hooks run, they are not compared.
+fn hooks(out: &mut String, plan: &Plan, p: &Paint) {
+    if plan.hooks.is_empty() {
+        return;
+    }
+    out.push('\n');
+    out.push_str(&p.with(style::bold, "Hooks (run by the operation, not compared):"));
+    out.push('\n');
+    for h in &plan.hooks {
+        out.push_str(&format!("  will run: {h}\n"));
+    }
 }
 
 fn header(plan: &Plan, p: &Paint) -> String {

@@ -287,6 +287,7 @@ pub fn to_stream(docs: &[Document]) -> String {
     out
 }
 
+pub mod hooks;
 pub mod mask;
 mod object_ref;
 mod order;

@@ -3,12 +3,14 @@
 //! (with `--atomic`) restore the previous revision. Generic over the store and the cluster side, so it is
 //! unit-tested on an in-memory store and a fake deployer.
 
+use super::hooks;
 use super::lock;
 use super::records::prune_history;
 pub use super::records::{current_deployed, load, read_history, set_status};
 use crate::events;
+use crate::manifest::hooks::Event;
 pub use crate::release::manifest_objects;
-use crate::release::{ChartInfo, Layers, ObjectId, Release, Status};
+use crate::release::{ChartInfo, HookRun, Layers, ObjectId, Release, Status};
 use crate::storage::{ReleaseStore, StoreError};
 use anyhow::{anyhow, bail, Result};
 use serde_json::Value;
@@ -68,6 +70,8 @@ pub struct DeployOptions {
     pub allow_namespace_prune: bool,
     /// The command line, recorded in the lock.
     pub command: String,
+    /// Skip running hooks (`--no-hooks`); they are still recorded.
+    pub no_hooks: bool,
 }
 
 /// What one object went through.
@@ -89,6 +93,14 @@ pub trait Deployer {
     async fn delete(&self, objects: &[ObjectId], opts: &DeployOptions) -> Result<Vec<Change>>;
     /// Wait until the objects are ready.
     async fn wait(&self, objects: &[ObjectId], timeout: Duration) -> Result<()>;
+    /// Delete a hook's object left by an earlier run and wait until it is gone; true when there was one.
+    async fn delete_hook(&self, hook: &ObjectId, opts: &DeployOptions) -> Result<bool>;
+    /// Wait until a hook finished: a Job complete, a Pod succeeded, anything else ready. The error explains
+    /// a failure with the object's and its pods' events.
+    async fn wait_hook(&self, hook: &ObjectId, timeout: Duration) -> Result<()>;
+    /// What a hook's pods report, one line each: phase and exit codes, and with `logs` the tail of their
+    /// logs when the cluster has them. Best effort: nothing when it cannot be read.
+    async fn hook_report(&self, hook: &ObjectId, logs: bool) -> Vec<String>;
 }
 
 /// The result of a successful operation.
@@ -219,7 +231,9 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         },
         None => None,
     };
-    let objects = deployer.prepare(desired.objects, opts).await?;
+    let (plain, hook_objects) = hooks::split(desired.objects)?;
+    let objects = deployer.prepare(plain, opts).await?;
+    let hook_list = hooks::prepare(deployer, hook_objects, opts).await?;
     let ids: Vec<ObjectId> = objects.iter().map(object_id).collect();
     let to_prune = prune_list(previous.as_ref(), &ids);
     guard_namespace(&to_prune, opts)?;
@@ -247,6 +261,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         first_deployed,
         last_deployed: now,
         deleted: None,
+        hooks: hooks::records(&hook_list),
     };
     match store.create(&release).await {
         Ok(_) => {}
@@ -258,7 +273,26 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     }
     pending.set(Some(release.revision));
 
-    let applied = apply_revision(deployer, &objects, &ids, &to_prune, opts).await;
+    let (pre, post) = hook_events(op, status);
+    let mut runs: Vec<(ObjectId, HookRun)> = Vec::new();
+    let applied = async {
+        if !opts.no_hooks {
+            hooks::run_event(deployer, &hook_list, pre, opts, &mut runs).await?;
+        }
+        let changes = apply_revision(deployer, &objects, &ids, &to_prune, opts).await?;
+        if !opts.no_hooks {
+            hooks::run_event(deployer, &hook_list, post, opts, &mut runs).await?;
+        }
+        Ok::<_, anyhow::Error>(changes)
+    }
+    .await;
+    if !runs.is_empty() {
+        if let Err(e) =
+            super::records::record_hook_runs(store, (ns, name), release.revision, &runs).await
+        {
+            events::warn(format!("could not record the hook runs: {e:#}"));
+        }
+    }
     match applied {
         Ok(changes) => {
             let description = match op {
@@ -352,6 +386,15 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     }
 }
 
+/// The events whose hooks run before and after the objects are applied.
+fn hook_events(op: Op, status: Status) -> (Event, Event) {
+    match op {
+        Op::Rollback(_) => (Event::PreRollback, Event::PostRollback),
+        _ if status == Status::PendingInstall => (Event::PreInstall, Event::PostInstall),
+        _ => (Event::PreUpgrade, Event::PostUpgrade),
+    }
+}
+
 /// Apply, prune, wait.
 async fn apply_revision<D: Deployer>(
     deployer: &D,
@@ -383,7 +426,8 @@ async fn restore<S: ReleaseStore, D: Deployer>(
         deployer.delete(failed_ids, opts).await?;
         return Ok("removed the objects of the failed install".into());
     };
-    let objects = manifest_objects(prev)?;
+    // hooks do not run when an operation is undone; only the previous revision's objects come back
+    let (objects, _) = hooks::split(manifest_objects(prev)?)?;
     let objects = deployer.prepare(objects, opts).await?;
     let ids: Vec<ObjectId> = objects.iter().map(object_id).collect();
     let extra: Vec<ObjectId> = failed_ids

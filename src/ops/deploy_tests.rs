@@ -3,15 +3,21 @@
 use super::*;
 use crate::storage::memory::MemoryStore;
 use crate::storage::{Holder, LockState};
+use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-/// Records calls; fails `apply` while `fail_apply` is set and `delete` while `fail_delete` is set.
+/// Records calls; fails `apply` while `fail_apply` is set and `delete` while `fail_delete` is set. Hooks:
+/// every call is logged in order in `log`, hooks named in `fail_hooks` fail, and `present` holds the hook
+/// objects that exist.
 #[derive(Default)]
 struct Fake {
     applied: Mutex<Vec<Vec<ObjectId>>>,
     deleted: Mutex<Vec<Vec<ObjectId>>>,
     fail_apply: Mutex<Option<String>>,
     fail_delete: Mutex<Option<String>>,
+    log: Mutex<Vec<String>>,
+    fail_hooks: Mutex<Vec<String>>,
+    present: Mutex<BTreeSet<String>>,
 }
 
 impl Deployer for Fake {
@@ -32,6 +38,15 @@ impl Deployer for Fake {
         }
         let ids: Vec<ObjectId> = objects.iter().map(object_id).collect();
         self.applied.lock().unwrap().push(ids.clone());
+        let names: Vec<&str> = ids.iter().map(|i| i.name.as_str()).collect();
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("apply {}", names.join(",")));
+        self.present
+            .lock()
+            .unwrap()
+            .extend(names.iter().map(|n| n.to_string()));
         Ok(ids
             .into_iter()
             .map(|object| Change {
@@ -54,7 +69,38 @@ impl Deployer for Fake {
             .collect())
     }
     async fn wait(&self, _: &[ObjectId], _: Duration) -> Result<()> {
+        self.log.lock().unwrap().push("wait".into());
         Ok(())
+    }
+    async fn delete_hook(&self, hook: &ObjectId, _: &DeployOptions) -> Result<bool> {
+        let existed = self.present.lock().unwrap().remove(&hook.name);
+        if existed {
+            self.log
+                .lock()
+                .unwrap()
+                .push(format!("delete-hook {}", hook.name));
+        }
+        Ok(existed)
+    }
+    async fn wait_hook(&self, hook: &ObjectId, _: Duration) -> Result<()> {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("wait-hook {}", hook.name));
+        if self.fail_hooks.lock().unwrap().contains(&hook.name) {
+            bail!("job failed: BackoffLimitExceeded");
+        }
+        Ok(())
+    }
+    async fn hook_report(&self, hook: &ObjectId, logs: bool) -> Vec<String> {
+        let failed = self.fail_hooks.lock().unwrap().contains(&hook.name);
+        match (failed, logs) {
+            (true, true) => vec![
+                format!("pod {}-x: Failed, container main exited 3", hook.name),
+                "  | migration 7 failed".into(),
+            ],
+            (true, false) | (false, _) => vec![format!("pod {}-x: Succeeded", hook.name)],
+        }
     }
 }
 
@@ -71,6 +117,7 @@ fn opts() -> DeployOptions {
         wait_for_lock: None,
         allow_namespace_prune: false,
         command: "tack test".into(),
+        no_hooks: false,
     }
 }
 
@@ -103,6 +150,9 @@ async fn statuses(store: &MemoryStore) -> Vec<(u64, Status)> {
     let (h, _) = store.history("shop", "web").await.unwrap();
     h.into_iter().map(|s| (s.revision, s.status)).collect()
 }
+
+#[path = "deploy_hooks_tests.rs"]
+mod hooks;
 
 #[tokio::test]
 async fn install_then_upgrade_supersedes_and_prunes_dropped_objects() {
@@ -237,6 +287,15 @@ async fn atomic_upgrade_restores_the_previous_revision() {
         }
         async fn wait(&self, o: &[ObjectId], t: Duration) -> Result<()> {
             self.0.wait(o, t).await
+        }
+        async fn delete_hook(&self, h: &ObjectId, p: &DeployOptions) -> Result<bool> {
+            self.0.delete_hook(h, p).await
+        }
+        async fn wait_hook(&self, h: &ObjectId, t: Duration) -> Result<()> {
+            self.0.wait_hook(h, t).await
+        }
+        async fn hook_report(&self, h: &ObjectId, logs: bool) -> Vec<String> {
+            self.0.hook_report(h, logs).await
         }
     }
     let once = FailOnce(Fake::default(), Mutex::new(true));

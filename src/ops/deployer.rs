@@ -128,4 +128,32 @@ impl Deployer for ClusterDeployer {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
     }
+
+    async fn delete_hook(&self, hook: &ObjectId, opts: &DeployOptions) -> Result<bool> {
+        crate::cluster::hooks::delete_and_wait(
+            &self.cluster,
+            &self.resolver,
+            &to_ref(hook),
+            &self.options(opts),
+            opts.timeout,
+            &self.stats,
+        )
+        .await
+    }
+
+    async fn wait_hook(&self, hook: &ObjectId, timeout: Duration) -> Result<()> {
+        wait::wait_hook(
+            &self.cluster,
+            &self.resolver,
+            &to_ref(hook),
+            timeout,
+            &self.stats,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    async fn hook_report(&self, hook: &ObjectId, logs: bool) -> Vec<String> {
+        crate::cluster::hooks::pod_report(&self.cluster, &to_ref(hook), logs, &self.stats).await
+    }
 }

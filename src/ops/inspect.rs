@@ -32,6 +32,12 @@ pub struct StatusView {
     pub objects: Vec<String>,
     pub notes: Option<String>,
     pub lock: Option<String>,
+    /// Each hook with its last run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<String>,
+    /// Set when the latest revision failed after the deployed one: live objects may be a mix of both.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// Read a release's revision (default: the latest) and describe its lock.
@@ -56,13 +62,53 @@ pub async fn read_status<S: ReleaseStore>(
         };
         format!("held by {}{stale}", super::lock::describe(&l))
     });
+    let deployed = h
+        .iter()
+        .rev()
+        .find(|s| s.status == Status::Deployed)
+        .map(|s| s.revision);
+    let warning = match deployed {
+        Some(d) if latest.status == Status::Failed && latest.revision > d && rev == latest.revision => {
+            Some(format!(
+                "revision {} failed part-way: live objects may be a mix of revision {d} (deployed) and revision {}\n\nhint: `tack rollback {name} -n {ns}` re-applies revision {d}; `tack diff rollback {name} -n {ns}` shows what it would change",
+                latest.revision, latest.revision
+            ))
+        }
+        _ => None,
+    };
     let view = StatusView {
         summary: release.summary(),
         objects: release.objects.iter().map(|o| o.to_string()).collect(),
         notes: release.notes.clone(),
         lock: lock_text,
+        hooks: release.hooks.iter().map(hook_line).collect(),
+        warning,
     };
     Ok((release, view))
+}
+
+/// `pre-upgrade Job migrate (weight -5, hook-succeeded): succeeded at T in 1.2s`.
+pub fn hook_line(h: &crate::release::HookRecord) -> String {
+    let events: Vec<&str> = h.spec.events.iter().map(|e| e.as_str()).collect();
+    let policies: Vec<&str> = h.spec.delete_policies.iter().map(|p| p.as_str()).collect();
+    let head = format!(
+        "{} {} (weight {}, {})",
+        events.join(","),
+        super::hooks::show(&h.object),
+        h.spec.weight,
+        policies.join(",")
+    );
+    match &h.last_run {
+        None => format!("{head}: not run"),
+        Some(run) => {
+            let secs = run.finished.duration_since(run.started).as_secs_f64();
+            let outcome = if run.succeeded { "succeeded" } else { "failed" };
+            format!(
+                "{head}: {} {outcome} at {} in {secs:.1}s",
+                run.event, run.finished
+            )
+        }
+    }
 }
 
 /// The status of a release in the cluster.
@@ -114,6 +160,33 @@ pub fn masked_manifest(rel: &Release) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The hooks of a stored revision: for each, a comment line with its events, weight, policies and last run,
+/// then its object (Secret values masked unless `show_secrets`).
+pub fn hooks_text(rel: &Release, show_secrets: bool) -> Result<String> {
+    let hooks = super::hooks::of_manifest(crate::release::manifest_objects(rel)?)?;
+    let mut out = String::new();
+    for h in crate::manifest::hooks::order_all(&hooks) {
+        let id = super::deploy::object_id(&h.object);
+        let line = match rel
+            .hooks
+            .iter()
+            .find(|r| r.object.kind == id.kind && r.object.name == id.name)
+        {
+            Some(r) => hook_line(r),
+            None => super::hooks::show(&id),
+        };
+        let obj = if show_secrets {
+            h.object.clone()
+        } else {
+            crate::manifest::mask_secret(&h.object)
+        };
+        out.push_str(&format!("# Hook: {line}\n---\n"));
+        out.push_str(crate::render::filters::json_to_yaml(&obj).trim_end());
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 /// Remove the lock of a release: the lock that was there (if any) and whether it was removed.

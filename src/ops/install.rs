@@ -98,7 +98,9 @@ pub async fn deploy_rendered(
     let mut deployer = ClusterDeployer::new(c.clone());
     if server_dry_run {
         deployer.dry_run = true;
-        let objects = deployer.prepare(desired.objects, dopts).await?;
+        // hooks are not objects of the release: a dry run does not create them
+        let (plain, _) = super::hooks::split(desired.objects)?;
+        let objects = deployer.prepare(plain, dopts).await?;
         return Ok(Deployed::DryRun(deployer.apply(&objects, dopts).await?));
     }
     let store = SecretStore::new(c.client.clone());

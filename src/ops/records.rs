@@ -84,6 +84,29 @@ pub async fn set_status<S: ReleaseStore>(
     )
 }
 
+/// Record the runs of hooks in revision `rev`, re-reading on conflict.
+pub async fn record_hook_runs<S: ReleaseStore>(
+    store: &S,
+    (ns, name): (&str, &str),
+    rev: u64,
+    runs: &[(crate::release::ObjectId, crate::release::HookRun)],
+) -> Result<Release> {
+    for _ in 0..5 {
+        let stored = store
+            .get(ns, name, rev)
+            .await?
+            .with_context(|| format!("revision {rev} of release `{name}` vanished"))?;
+        let mut r = stored.release;
+        super::hooks::apply_runs(&mut r.hooks, runs);
+        match store.update(&r, &stored.version).await {
+            Ok(_) => return Ok(r),
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(anyhow!(e)),
+        }
+    }
+    bail!("revision {rev} of `{name}` kept changing while tack tried to record its hook runs")
+}
+
 /// Delete the oldest revisions beyond `history_max`, never the current deployed one nor `keep`.
 pub(super) async fn prune_history<S: ReleaseStore>(
     store: &S,

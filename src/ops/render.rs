@@ -200,6 +200,16 @@ pub fn prepare(chart: Chart, req: &LayerRequest, opts: &RenderOptions) -> Result
                 ));
             }
             problems.extend(manifest::find_duplicates(&docs, &opts.namespace));
+            for d in &docs {
+                if let Err(message) = manifest::hooks::spec(&d.object) {
+                    problems.push(Problem {
+                        source: d.source.clone(),
+                        line: Some(d.start_line),
+                        message: format!("{}: {message}", d.id()),
+                        excerpt: None,
+                    });
+                }
+            }
             errors.extend(problems.iter().map(|p| p.to_string()));
             manifest::sort_install_order(&mut docs);
             notes = rendered.notes;

@@ -7,8 +7,9 @@ use crate::release::{Status, Summary};
 use crate::storage::secrets::SecretStore;
 use anyhow::{bail, Result};
 
-/// The revision to roll back to: the one asked for, else the newest revision before the current deployed one
-/// that was once deployed (now superseded).
+/// The revision to roll back to: the one asked for; else, when the latest revision failed, the deployed one
+/// (the failed operation may have changed some of its objects); else the newest revision before the current
+/// deployed one that was once deployed (now superseded).
 pub fn pick_target(history: &[Summary], asked: Option<u64>, name: &str) -> Result<u64> {
     if history.is_empty() {
         bail!("release `{name}` has no history\n\nhint: check the name and namespace with `tack list -A`");
@@ -29,6 +30,12 @@ pub fn pick_target(history: &[Summary], asked: Option<u64>, name: &str) -> Resul
         .find(|s| s.status == Status::Deployed)
         .map(|s| s.revision)
         .unwrap_or(u64::MAX);
+    // the latest revision failed part-way: put the deployed one back (its objects may be half-replaced)
+    if let Some(latest) = history.last() {
+        if latest.status == Status::Failed && current != u64::MAX && latest.revision > current {
+            return Ok(current);
+        }
+    }
     history
         .iter()
         .rev()
@@ -92,7 +99,19 @@ mod tests {
             s(4, Status::Deployed),
             s(5, Status::Failed),
         ];
-        assert_eq!(pick_target(&h, None, "web").unwrap(), 2);
+        // the latest revision failed: the deployed one is re-applied
+        assert_eq!(pick_target(&h, None, "web").unwrap(), 4);
+        assert_eq!(pick_target(&h[..4], None, "web").unwrap(), 2);
+        let err = pick_target(
+            &[s(1, Status::Deployed), s(2, Status::Failed)][..1],
+            None,
+            "web",
+        );
+        assert!(err.is_err());
+        assert_eq!(
+            pick_target(&[s(1, Status::Deployed), s(2, Status::Failed)], None, "web").unwrap(),
+            1
+        );
         assert_eq!(pick_target(&h, Some(1), "web").unwrap(), 1);
         let err = pick_target(&h, Some(9), "web").unwrap_err().to_string();
         assert!(

@@ -3,9 +3,11 @@
 
 use super::deploy::{self, Change, DeployOptions, Deployer};
 use super::deployer::ClusterDeployer;
+use super::hooks;
 use super::lock;
 use crate::cluster::Cluster;
 use crate::events;
+use crate::manifest::hooks::Event;
 use crate::release::{ObjectId, Status};
 use crate::storage::secrets::SecretStore;
 use crate::storage::ReleaseStore;
@@ -65,10 +67,19 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         .unwrap_or(latest.revision);
     let mut objects: Vec<ObjectId> = Vec::new();
     let mut seen = BTreeSet::new();
+    let mut hook_list = Vec::new();
     for s in history.iter().filter(|s| s.revision >= from) {
         match deploy::load(store, ns, name, s.revision).await {
             Ok(r) => {
-                for o in r.objects {
+                if s.revision == from {
+                    hook_list = hooks::of_manifest(deploy::manifest_objects(&r)?)?;
+                }
+                // hook objects left by earlier runs go with the release (delete hooks run below)
+                let leftovers = r.hooks.iter().filter(|h| {
+                    !h.spec.runs_at(Event::PreDelete) && !h.spec.runs_at(Event::PostDelete)
+                });
+                let leftovers: Vec<ObjectId> = leftovers.map(|h| h.object.clone()).collect();
+                for o in r.objects.into_iter().chain(leftovers) {
                     if seen.insert(o.clone()) {
                         objects.push(o);
                     }
@@ -76,6 +87,12 @@ async fn locked<S: ReleaseStore, D: Deployer>(
             }
             Err(e) => events::warn(format!("{e:#}; its objects are not deleted")),
         }
+    }
+    let hook_list = hooks::prepare(deployer, hook_list, opts).await?;
+    let mut runs = Vec::new();
+    if !opts.no_hooks {
+        // a failing pre-delete hook stops the uninstall before anything is deleted
+        hooks::run_event(deployer, &hook_list, Event::PreDelete, opts, &mut runs).await?;
     }
     deploy::set_status(
         store,
@@ -87,6 +104,9 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     )
     .await?;
     let changes = deployer.delete(&objects, opts).await?;
+    if !opts.no_hooks {
+        hooks::run_event(deployer, &hook_list, Event::PostDelete, opts, &mut runs).await?;
+    }
     if keep_history {
         deploy::set_status(
             store,
@@ -124,5 +144,6 @@ pub fn uninstall_options(
         wait_for_lock,
         allow_namespace_prune: true,
         command: command.to_string(),
+        no_hooks: false,
     }
 }

@@ -77,7 +77,8 @@ pub fn status_cell(style: Style, s: Status) -> String {
 }
 
 /// The table form of `tack status`.
-pub fn status_text(style: Style, r: &Release, lock: Option<&str>) -> String {
+pub fn status_text(style: Style, r: &Release, view: &crate::ops::inspect::StatusView) -> String {
+    let lock = view.lock.as_deref();
     let mut out = String::new();
     let b = |s: &str| style.bold(s);
     let _ = writeln!(out, "{} {}", b("NAME:"), r.name);
@@ -94,11 +95,55 @@ pub fn status_text(style: Style, r: &Release, lock: Option<&str>) -> String {
     for o in &r.objects {
         let _ = writeln!(out, "  {o}");
     }
+    if !view.hooks.is_empty() {
+        let _ = writeln!(out, "{} ({})", b("HOOKS:"), view.hooks.len());
+        for h in &view.hooks {
+            let _ = writeln!(out, "  {h}");
+        }
+    }
+    if let Some(w) = &view.warning {
+        let _ = writeln!(out, "{} {}", style.yellow("WARNING:"), w);
+    }
     if let Some(n) = &r.notes {
         if !n.trim().is_empty() {
             let _ = writeln!(out, "{}\n{}", b("NOTES:"), n.trim_end());
         }
     }
+    out
+}
+
+/// The report of `tack test`: one line per test (PASS/FAIL, object, time), then what its pods said.
+pub fn test_text(style: Style, name: &str, suite: &crate::ops::chart_tests::Suite) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {name} (revision {})",
+        style.bold("TEST SUITE:"),
+        suite.revision
+    );
+    for o in &suite.outcomes {
+        let secs = o.run.finished.duration_since(o.run.started).as_secs_f64();
+        let mark = if o.run.succeeded {
+            style.green("PASS")
+        } else {
+            style.red("FAIL")
+        };
+        let _ = writeln!(
+            out,
+            "  {mark}  {} {} ({secs:.1}s)",
+            o.hook.kind, o.hook.name
+        );
+        for line in o.run.detail.iter().flat_map(|d| d.lines()) {
+            let _ = writeln!(out, "        {line}");
+        }
+    }
+    let failed = suite.failed();
+    let _ = writeln!(
+        out,
+        "{} {} passed, {failed} failed",
+        style.bold("RESULT:"),
+        suite.outcomes.len() - failed
+    );
     out
 }
 

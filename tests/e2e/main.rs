@@ -6,6 +6,7 @@ mod harness;
 mod apply;
 mod connect;
 mod diff;
+mod hooks;
 mod layers_memory;
 mod lifecycle;
 mod one_path;

@@ -68,6 +68,7 @@ fn release() -> impl Strategy<Value = Release> {
                     first_deployed: at,
                     last_deployed: at,
                     deleted: None,
+                    hooks: Vec::new(),
                 }
             },
         )

@@ -59,6 +59,23 @@ pub fn readiness(obj: &Value) -> Readiness {
     }
 }
 
+/// Whether a hook finished: a Pod must have succeeded (running is not done), everything else is judged
+/// by [`readiness`] (a Job is complete).
+pub fn hook_readiness(obj: &Value) -> Readiness {
+    if obj["kind"] == "Pod" && obj["apiVersion"] == "v1" {
+        if let Failed(why) = pod(obj) {
+            return Failed(why);
+        }
+        return match obj["status"]["phase"].as_str() {
+            Some("Succeeded") => Ready,
+            Some("Failed") => pod(obj),
+            Some(p) => InProgress(format!("pod {}", p.to_lowercase())),
+            None => InProgress("pod not started".into()),
+        };
+    }
+    readiness(obj)
+}
+
 fn int(v: &Value) -> i64 {
     v.as_i64().unwrap_or(0)
 }

@@ -11,6 +11,7 @@ use crate::cluster::apply::{ApplyOptions, Stats};
 use crate::cluster::{live_diff, Cluster};
 use crate::diff::{self, Against, DriftCheck, Plan};
 use crate::events;
+use crate::manifest::hooks::Event;
 use crate::release::Release;
 use crate::storage::secrets::SecretStore;
 use anyhow::Result;
@@ -102,6 +103,11 @@ pub async fn upgrade_plan(
         Some(_) => "upgrade".to_string(),
         None => "install (no deployed revision yet)".to_string(),
     };
+    let (desired, hook_list) = super::hooks::split(desired)?;
+    let events = match &record {
+        Some(_) => [Event::PreUpgrade, Event::PostUpgrade],
+        None => [Event::PreInstall, Event::PostInstall],
+    };
     let aopts = apply_options(
         target.name,
         target.namespace,
@@ -116,7 +122,25 @@ pub async fn upgrade_plan(
         against: Against::Live,
         drift,
     };
-    Ok(diff::build(subject, g.inputs, g.drift, g.notes, options))
+    let mut plan = diff::build(subject, g.inputs, g.drift, g.notes, options);
+    plan.hooks = will_run(&hook_list, &events);
+    Ok(plan)
+}
+
+/// `pre-upgrade Job db-migrate (weight -5)` for each hook of `events`, in the order they would run.
+pub fn will_run(hooks: &[crate::manifest::hooks::Hook], events: &[Event]) -> Vec<String> {
+    let mut out = Vec::new();
+    for &event in events {
+        for h in crate::manifest::hooks::for_event(hooks, event) {
+            out.push(format!(
+                "{event} {} {} (weight {})",
+                h.kind(),
+                h.name(),
+                h.spec.weight
+            ));
+        }
+    }
+    out
 }
 
 /// The plan of rolling release `name` in `ns` back to `revision` (default: the previously deployed one).
@@ -135,7 +159,7 @@ pub async fn rollback_plan(
     let rev = pick_target(&history, revision, name)?;
     let stored = load(&store, ns, name, rev).await?;
     counters.record_reads += 1;
-    let desired = manifest_objects(&stored)?;
+    let (desired, hook_list) = super::hooks::split(manifest_objects(&stored)?)?;
     let (record, drift) = deployed_record(&store, ns, name, counters).await?;
     let aopts = apply_options(name, ns, adopt, force_conflicts);
     let g = live_diff::gather(c, desired, record.as_ref(), &aopts, &counters.apply).await?;
@@ -146,7 +170,9 @@ pub async fn rollback_plan(
         against: Against::Live,
         drift,
     };
-    Ok(diff::build(subject, g.inputs, g.drift, g.notes, options))
+    let mut plan = diff::build(subject, g.inputs, g.drift, g.notes, options);
+    plan.hooks = will_run(&hook_list, &[Event::PreRollback, Event::PostRollback]);
+    Ok(plan)
 }
 
 /// The plan of what differs between two stored revisions (`to` compared with `from`).
@@ -165,7 +191,7 @@ pub async fn revisions_plan(
         .await
         .map_err(|e| revision_hint(e, name, ns))?;
     let placed = |rel: &Release| -> Result<Vec<Value>> {
-        let mut objs = manifest_objects(rel)?;
+        let (mut objs, _) = super::hooks::split(manifest_objects(rel)?)?;
         objs.iter_mut()
             .for_each(|o| diff::normalize::fill_namespace(o, ns));
         Ok(objs)
