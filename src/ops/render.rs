@@ -67,6 +67,9 @@ pub fn load_chart(target: &Target) -> Result<Chart> {
     let Some(path) = &target.chart else {
         anyhow::bail!("{} names no chart", target.describe());
     };
+    if !path.is_dir() {
+        return Err(chart_path_error(path));
+    }
     if let Some(file) = crate::convert::helm_template_in(path) {
         let shown = path.display();
         anyhow::bail!(
@@ -85,6 +88,70 @@ pub fn load_chart(target: &Target) -> Result<Chart> {
         }),
         None => Chart::load(path),
     }
+}
+
+/// Why `path` is no chart folder, and what tack accepts instead.
+fn chart_path_error(path: &std::path::Path) -> anyhow::Error {
+    let shown = path.display().to_string();
+    if shown.starts_with("oci://") {
+        return anyhow::anyhow!(
+            "`{shown}` is an OCI reference; tack reads charts from folders\n\nhint: pull the chart into a folder first and pass that folder"
+        );
+    }
+    if path.is_file() {
+        let packaged = shown.ends_with(".tgz") || shown.ends_with(".tar.gz");
+        return anyhow::anyhow!(
+            "`{shown}` is a file, not a chart folder{}\n\nhint: pass the folder that holds Chart.yaml{}",
+            if packaged { " (a packaged chart)" } else { "" },
+            if packaged { "; unpack it first with `tar xzf`" } else { "" }
+        );
+    }
+    let first = shown.split('/').next().unwrap_or_default();
+    let repo_ref = shown.split('/').count() == 2
+        && !std::path::Path::new(first).is_dir()
+        && !shown.starts_with('.')
+        && shown
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '/');
+    // chart folders near the one asked for: siblings of its parent, and charts/ of the current folder
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut near: Vec<String> = Vec::new();
+    for dir in [parent, std::path::Path::new("charts")] {
+        if let Ok(rd) = std::fs::read_dir(dir) {
+            for e in rd.flatten() {
+                if e.path().join("Chart.yaml").is_file() {
+                    near.push(
+                        e.path()
+                            .display()
+                            .to_string()
+                            .trim_start_matches("./")
+                            .to_string(),
+                    );
+                }
+            }
+        }
+    }
+    near.sort();
+    near.dedup();
+    let guess = crate::suggest::closest(&shown, near.iter().map(String::as_str));
+    let mut msg = format!("chart folder `{shown}` does not exist");
+    if repo_ref {
+        msg.push_str(
+            " (it looks like a Helm repository reference, `repo/name`; tack reads chart folders)",
+        );
+    }
+    match (guess, near.is_empty()) {
+        (Some(g), _) => msg.push_str(&format!("\n\nhint: did you mean `{g}`?")),
+        (None, false) => msg.push_str(&format!(
+            "\n\nhint: pass a folder that holds Chart.yaml; nearby: {}",
+            near.join(", ")
+        )),
+        (None, true) => msg.push_str("\n\nhint: pass a folder that holds Chart.yaml"),
+    }
+    anyhow::anyhow!(msg)
 }
 
 /// The values request of a target once its chart is loaded.
