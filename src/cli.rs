@@ -571,6 +571,9 @@ pub struct HistoryArgs {
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub output: ReadFormat,
+    /// Show only the newest N revisions
+    #[arg(long, value_name = "N")]
+    pub max: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -595,6 +598,12 @@ pub struct ListArgs {
     /// Only releases whose latest revision has this status (deployed, failed, pending-upgrade, ...)
     #[arg(long)]
     pub status: Option<String>,
+    /// Only releases whose name matches this regular expression
+    #[arg(short = 'f', long, value_name = "REGEX")]
+    pub filter: Option<String>,
+    /// Print release names only, one per line
+    #[arg(long)]
+    pub short: bool,
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub output: ReadFormat,

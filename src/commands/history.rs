@@ -10,7 +10,10 @@ pub fn run(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
     crate::release::validate_name(&args.name)?;
     let ns = ctx.settings.namespace();
     let (rt, c) = connect(ctx)?;
-    let h = rt.block_on(inspect::history(&c, &ns, &args.name))?;
+    let mut h = rt.block_on(inspect::history(&c, &ns, &args.name))?;
+    if let Some(max) = args.max {
+        h.drain(..h.len().saturating_sub(max));
+    }
     let text = match args.output {
         ReadFormat::Table => release::history_table(ctx.printer.out(), &h),
         f => release::data_text(f == ReadFormat::Yaml, &h)?,

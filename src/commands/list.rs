@@ -10,9 +10,25 @@ use anyhow::Result;
 pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
     let ns = (!args.all_namespaces).then(|| ctx.settings.namespace());
     let wanted: Option<Status> = args.status.as_deref().map(str::parse).transpose()?;
+    let filter = match &args.filter {
+        Some(f) => Some(regex::Regex::new(f).map_err(|e| {
+            crate::error::usage(format!(
+                "invalid --filter `{f}`: {e}\n\nhint: --filter takes a regular expression over release names, e.g. `^shop-`"
+            ))
+        })?),
+        None => None,
+    };
     let (rt, c) = connect(ctx)?;
-    let latest = rt.block_on(inspect::list(&c, ns.as_deref(), wanted))?;
+    let mut latest = rt.block_on(inspect::list(&c, ns.as_deref(), wanted))?;
+    if let Some(f) = &filter {
+        latest.retain(|s| f.is_match(&s.name));
+    }
     let printer = &ctx.printer;
+    if args.short {
+        let names: String = latest.iter().map(|s| format!("{}\n", s.name)).collect();
+        printer.stdout(&names);
+        return Ok(());
+    }
     match args.output {
         ReadFormat::Table if latest.is_empty() => printer.info(&format!(
             "no releases{}",

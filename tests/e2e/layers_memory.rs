@@ -97,6 +97,19 @@ async fn an_upgrade_without_env_and_tier_keeps_the_recorded_ones() {
         "{err}"
     );
     assert!(!image(&client, &ns).await.ends_with(":2.7.4"));
+
+    // the daily read commands: the newest revisions only, names only, filtered
+    let h = ok(tack().args(["history", "shop", "-n", &ns, "--max", "2"]));
+    let revs: Vec<&str> = h
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(revs, ["3", "4"], "{h}");
+    let names = ok(tack().args(["list", "-n", &ns, "--short", "--filter", "^sh"]));
+    assert_eq!(names, "shop\n");
+    let none = ok(tack().args(["list", "-n", &ns, "--short", "--filter", "^web"]));
+    assert_eq!(none, "");
 }
 
 #[test]
