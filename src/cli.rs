@@ -594,6 +594,9 @@ pub struct GetArgs {
 pub struct UnlockArgs {
     /// Release name
     pub name: String,
+    /// Remove the lock even when its holder may still be running (it then fails at its next write)
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Which instances of a stack file (`tack.yaml`) a command works on, and how they run.

@@ -134,7 +134,10 @@ pub async fn run<S: ReleaseStore, D: Deployer>(
     .await?;
     let pending: Cell<Option<u64>> = Cell::new(None);
     let result = held
-        .guard(store, locked(store, deployer, op, desired, opts, &pending))
+        .guard(
+            store,
+            locked(store, &held, deployer, op, desired, opts, &pending),
+        )
         .await;
     if let (Err(e), Some(rev)) = (&result, pending.get()) {
         // the operation stopped half-way: record that, within a bounded time
@@ -158,6 +161,7 @@ pub async fn run<S: ReleaseStore, D: Deployer>(
 
 async fn locked<S: ReleaseStore, D: Deployer>(
     store: &S,
+    held: &lock::Lock,
     deployer: &D,
     op: Op,
     desired: Desired,
@@ -167,6 +171,8 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     let (ns, name) = (opts.namespace.as_str(), opts.name.as_str());
     let history = read_history(store, ns, name).await?;
     for s in history.iter().filter(|s| s.status.is_pending()) {
+        held.fence(store, "marking an unfinished revision failed")
+            .await?;
         events::warn(format!(
             "revision {} of `{name}` was left {} by an operation that did not finish; marking it failed",
             s.revision, s.status
@@ -248,6 +254,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         last_deployed: now,
         deleted: None,
     };
+    held.fence(store, "writing the pending revision").await?;
     match store.create(&release).await {
         Ok(_) => {}
         Err(StoreError::AlreadyExists(w)) => bail!(
@@ -258,9 +265,10 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     }
     pending.set(Some(release.revision));
 
-    let applied = apply_revision(deployer, &objects, &ids, &to_prune, opts).await;
+    let applied = apply_revision((store, held), deployer, &objects, &ids, &to_prune, opts).await;
     match applied {
         Ok(changes) => {
+            held.fence(store, "recording the revision deployed").await?;
             let description = match op {
                 Op::Rollback(to) => format!("rollback to revision {to} complete"),
                 _ if status == Status::PendingInstall => "install complete".to_string(),
@@ -326,7 +334,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
                 return Err(err);
             }
             let restored = restore(
-                store,
+                (store, held),
                 deployer,
                 previous.as_ref(),
                 &ids,
@@ -352,16 +360,19 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     }
 }
 
-/// Apply, prune, wait.
-async fn apply_revision<D: Deployer>(
+/// Apply, prune, wait; the lock is checked before each write.
+async fn apply_revision<S: ReleaseStore, D: Deployer>(
+    (store, held): (&S, &lock::Lock),
     deployer: &D,
     objects: &[Value],
     ids: &[ObjectId],
     to_prune: &[ObjectId],
     opts: &DeployOptions,
 ) -> Result<Vec<Change>> {
+    held.fence(store, "applying").await?;
     let mut changes = deployer.apply(objects, opts).await?;
     if !to_prune.is_empty() {
+        held.fence(store, "pruning").await?;
         changes.extend(deployer.delete(to_prune, opts).await?);
     }
     if opts.wait {
@@ -372,7 +383,7 @@ async fn apply_revision<D: Deployer>(
 
 /// `--atomic`: put the previous revision back (or remove what a failed install created).
 async fn restore<S: ReleaseStore, D: Deployer>(
-    store: &S,
+    (store, held): (&S, &lock::Lock),
     deployer: &D,
     previous: Option<&Release>,
     failed_ids: &[ObjectId],
@@ -380,6 +391,7 @@ async fn restore<S: ReleaseStore, D: Deployer>(
     failed_rev: u64,
 ) -> Result<String> {
     let Some(prev) = previous else {
+        held.fence(store, "removing the failed install").await?;
         deployer.delete(failed_ids, opts).await?;
         return Ok("removed the objects of the failed install".into());
     };
@@ -391,7 +403,7 @@ async fn restore<S: ReleaseStore, D: Deployer>(
         .filter(|o| !ids.contains(o))
         .cloned()
         .collect();
-    apply_revision(deployer, &objects, &ids, &extra, opts).await?;
+    apply_revision((store, held), deployer, &objects, &ids, &extra, opts).await?;
     // the previous revision is live again and still recorded as deployed
     set_status(
         store,

@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::storage::memory::MemoryStore;
-use crate::storage::{Holder, LockState};
 use std::sync::Mutex;
 
 /// Records calls; fails `apply` while `fail_apply` is set and `delete` while `fail_delete` is set.
@@ -303,56 +302,6 @@ async fn history_max_never_prunes_the_deployed_revision() {
 }
 
 #[tokio::test]
-async fn a_live_lock_is_reported_and_a_stale_one_taken_over() {
-    let (store, fake) = (MemoryStore::new(), Fake::default());
-    let other = Holder {
-        id: "other".into(),
-        user: "alice".into(),
-        host: "elsewhere".into(),
-        pid: 4242,
-        command: "tack upgrade web".into(),
-        since: jiff::Timestamp::now(),
-    };
-    store.put_lock(
-        "shop",
-        "web",
-        LockState {
-            holder: other.clone(),
-            renewed: jiff::Timestamp::now(),
-            ttl: Duration::from_secs(30),
-        },
-    );
-    let msg = format!(
-        "{:#}",
-        run(&store, &fake, Op::Install, desired(&["a"]), &opts())
-            .await
-            .unwrap_err()
-    );
-    assert!(
-        msg.contains("another operation is in progress")
-            && msg.contains("alice@elsewhere")
-            && msg.contains("4242"),
-        "{msg}"
-    );
-    assert!(msg.contains("tack unlock web"), "{msg}");
-    assert!(statuses(&store).await.is_empty(), "nothing written");
-
-    let old = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(120);
-    store.put_lock(
-        "shop",
-        "web",
-        LockState {
-            holder: other,
-            renewed: old,
-            ttl: Duration::from_secs(30),
-        },
-    );
-    run(&store, &fake, Op::Install, desired(&["a"]), &opts())
-        .await
-        .unwrap();
-}
-
-#[tokio::test]
 async fn an_interrupted_revision_is_marked_failed_by_the_next_operation() {
     let (store, fake) = (MemoryStore::new(), Fake::default());
     run(&store, &fake, Op::Install, desired(&["a"]), &opts())
@@ -501,3 +450,6 @@ async fn two_deployed_records_are_healed_by_the_next_upgrade() {
         ]
     );
 }
+
+#[path = "deploy_lock_tests.rs"]
+mod lock_tests;

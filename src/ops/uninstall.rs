@@ -39,7 +39,7 @@ pub async fn uninstall<S: ReleaseStore, D: Deployer>(
     )
     .await?;
     let result = held
-        .guard(store, locked(store, deployer, opts, keep_history))
+        .guard(store, locked(store, &held, deployer, opts, keep_history))
         .await;
     held.release_or_warn(store).await;
     result
@@ -47,6 +47,7 @@ pub async fn uninstall<S: ReleaseStore, D: Deployer>(
 
 async fn locked<S: ReleaseStore, D: Deployer>(
     store: &S,
+    held: &lock::Lock,
     deployer: &D,
     opts: &DeployOptions,
     keep_history: bool,
@@ -77,6 +78,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
             Err(e) => events::warn(format!("{e:#}; its objects are not deleted")),
         }
     }
+    held.fence(store, "recording the uninstall").await?;
     deploy::set_status(
         store,
         &opts.namespace,
@@ -86,7 +88,10 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         Some("uninstall in progress".into()),
     )
     .await?;
+    held.fence(store, "deleting objects").await?;
     let changes = deployer.delete(&objects, opts).await?;
+    held.fence(store, "recording the uninstall complete")
+        .await?;
     if keep_history {
         deploy::set_status(
             store,

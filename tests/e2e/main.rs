@@ -7,6 +7,7 @@ mod apply;
 mod connect;
 mod diff;
 mod lifecycle;
+mod locks;
 mod one_path;
 mod policy;
 mod policy_gate;
