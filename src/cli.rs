@@ -365,6 +365,10 @@ pub struct UpgradeArgs {
     /// Install the release if it is not installed yet
     #[arg(short = 'i', long)]
     pub install: bool,
+    /// Apply the plan saved by `tack diff --save-plan FILE`, refusing if the chart, the values, the deployed
+    /// revision or any object it showed changed since
+    #[arg(long, value_name = "FILE", conflicts_with = "dry_run")]
+    pub plan: Option<PathBuf>,
 }
 
 /// `tack diff`: `NAME CHART` directly, or one of the subcommands.
@@ -449,6 +453,10 @@ pub struct DiffUpgradeArgs {
     /// --against-set, --against-chart)
     #[arg(long)]
     pub offline: bool,
+    /// Save what this diff showed (objects and their live versions, chart, values and manifest digests) for
+    /// `tack upgrade --plan FILE`
+    #[arg(long, value_name = "FILE", conflicts_with = "offline")]
+    pub save_plan: Option<PathBuf>,
     /// Offline: the manifest to compare with (`tack get manifest` or `tack template` output)
     #[arg(long, value_name = "FILE", requires = "offline")]
     pub against_manifest: Option<PathBuf>,

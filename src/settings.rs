@@ -101,6 +101,7 @@ pub fn deploy_options(namespace: &str, name: &str, a: &DeployArgs, command: &str
         wait_for_lock: a.wait_for_lock,
         allow_namespace_prune: a.allow_namespace_delete,
         command: command.to_string(),
+        plan: None,
     }
 }
 

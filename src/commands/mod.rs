@@ -72,8 +72,10 @@ pub fn run() -> i32 {
         Command::Template(a) => template::run(&ctx, a, &sets),
         Command::Values(a) => values::run(&ctx, a, &sets),
         Command::Lint(a) => lint::run(&ctx, a, &sets),
-        Command::Install(a) => install::run(&ctx, a, &sets, None),
-        Command::Upgrade(a) => install::run(&ctx, &a.common, &sets, Some(a.install)),
+        Command::Install(a) => install::run(&ctx, a, &sets, None, None),
+        Command::Upgrade(a) => {
+            install::run(&ctx, &a.common, &sets, Some(a.install), a.plan.as_deref())
+        }
         Command::Diff(a) => diff::run(&ctx, a, sub),
         Command::Rollback(a) => rollback::run(&ctx, a),
         Command::Uninstall(a) => uninstall::run(&ctx, a),

@@ -4,6 +4,7 @@
 //! unit-tested on an in-memory store and a fake deployer.
 
 use super::lock;
+use super::plan::SavedPlan;
 use super::records::prune_history;
 pub use super::records::{current_deployed, load, read_history, set_status};
 use crate::events;
@@ -68,6 +69,8 @@ pub struct DeployOptions {
     pub allow_namespace_prune: bool,
     /// The command line, recorded in the lock.
     pub command: String,
+    /// An approved plan (`upgrade --plan`): applied only if nothing it showed changed.
+    pub plan: Option<std::sync::Arc<SavedPlan>>,
 }
 
 /// What one object went through.
@@ -89,6 +92,10 @@ pub trait Deployer {
     async fn delete(&self, objects: &[ObjectId], opts: &DeployOptions) -> Result<Vec<Change>>;
     /// Wait until the objects are ready.
     async fn wait(&self, objects: &[ObjectId], timeout: Duration) -> Result<()>;
+    /// Check that nothing an approved plan showed changed in the cluster since it was saved.
+    async fn check_plan(&self, _plan: &SavedPlan) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The result of a successful operation.
@@ -254,6 +261,10 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         last_deployed: now,
         deleted: None,
     };
+    if let Some(plan) = &opts.plan {
+        super::plan::check_revision(plan, current.as_ref().map(|c| c.revision))?;
+        deployer.check_plan(plan).await?;
+    }
     held.fence(store, "writing the pending revision").await?;
     match store.create(&release).await {
         Ok(_) => {}

@@ -70,6 +70,7 @@ fn opts() -> DeployOptions {
         wait_for_lock: None,
         allow_namespace_prune: false,
         command: "tack test".into(),
+        plan: None,
     }
 }
 

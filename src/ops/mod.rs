@@ -9,6 +9,7 @@ pub mod inspect;
 pub mod install;
 pub mod lint;
 pub mod lock;
+pub mod plan;
 pub mod policy;
 pub mod records;
 pub mod render;

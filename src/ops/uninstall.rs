@@ -129,5 +129,6 @@ pub fn uninstall_options(
         wait_for_lock,
         allow_namespace_prune: true,
         command: command.to_string(),
+        plan: None,
     }
 }

@@ -9,6 +9,7 @@ mod diff;
 mod lifecycle;
 mod locks;
 mod one_path;
+mod plan;
 mod policy;
 mod policy_gate;
 mod recovery;
