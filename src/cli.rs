@@ -307,7 +307,7 @@ pub struct DeployArgs {
     /// Wait until every object is ready (Deployments available, Jobs complete, ...)
     #[arg(long)]
     pub wait: bool,
-    /// How long to wait, e.g. `90s`, `5m`
+    /// How long applying and waiting may take, e.g. `90s`, `5m`; past it the revision fails
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
     /// On failure, roll back to the previous revision (implies --wait)

@@ -140,7 +140,7 @@ pub async fn run<S: ReleaseStore, D: Deployer>(
     )
     .await?;
     let pending: Cell<Option<u64>> = Cell::new(None);
-    let result = held
+    let mut result = held
         .guard(
             store,
             locked(store, &held, deployer, op, desired, opts, &pending),
@@ -156,10 +156,24 @@ pub async fn run<S: ReleaseStore, D: Deployer>(
             Status::Failed,
             Some(format!("{} failed: {e:#}", op.verb())),
         );
-        match tokio::time::timeout(Duration::from_secs(2), mark).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(err)) => events::warn(format!("could not mark revision {rev} failed: {err:#}")),
-            Err(_) => events::warn(format!("could not mark revision {rev} failed in time")),
+        let unmarked = match tokio::time::timeout(Duration::from_secs(2), mark).await {
+            Ok(Ok(_)) => false,
+            Ok(Err(err)) => {
+                events::warn(format!("could not mark revision {rev} failed: {err:#}"));
+                true
+            }
+            Err(_) => {
+                events::warn(format!("could not mark revision {rev} failed in time"));
+                true
+            }
+        };
+        if unmarked {
+            let (ns, name) = (&opts.namespace, &opts.name);
+            result = result.map_err(|e| {
+                e.context(format!(
+                    "revision {rev} of `{name}` is left pending: the next operation on it marks it failed (`tack status {name} -n {ns}` shows it)"
+                ))
+            });
         }
     }
     held.release_or_warn(store).await;
@@ -276,7 +290,19 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     }
     pending.set(Some(release.revision));
 
-    let applied = apply_revision((store, held), deployer, &objects, &ids, &to_prune, opts).await;
+    // --timeout bounds applying, pruning and waiting, however slow each request is
+    let applied = tokio::time::timeout(
+        opts.timeout,
+        apply_revision((store, held), deployer, &objects, &ids, &to_prune, opts),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(anyhow!(
+            "timed out after {}s applying revision {} (--timeout): the API server answered too slowly or the objects were not ready in time",
+            opts.timeout.as_secs(),
+            release.revision
+        ))
+    });
     match applied {
         Ok(changes) => {
             held.fence(store, "recording the revision deployed").await?;
@@ -330,7 +356,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
                 &opts.name,
                 release.revision,
                 Status::Failed,
-                Some(failed_desc),
+                Some(failed_desc.clone()),
             )
             .await?;
             pending.set(None);
@@ -362,10 +388,30 @@ async fn locked<S: ReleaseStore, D: Deployer>(
             .await;
             match restored {
                 Ok(msg) => Err(err.context(format!("--atomic: {msg}"))),
-                Err(rollback_err) => Err(anyhow!(
+                Err(rollback_err) => {
+                    // the record says both, so `tack status` explains what is live
+                    let both = format!(
+                        "{failed_desc}; the automatic rollback failed too: {rollback_err:#}; live objects may be a mix of revisions {} and {}",
+                        previous.as_ref().map_or(0, |p| p.revision),
+                        release.revision
+                    );
+                    if let Err(e) = set_status(
+                        store,
+                        ns,
+                        name,
+                        release.revision,
+                        Status::Failed,
+                        Some(both),
+                    )
+                    .await
+                    {
+                        events::warn(format!("could not record the failed rollback: {e:#}"));
+                    }
+                    Err(anyhow!(
                     "{} failed: {err:#}\n\nand the automatic rollback failed too: {rollback_err:#}\n\nrelease `{name}` is left failed\n\nhint: inspect with `tack status {name} -n {ns}`, then roll back by hand with `tack rollback {name}`",
                     op.verb()
-                )),
+                ))
+                }
             }
         }
     }

@@ -218,6 +218,13 @@ async fn atomic_upgrade_restores_the_previous_revision() {
         statuses(&store).await,
         [(1, Status::Deployed), (2, Status::Failed)]
     );
+    let failed = store.get("shop", "web", 2).await.unwrap().unwrap().release;
+    assert!(
+        failed.description.contains("boom")
+            && failed.description.contains("automatic rollback failed too"),
+        "the record explains both: {}",
+        failed.description
+    );
 
     // now only the upgrade's own apply fails: make the restore succeed by clearing the failure after one call
     struct FailOnce(Fake, Mutex<bool>);

@@ -239,7 +239,7 @@ impl Lock {
     pub async fn release_or_warn<S: ReleaseStore>(&self, store: &S) {
         if let Err(e) = self.release(store).await {
             events::warn(format!(
-                "could not release the lock of `{}`: {e:#}; it expires in {}s",
+                "could not release the lock of `{}`: {e:#}; the next operation takes it over (at once on this machine, after {}s without renewal elsewhere)",
                 self.name,
                 self.ttl.as_secs()
             ));

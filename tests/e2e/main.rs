@@ -8,6 +8,8 @@ mod connect;
 mod diff;
 mod lifecycle;
 mod locks;
+mod netfault;
+mod network;
 mod one_path;
 mod plan;
 mod policy;
