@@ -320,3 +320,30 @@ async fn unlock_removes_a_lock_nobody_renews_after_watching_it() {
     assert!(start.elapsed() >= ttl, "{:?}", start.elapsed());
     assert!(store.read_lock("shop", "web").await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn a_record_over_the_chunk_limit_is_refused_before_anything_is_applied() {
+    let (store, fake) = (MemoryStore::new(), Fake::default());
+    run(&store, &fake, Op::Install, desired(&["a"]), &opts())
+        .await
+        .unwrap();
+    let mut big = desired(&["a", "b"]);
+    // text that stays larger than every chunk together once compressed
+    let mut x: u64 = 7;
+    let limit = crate::release::CHUNK_BYTES * crate::release::MAX_CHUNKS;
+    big.manifest = (0..limit * 2)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from(b'a' + (x % 26) as u8)
+        })
+        .collect();
+    let err = run(&store, &fake, Op::Upgrade { install: false }, big, &opts())
+        .await
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("over the limit of"), "{err:#}");
+    assert_eq!(fake.applied.lock().unwrap().len(), 1, "only the install applied");
+    assert_eq!(statuses(&store).await, [(1, Status::Deployed)], "nothing lost");
+    assert!(store.read_lock("shop", "web").await.unwrap().is_none());
+}
