@@ -343,7 +343,15 @@ async fn a_record_over_the_chunk_limit_is_refused_before_anything_is_applied() {
         .await
         .unwrap_err();
     assert!(format!("{err:#}").contains("over the limit of"), "{err:#}");
-    assert_eq!(fake.applied.lock().unwrap().len(), 1, "only the install applied");
-    assert_eq!(statuses(&store).await, [(1, Status::Deployed)], "nothing lost");
+    assert_eq!(
+        fake.applied.lock().unwrap().len(),
+        1,
+        "only the install applied"
+    );
+    assert_eq!(
+        statuses(&store).await,
+        [(1, Status::Deployed)],
+        "nothing lost"
+    );
     assert!(store.read_lock("shop", "web").await.unwrap().is_none());
 }
