@@ -309,7 +309,7 @@ pub struct DeployArgs {
     /// Wait until every object is ready (Deployments available, Jobs complete, ...)
     #[arg(long)]
     pub wait: bool,
-    /// How long to wait, e.g. `90s`, `5m`
+    /// How long applying and waiting may take, e.g. `90s`, `5m`; past it the revision fails
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
     /// On failure, roll back to the previous revision (implies --wait)
@@ -389,6 +389,10 @@ pub struct UpgradeArgs {
     /// Install the release if it is not installed yet
     #[arg(short = 'i', long)]
     pub install: bool,
+    /// Apply the plan saved by `tack diff --save-plan FILE`, refusing if the chart, the values, the deployed
+    /// revision or any object it showed changed since
+    #[arg(long, value_name = "FILE", conflicts_with = "dry_run")]
+    pub plan: Option<PathBuf>,
 }
 
 /// `tack diff`: `NAME CHART` directly, or one of the subcommands.
@@ -475,6 +479,10 @@ pub struct DiffUpgradeArgs {
     /// --against-set, --against-chart)
     #[arg(long)]
     pub offline: bool,
+    /// Save what this diff showed (objects and their live versions, chart, values and manifest digests) for
+    /// `tack upgrade --plan FILE`
+    #[arg(long, value_name = "FILE", conflicts_with = "offline")]
+    pub save_plan: Option<PathBuf>,
     /// Offline: the manifest to compare with (`tack get manifest` or `tack template` output)
     #[arg(long, value_name = "FILE", requires = "offline")]
     pub against_manifest: Option<PathBuf>,
@@ -637,6 +645,9 @@ pub struct GetArgs {
 pub struct UnlockArgs {
     /// Release name
     pub name: String,
+    /// Remove the lock even when its holder may still be running (it then fails at its next write)
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

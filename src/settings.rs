@@ -114,6 +114,7 @@ pub fn deploy_options(namespace: &str, name: &str, a: &DeployArgs, command: &str
         allow_namespace_prune: a.allow_namespace_delete,
         command: command.to_string(),
         no_hooks: a.no_hooks,
+        plan: None,
     }
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, the Helm oracle build, unit/snapshot/CLI/conversion tests, then the end-to-end tests against a real
-# control plane (kube-apiserver, etcd, controllers, kwok) that tests/testenv builds and starts on loopback.
+# control plane (kube-apiserver, etcd, controllers, kwok) that tests/testenv builds and starts on loopback, some of
+# them through a fault-injecting proxy (toxiproxy) that tests/netfault builds.
 # The control plane is always stopped again, even when tests fail. Nothing is skipped: if the control plane
 # cannot be built or started, this fails and names the step and its log.
 set -euo pipefail
@@ -26,6 +27,10 @@ cargo test --all-targets
 
 step "building the e2e test binary"
 cargo test --features e2e --test e2e --no-run
+
+step "building the fault-injecting proxy for the network-fault tests (tests/netfault/netfault.sh build)"
+TACK_TOXIPROXY=$(tests/netfault/netfault.sh path)
+export TACK_TOXIPROXY
 
 step "starting the test control plane (tests/testenv/testenv.sh up)"
 cleanup() {

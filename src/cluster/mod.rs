@@ -8,6 +8,7 @@ pub mod lookup;
 pub mod namespace;
 pub mod resources;
 pub mod retry;
+pub mod versions;
 pub mod wait;
 
 use anyhow::{Context, Result};

@@ -15,6 +15,7 @@ use crate::error::{self, reported};
 use crate::events;
 use crate::manifest::redact;
 use crate::ops::diff::{self as diff_ops, deployed_record, diff_options, upgrade_plan, Counters};
+use crate::ops::plan as ops_plan;
 use crate::ops::render::Phase;
 use crate::ops::stack::RenderedJob;
 use crate::ops::target::Targets;
@@ -22,7 +23,7 @@ use crate::output::{runs, Style};
 use crate::settings::{self, Positionals};
 use crate::stack::runner::{Done, InstanceRun, State};
 use crate::storage::secrets::SecretStore;
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
 use clap::ArgMatches;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -69,6 +70,13 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
         let plan = diff_ops::offline::plan(&targets.all[0], &rs, &against, &options)?;
         return finish(ctx, &plan, out);
     }
+    if args.save_plan.is_some() && targets.from_stack {
+        return Err(error::usage(
+            "--save-plan saves the plan of one release, not stack instances\n\nhint: `tack diff NAME CHART --save-plan FILE` for each release to approve",
+        ));
+    }
+    let save_plan = args.save_plan.is_some();
+    let saved: Mutex<Option<ops_plan::SavedPlan>> = Mutex::new(None);
     let (rt, c) = connect(ctx)?;
     let changed = super::recall_layers(ctx, &rt, &c, &mut targets, settings::reuse(&args.reuse))?;
     let (mut jobs, decided) = rendered_jobs(
@@ -119,7 +127,7 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
                     .extend(prepared.secret_values.iter().cloned());
             }
             let layer_changes = changed.get(&target.name).cloned().unwrap_or_default();
-            let (c, plans, options) = (c.clone(), &plans, &options);
+            let (c, plans, options, saved) = (c.clone(), &plans, &options, &saved);
             async move {
                 let mut counters = Counters::default();
                 let store = SecretStore::new(c.client.clone());
@@ -131,6 +139,7 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
                     DriftCheck::Checked(r) => Some(r),
                     _ => None,
                 };
+                let deployed_revision = deployed.0.as_ref().map(|r| r.revision);
                 let dt = diff_ops::Target {
                     name,
                     namespace: ns,
@@ -143,6 +152,14 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
                         .map_err(|e| hide_secrets(e, &secrets))?;
                 for (i, ch) in layer_changes.iter().enumerate() {
                     planned.notes.insert(i, format!("layers changed: {ch}"));
+                }
+                if save_plan {
+                    let manifest = crate::manifest::to_stream(&prepared.docs);
+                    let info = crate::ops::install::desired(&prepared, Default::default()).chart;
+                    let rendered =
+                        ops_plan::Rendered::of(&info, &prepared.resolved.values, &manifest);
+                    let p = ops_plan::save(&c, &planned, &rendered, deployed_revision).await?;
+                    *saved.lock().unwrap_or_else(|e| e.into_inner()) = Some(p);
                 }
                 if stats {
                     events::note(counters.line());
@@ -179,6 +196,12 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
         let plan = plans
             .remove(&run.name)
             .ok_or_else(|| anyhow!("the diff of `{}` produced no plan", run.name))?;
+        if let (Some(path), Some(p)) = (
+            &args.save_plan,
+            saved.into_inner().unwrap_or_else(|e| e.into_inner()),
+        ) {
+            write_plan(ctx, path, &p)?;
+        }
         return finish_scrubbed(ctx, &plan, out, &scrub);
     }
     let diffs = instance_diffs(&targets, &all, plans);
@@ -334,6 +357,22 @@ fn hide_secrets(e: anyhow::Error, secrets: &[Value]) -> anyhow::Error {
         out = out.context(m);
     }
     out
+}
+
+/// Write an approved-plan file and say how to apply it.
+fn write_plan(ctx: &Ctx, path: &std::path::Path, p: &ops_plan::SavedPlan) -> Result<()> {
+    let json = serde_json::to_string_pretty(p)? + "\n";
+    std::fs::write(path, json)
+        .with_context(|| format!("failed to write the plan file `{}`", path.display()))?;
+    ctx.printer.stderr(&format!(
+        "saved the plan of `{}` ({} objects) to {}; apply exactly it with `tack upgrade {} CHART ... --plan {}`\n",
+        p.release,
+        p.objects.len(),
+        path.display(),
+        p.release,
+        path.display()
+    ));
+    Ok(())
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use crate::cli::{DryRun, InstallArgs, ReuseArgs};
 use crate::manifest;
 use crate::ops::deploy::Op;
 use crate::ops::install::{self, Deployed};
+use crate::ops::plan as ops_plan;
 use crate::ops::render::{Phase, RenderSettings};
 use crate::ops::stack::RenderedJob;
 use crate::ops::target::Targets;
@@ -15,12 +16,15 @@ use crate::settings::{self, Positionals};
 use crate::stack::runner::{Done, InstanceRun, State};
 use crate::values::SetArg;
 use anyhow::Result;
+use std::path::Path;
+use std::sync::Arc;
 
 pub fn run(
     ctx: &Ctx,
     args: &InstallArgs,
     sets: &[SetArg],
     upgrade: Option<(bool, &ReuseArgs)>,
+    plan: Option<&Path>,
 ) -> Result<()> {
     let reuse = upgrade.map(|(_, r)| settings::reuse(r));
     let upgrade = upgrade.map(|(install, _)| install);
@@ -43,6 +47,12 @@ pub fn run(
         super::check_unnamed_layers(ctx, &targets, args.strict)?;
         return dry_run_client(ctx, &targets, &rs, phase, args.show_secrets);
     }
+    if plan.is_some() && targets.from_stack {
+        return Err(crate::error::usage(
+            "--plan applies the plan of one release, not stack instances\n\nhint: `tack upgrade NAME CHART --plan FILE` with the same values flags as the diff that saved it",
+        ));
+    }
+    let approved = plan.map(ops_plan::read).transpose()?.map(Arc::new);
     let (rt, c) = connect(ctx)?;
     let changed = match reuse {
         Some(reuse) => super::recall_layers(ctx, &rt, &c, &mut targets, reuse)?,
@@ -90,10 +100,16 @@ pub fn run(
                         .collect()
                 })
                 .unwrap_or_default();
-            let dopts =
+            let mut dopts =
                 settings::deploy_options(&target.namespace, &target.name, &args.deploy, &command);
+            dopts.plan = approved.clone();
             let c = c.clone();
             async move {
+                if let Some(p) = &dopts.plan {
+                    let rendered =
+                        ops_plan::Rendered::of(&desired.chart, &desired.values, &desired.manifest);
+                    ops_plan::check_rendered(p, &target.name, &target.namespace, &rendered)?;
+                }
                 match install::deploy_rendered(
                     &c,
                     op,

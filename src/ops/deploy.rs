@@ -5,6 +5,7 @@
 
 use super::hooks;
 use super::lock;
+use super::plan::SavedPlan;
 use super::records::prune_history;
 pub use super::records::{current_deployed, load, read_history, set_status};
 use crate::events;
@@ -72,6 +73,8 @@ pub struct DeployOptions {
     pub command: String,
     /// Skip running hooks (`--no-hooks`); they are still recorded.
     pub no_hooks: bool,
+    /// An approved plan (`upgrade --plan`): applied only if nothing it showed changed.
+    pub plan: Option<std::sync::Arc<SavedPlan>>,
 }
 
 /// What one object went through.
@@ -101,6 +104,10 @@ pub trait Deployer {
     /// What a hook's pods report, one line each: phase and exit codes, and with `logs` the tail of their
     /// logs when the cluster has them. Best effort: nothing when it cannot be read.
     async fn hook_report(&self, hook: &ObjectId, logs: bool) -> Vec<String>;
+    /// Check that nothing an approved plan showed changed in the cluster since it was saved.
+    async fn check_plan(&self, _plan: &SavedPlan) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The result of a successful operation.
@@ -145,8 +152,11 @@ pub async fn run<S: ReleaseStore, D: Deployer>(
     )
     .await?;
     let pending: Cell<Option<u64>> = Cell::new(None);
-    let result = held
-        .guard(store, locked(store, deployer, op, desired, opts, &pending))
+    let mut result = held
+        .guard(
+            store,
+            locked(store, &held, deployer, op, desired, opts, &pending),
+        )
         .await;
     if let (Err(e), Some(rev)) = (&result, pending.get()) {
         // the operation stopped half-way: record that, within a bounded time
@@ -158,10 +168,24 @@ pub async fn run<S: ReleaseStore, D: Deployer>(
             Status::Failed,
             Some(format!("{} failed: {e:#}", op.verb())),
         );
-        match tokio::time::timeout(Duration::from_secs(2), mark).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(err)) => events::warn(format!("could not mark revision {rev} failed: {err:#}")),
-            Err(_) => events::warn(format!("could not mark revision {rev} failed in time")),
+        let unmarked = match tokio::time::timeout(Duration::from_secs(2), mark).await {
+            Ok(Ok(_)) => false,
+            Ok(Err(err)) => {
+                events::warn(format!("could not mark revision {rev} failed: {err:#}"));
+                true
+            }
+            Err(_) => {
+                events::warn(format!("could not mark revision {rev} failed in time"));
+                true
+            }
+        };
+        if unmarked {
+            let (ns, name) = (&opts.namespace, &opts.name);
+            result = result.map_err(|e| {
+                e.context(format!(
+                    "revision {rev} of `{name}` is left pending: the next operation on it marks it failed (`tack status {name} -n {ns}` shows it)"
+                ))
+            });
         }
     }
     held.release_or_warn(store).await;
@@ -170,6 +194,7 @@ pub async fn run<S: ReleaseStore, D: Deployer>(
 
 async fn locked<S: ReleaseStore, D: Deployer>(
     store: &S,
+    held: &lock::Lock,
     deployer: &D,
     op: Op,
     desired: Desired,
@@ -179,6 +204,8 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     let (ns, name) = (opts.namespace.as_str(), opts.name.as_str());
     let history = read_history(store, ns, name).await?;
     for s in history.iter().filter(|s| s.status.is_pending()) {
+        held.fence(store, "marking an unfinished revision failed")
+            .await?;
         events::warn(format!(
             "revision {} of `{name}` was left {} by an operation that did not finish; marking it failed",
             s.revision, s.status
@@ -263,6 +290,11 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         deleted: None,
         hooks: hooks::records(&hook_list),
     };
+    if let Some(plan) = &opts.plan {
+        super::plan::check_revision(plan, current.as_ref().map(|c| c.revision))?;
+        deployer.check_plan(plan).await?;
+    }
+    held.fence(store, "writing the pending revision").await?;
     match store.create(&release).await {
         Ok(_) => {}
         Err(StoreError::AlreadyExists(w)) => bail!(
@@ -275,17 +307,26 @@ async fn locked<S: ReleaseStore, D: Deployer>(
 
     let (pre, post) = hook_events(op, status);
     let mut runs: Vec<(ObjectId, HookRun)> = Vec::new();
-    let applied = async {
+    // --timeout bounds the hooks, applying, pruning and waiting, however slow each request is
+    let applied = tokio::time::timeout(opts.timeout, async {
         if !opts.no_hooks {
             hooks::run_event(deployer, &hook_list, pre, opts, &mut runs).await?;
         }
-        let changes = apply_revision(deployer, &objects, &ids, &to_prune, opts).await?;
+        let changes =
+            apply_revision((store, held), deployer, &objects, &ids, &to_prune, opts).await?;
         if !opts.no_hooks {
             hooks::run_event(deployer, &hook_list, post, opts, &mut runs).await?;
         }
         Ok::<_, anyhow::Error>(changes)
-    }
-    .await;
+    })
+    .await
+    .unwrap_or_else(|_| {
+        Err(anyhow!(
+            "timed out after {}s applying revision {} (--timeout): the API server answered too slowly or the objects were not ready in time",
+            opts.timeout.as_secs(),
+            release.revision
+        ))
+    });
     if !runs.is_empty() {
         if let Err(e) =
             super::records::record_hook_runs(store, (ns, name), release.revision, &runs).await
@@ -295,6 +336,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     }
     match applied {
         Ok(changes) => {
+            held.fence(store, "recording the revision deployed").await?;
             let description = match op {
                 Op::Rollback(to) => format!("rollback to revision {to} complete"),
                 _ if status == Status::PendingInstall => "install complete".to_string(),
@@ -345,7 +387,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
                 &opts.name,
                 release.revision,
                 Status::Failed,
-                Some(failed_desc),
+                Some(failed_desc.clone()),
             )
             .await?;
             pending.set(None);
@@ -360,7 +402,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
                 return Err(err);
             }
             let restored = restore(
-                store,
+                (store, held),
                 deployer,
                 previous.as_ref(),
                 &ids,
@@ -377,10 +419,30 @@ async fn locked<S: ReleaseStore, D: Deployer>(
             .await;
             match restored {
                 Ok(msg) => Err(err.context(format!("--atomic: {msg}"))),
-                Err(rollback_err) => Err(anyhow!(
+                Err(rollback_err) => {
+                    // the record says both, so `tack status` explains what is live
+                    let both = format!(
+                        "{failed_desc}; the automatic rollback failed too: {rollback_err:#}; live objects may be a mix of revisions {} and {}",
+                        previous.as_ref().map_or(0, |p| p.revision),
+                        release.revision
+                    );
+                    if let Err(e) = set_status(
+                        store,
+                        ns,
+                        name,
+                        release.revision,
+                        Status::Failed,
+                        Some(both),
+                    )
+                    .await
+                    {
+                        events::warn(format!("could not record the failed rollback: {e:#}"));
+                    }
+                    Err(anyhow!(
                     "{} failed: {err:#}\n\nand the automatic rollback failed too: {rollback_err:#}\n\nrelease `{name}` is left failed\n\nhint: inspect with `tack status {name} -n {ns}`, then roll back by hand with `tack rollback {name}`",
                     op.verb()
-                )),
+                ))
+                }
             }
         }
     }
@@ -395,16 +457,19 @@ fn hook_events(op: Op, status: Status) -> (Event, Event) {
     }
 }
 
-/// Apply, prune, wait.
-async fn apply_revision<D: Deployer>(
+/// Apply, prune, wait; the lock is checked before each write.
+async fn apply_revision<S: ReleaseStore, D: Deployer>(
+    (store, held): (&S, &lock::Lock),
     deployer: &D,
     objects: &[Value],
     ids: &[ObjectId],
     to_prune: &[ObjectId],
     opts: &DeployOptions,
 ) -> Result<Vec<Change>> {
+    held.fence(store, "applying").await?;
     let mut changes = deployer.apply(objects, opts).await?;
     if !to_prune.is_empty() {
+        held.fence(store, "pruning").await?;
         changes.extend(deployer.delete(to_prune, opts).await?);
     }
     if opts.wait {
@@ -415,7 +480,7 @@ async fn apply_revision<D: Deployer>(
 
 /// `--atomic`: put the previous revision back (or remove what a failed install created).
 async fn restore<S: ReleaseStore, D: Deployer>(
-    store: &S,
+    (store, held): (&S, &lock::Lock),
     deployer: &D,
     previous: Option<&Release>,
     failed_ids: &[ObjectId],
@@ -423,6 +488,7 @@ async fn restore<S: ReleaseStore, D: Deployer>(
     failed_rev: u64,
 ) -> Result<String> {
     let Some(prev) = previous else {
+        held.fence(store, "removing the failed install").await?;
         deployer.delete(failed_ids, opts).await?;
         return Ok("removed the objects of the failed install".into());
     };
@@ -435,7 +501,7 @@ async fn restore<S: ReleaseStore, D: Deployer>(
         .filter(|o| !ids.contains(o))
         .cloned()
         .collect();
-    apply_revision(deployer, &objects, &ids, &extra, opts).await?;
+    apply_revision((store, held), deployer, &objects, &ids, &extra, opts).await?;
     // the previous revision is live again and still recorded as deployed
     set_status(
         store,

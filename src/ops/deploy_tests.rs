@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::storage::memory::MemoryStore;
-use crate::storage::{Holder, LockState};
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
@@ -118,6 +117,7 @@ fn opts() -> DeployOptions {
         allow_namespace_prune: false,
         command: "tack test".into(),
         no_hooks: false,
+        plan: None,
     }
 }
 
@@ -268,6 +268,13 @@ async fn atomic_upgrade_restores_the_previous_revision() {
         statuses(&store).await,
         [(1, Status::Deployed), (2, Status::Failed)]
     );
+    let failed = store.get("shop", "web", 2).await.unwrap().unwrap().release;
+    assert!(
+        failed.description.contains("boom")
+            && failed.description.contains("automatic rollback failed too"),
+        "the record explains both: {}",
+        failed.description
+    );
 
     // now only the upgrade's own apply fails: make the restore succeed by clearing the failure after one call
     struct FailOnce(Fake, Mutex<bool>);
@@ -359,56 +366,6 @@ async fn history_max_never_prunes_the_deployed_revision() {
     assert_eq!(st.len(), 3, "{st:?}");
     assert_eq!(st[0], (1, Status::Deployed), "{st:?}");
     assert_eq!(st[2], (6, Status::Failed), "{st:?}");
-}
-
-#[tokio::test]
-async fn a_live_lock_is_reported_and_a_stale_one_taken_over() {
-    let (store, fake) = (MemoryStore::new(), Fake::default());
-    let other = Holder {
-        id: "other".into(),
-        user: "alice".into(),
-        host: "elsewhere".into(),
-        pid: 4242,
-        command: "tack upgrade web".into(),
-        since: jiff::Timestamp::now(),
-    };
-    store.put_lock(
-        "shop",
-        "web",
-        LockState {
-            holder: other.clone(),
-            renewed: jiff::Timestamp::now(),
-            ttl: Duration::from_secs(30),
-        },
-    );
-    let msg = format!(
-        "{:#}",
-        run(&store, &fake, Op::Install, desired(&["a"]), &opts())
-            .await
-            .unwrap_err()
-    );
-    assert!(
-        msg.contains("another operation is in progress")
-            && msg.contains("alice@elsewhere")
-            && msg.contains("4242"),
-        "{msg}"
-    );
-    assert!(msg.contains("tack unlock web"), "{msg}");
-    assert!(statuses(&store).await.is_empty(), "nothing written");
-
-    let old = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(120);
-    store.put_lock(
-        "shop",
-        "web",
-        LockState {
-            holder: other,
-            renewed: old,
-            ttl: Duration::from_secs(30),
-        },
-    );
-    run(&store, &fake, Op::Install, desired(&["a"]), &opts())
-        .await
-        .unwrap();
 }
 
 #[tokio::test]
@@ -560,3 +517,6 @@ async fn two_deployed_records_are_healed_by_the_next_upgrade() {
         ]
     );
 }
+
+#[path = "deploy_lock_tests.rs"]
+mod lock_tests;

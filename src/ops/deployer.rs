@@ -96,6 +96,10 @@ impl Deployer for ClusterDeployer {
             .collect())
     }
 
+    async fn check_plan(&self, plan: &super::plan::SavedPlan) -> Result<()> {
+        super::plan::check_live(&self.cluster, plan).await
+    }
+
     async fn wait(&self, objects: &[ObjectId], timeout: Duration) -> Result<()> {
         let refs: Vec<ObjectRef> = objects.iter().map(to_ref).collect();
         let mut progress = |states: &[(ObjectRef, Readiness)]| {

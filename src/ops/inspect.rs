@@ -1,7 +1,7 @@
 //! The read operations: history, status, list, a stored revision (with its Secret values masked unless
 //! asked), and removing a lock. They return data; the commands print it.
 
-use super::deploy;
+use super::{deploy, lock};
 use crate::cluster::Cluster;
 use crate::events;
 use crate::release::{Release, Status, Summary};
@@ -9,6 +9,7 @@ use crate::storage::secrets::SecretStore;
 use crate::storage::{latest_per_release, LockState, ReleaseStore};
 use anyhow::Result;
 use serde::Serialize;
+use std::time::Duration;
 
 fn not_found(name: &str, ns: &str) -> anyhow::Error {
     anyhow::anyhow!("release `{name}` not found in namespace `{ns}`\n\nhint: see `tack list -A`")
@@ -55,8 +56,10 @@ pub async fn read_status<S: ReleaseStore>(
     let release = deploy::load(store, ns, name, rev).await?;
     let lock = store.read_lock(ns, name).await?;
     let lock_text = lock.map(|l| {
-        let stale = if l.stale(jiff::Timestamp::now()) {
-            " (stale: its holder is gone; `tack unlock` removes it)"
+        let stale = if l.holder.gone() {
+            " (stale: its process is gone; `tack unlock` removes it)"
+        } else if l.looks_expired(jiff::Timestamp::now()) {
+            " (overdue by its holder's clock; `tack unlock` watches whether it is still renewed)"
         } else {
             ""
         };
@@ -189,10 +192,65 @@ pub fn hooks_text(rel: &Release, show_secrets: bool) -> Result<String> {
     Ok(out)
 }
 
-/// Remove the lock of a release: the lock that was there (if any) and whether it was removed.
-pub async fn unlock(c: &Cluster, ns: &str, name: &str) -> Result<(Option<LockState>, bool)> {
-    let store = SecretStore::new(c.client.clone());
-    let lock = store.read_lock(ns, name).await?;
-    let removed = store.unlock(ns, name, None).await?;
-    Ok((lock, removed))
+/// What `tack unlock` did.
+#[derive(Debug)]
+pub enum Unlocked {
+    NotLocked,
+    /// Removed; `live` when it was not judged stale (only with `force`).
+    Removed {
+        lock: LockState,
+        live: bool,
+    },
+    /// Left in place: its holder still renews it (or may: its process is not known to be gone).
+    Live(LockState),
+}
+
+/// Remove the lock of a release the cluster holds.
+pub async fn unlock(c: &Cluster, ns: &str, name: &str, force: bool) -> Result<Unlocked> {
+    unlock_in(&SecretStore::new(c.client.clone()), ns, name, force).await
+}
+
+/// Remove the lock of a release if it is stale (its process is gone, or nobody renewed it for its time to
+/// live while watched here), or whatever its state with `force`.
+pub async fn unlock_in<S: ReleaseStore>(
+    store: &S,
+    ns: &str,
+    name: &str,
+    force: bool,
+) -> Result<Unlocked> {
+    let Some(state) = store.read_lock(ns, name).await? else {
+        return Ok(Unlocked::NotLocked);
+    };
+    if force {
+        let live = !state.holder.gone();
+        return Ok(if store.unlock(ns, name, None, None).await? {
+            Unlocked::Removed { lock: state, live }
+        } else {
+            Unlocked::NotLocked
+        });
+    }
+    if state.looks_expired(jiff::Timestamp::now()) && !state.holder.gone() {
+        events::note(format!(
+            "the lock of `{name}` is overdue by its holder's clock; watching it for {}s to see whether it is still renewed",
+            state.ttl.as_secs()
+        ));
+    }
+    let Some((state, stale)) = lock::judge(store, ns, name, state, Duration::ZERO).await? else {
+        return Ok(Unlocked::NotLocked);
+    };
+    if !stale {
+        return Ok(Unlocked::Live(state));
+    }
+    // removed only if nobody renewed or took it since it was judged
+    if store.unlock(ns, name, None, Some(&state.version)).await? {
+        Ok(Unlocked::Removed {
+            lock: state,
+            live: false,
+        })
+    } else {
+        match store.read_lock(ns, name).await? {
+            Some(now) => Ok(Unlocked::Live(now)),
+            None => Ok(Unlocked::NotLocked),
+        }
+    }
 }

@@ -14,6 +14,9 @@ pub struct Lock {
     pub holder: Holder,
     /// Set when a stale lock was taken over.
     pub took_over: Option<LockState>,
+    ttl: Duration,
+    /// The version this operation last wrote; held while renewing so a fence never sees a half-done renewal.
+    version: tokio::sync::Mutex<String>,
 }
 
 /// Describe a held lock for an error message.
@@ -21,11 +24,80 @@ pub fn describe(state: &LockState) -> String {
     let now = jiff::Timestamp::now();
     let age = now.duration_since(state.renewed).as_secs_f64().max(0.0);
     format!(
-        "{} (last renewed {:.0}s ago, expires after {}s without renewal)",
+        "{} (last renewed {:.0}s ago by its clock, expires after {}s without renewal)",
         state.holder,
         age,
         state.ttl.as_secs()
     )
+}
+
+/// Watches a lock held by someone else on this machine's monotonic clock: a lock is stale once the same
+/// version (the same write) has been seen for longer than its time to live. The holder's clock is never
+/// compared with ours, so clock skew cannot make a live lock look expired.
+#[derive(Default)]
+pub struct Watch {
+    seen: Option<(String, String, Instant)>,
+}
+
+impl Watch {
+    /// Record an observation; true when the lock is stale: its holder's process is certainly gone, or it has
+    /// not changed for longer than its time to live since this watch first saw it.
+    pub fn stale(&mut self, state: &LockState) -> bool {
+        if state.holder.gone() {
+            return true;
+        }
+        let key = (state.holder.id.clone(), state.version.clone());
+        match &self.seen {
+            Some((id, v, since)) if (id, v) == (&key.0, &key.1) => since.elapsed() > state.ttl,
+            _ => {
+                self.seen = Some((key.0, key.1, Instant::now()));
+                false
+            }
+        }
+    }
+}
+
+/// How often a lock held by someone else is looked at.
+fn poll_interval(ttl: Duration) -> Duration {
+    (ttl / 10).clamp(Duration::from_millis(50), Duration::from_millis(500))
+}
+
+/// Judge a lock held by someone else by watching it, taking at most `budget` (at least one time to live when
+/// its own timestamps say it is overdue, so a stale lock is confirmed rather than refused). Returns the
+/// latest state and whether it is stale.
+pub async fn judge<S: ReleaseStore>(
+    store: &S,
+    namespace: &str,
+    name: &str,
+    state: LockState,
+    budget: Duration,
+) -> Result<Option<(LockState, bool)>> {
+    let mut watch = Watch::default();
+    let mut state = state;
+    let start = Instant::now();
+    let budget = budget.max(overdue_budget(&state));
+    loop {
+        if watch.stale(&state) {
+            return Ok(Some((state, true)));
+        }
+        if start.elapsed() >= budget {
+            return Ok(Some((state, false)));
+        }
+        tokio::time::sleep(poll_interval(state.ttl)).await;
+        match store.read_lock(namespace, name).await? {
+            Some(s) => state = s,
+            None => return Ok(None),
+        }
+    }
+}
+
+/// Long enough to see a renewal of a lock whose timestamps say it is overdue; zero otherwise.
+fn overdue_budget(state: &LockState) -> Duration {
+    if state.looks_expired(jiff::Timestamp::now()) {
+        state.ttl + poll_interval(state.ttl) * 3
+    } else {
+        Duration::ZERO
+    }
 }
 
 /// Take the lock of `namespace/name` for `command`, waiting up to `wait` for a live holder to finish.
@@ -38,69 +110,116 @@ pub async fn acquire<S: ReleaseStore>(
 ) -> Result<Lock> {
     let holder = Holder::current(command);
     let start = Instant::now();
+    let mut watch = Watch::default();
     let mut announced = false;
     loop {
-        match store.acquire(namespace, name, &holder, LOCK_TTL).await? {
-            Acquire::Acquired => {
-                return Ok(Lock {
-                    namespace: namespace.into(),
-                    name: name.into(),
-                    holder,
-                    took_over: None,
-                })
+        let state = match store.acquire(namespace, name, &holder, LOCK_TTL).await? {
+            Acquire::Acquired { version } => {
+                return Ok(Lock::new(namespace, name, holder, version, None))
             }
-            Acquire::TookOver(old) => {
-                events::warn(format!(
-                    "took over the stale lock of release `{name}` held by {}",
-                    describe(&old)
-                ));
-                return Ok(Lock {
-                    namespace: namespace.into(),
-                    name: name.into(),
-                    holder,
-                    took_over: Some(old),
-                });
-            }
-            Acquire::Held(state) => {
-                let Some(limit) = wait else {
-                    bail!(
-                        "another operation is in progress on release `{name}` in namespace `{namespace}`: {}\n\nhint: wait for it with --wait-for-lock, or if that process is gone run `tack unlock {name} -n {namespace}`",
+            Acquire::Held(state) => *state,
+        };
+        if watch.stale(&state) {
+            match store
+                .take_over(namespace, name, &holder, LOCK_TTL, &state)
+                .await?
+            {
+                Acquire::Acquired { version } => {
+                    events::warn(format!(
+                        "took over the stale lock of release `{name}` held by {}",
                         describe(&state)
-                    );
-                };
-                if start.elapsed() >= limit {
-                    bail!(
-                        "gave up after {}s waiting for the lock of release `{name}` held by {}\n\nhint: if that process is gone run `tack unlock {name} -n {namespace}`",
-                        limit.as_secs(),
-                        describe(&state)
-                    );
-                }
-                if !announced {
-                    events::note(format!(
-                        "waiting for the lock of release `{name}`, held by {}",
-                        state.holder
                     ));
-                    announced = true;
+                    return Ok(Lock::new(namespace, name, holder, version, Some(state)));
                 }
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                Acquire::Held(_) => continue,
             }
         }
+        let limit = wait.unwrap_or(Duration::ZERO).max(overdue_budget(&state));
+        if start.elapsed() >= limit {
+            match wait {
+                None => bail!(
+                    "another operation is in progress on release `{name}` in namespace `{namespace}`: {}\n\nhint: wait for it with --wait-for-lock (a lock nobody renews for {}s is then taken over), or if that process is gone run `tack unlock {name} -n {namespace}`",
+                    describe(&state),
+                    state.ttl.as_secs()
+                ),
+                Some(limit) => bail!(
+                    "gave up after {}s waiting for the lock of release `{name}` held by {}\n\nhint: if that process is gone run `tack unlock {name} -n {namespace}`",
+                    limit.as_secs(),
+                    describe(&state)
+                ),
+            }
+        }
+        if !announced {
+            if wait.is_some() {
+                events::note(format!(
+                    "waiting for the lock of release `{name}`, held by {}",
+                    state.holder
+                ));
+            } else {
+                events::note(format!(
+                    "the lock of release `{name}` held by {} looks overdue; watching it for {}s to see whether it is still renewed",
+                    describe(&state),
+                    limit.as_secs()
+                ));
+            }
+            announced = true;
+        }
+        tokio::time::sleep(poll_interval(state.ttl)).await;
     }
 }
 
 impl Lock {
+    fn new(
+        namespace: &str,
+        name: &str,
+        holder: Holder,
+        version: String,
+        took_over: Option<LockState>,
+    ) -> Lock {
+        Lock {
+            namespace: namespace.into(),
+            name: name.into(),
+            holder,
+            took_over,
+            ttl: LOCK_TTL,
+            version: tokio::sync::Mutex::new(version),
+        }
+    }
+
     /// Renew the lock every third of its lifetime; returns only when renewing fails (the lock was lost).
     /// Run it beside the operation (`tokio::select!`) so a lost lock stops the operation.
     pub async fn keep_alive<S: ReleaseStore>(&self, store: &S) -> anyhow::Error {
         loop {
-            tokio::time::sleep(LOCK_TTL / 3).await;
-            if let Err(e) = store
-                .renew(&self.namespace, &self.name, &self.holder.id)
+            tokio::time::sleep(self.ttl / 3).await;
+            let mut version = self.version.lock().await;
+            match store
+                .renew(&self.namespace, &self.name, &self.holder.id, &version)
                 .await
             {
-                return e.context(format!("lost the lock of release `{}`", self.name));
+                Ok(v) => *version = v,
+                Err(e) => {
+                    return e.context(format!("lost the lock of release `{}`", self.name));
+                }
             }
         }
+    }
+
+    /// Fencing: before a write, check that the lock is still this operation's, at the version it last
+    /// wrote. Fails (and the operation must stop) when it was removed, taken over or changed by anyone else.
+    pub async fn fence<S: ReleaseStore>(&self, store: &S, before: &str) -> Result<()> {
+        let version = self.version.lock().await;
+        let (ns, name) = (&self.namespace, &self.name);
+        let why = match store.read_lock(ns, name).await? {
+            Some(s) if s.holder.id == self.holder.id && s.version == *version => return Ok(()),
+            Some(s) if s.holder.id == self.holder.id => {
+                "it was changed by someone else".to_string()
+            }
+            Some(s) => format!("it is now held by {}", s.holder),
+            None => "it was removed (`tack unlock --force`?)".to_string(),
+        };
+        bail!(
+            "lost the lock of release `{name}` before {before}: {why}; stopped without writing\n\nhint: check `tack status {name} -n {ns}` and `tack history {name} -n {ns}`, then retry"
+        )
     }
 
     /// Run `op` while keeping the lock alive; a lost lock, Ctrl-C or SIGTERM stops it (the error says which).
@@ -120,9 +239,9 @@ impl Lock {
     pub async fn release_or_warn<S: ReleaseStore>(&self, store: &S) {
         if let Err(e) = self.release(store).await {
             events::warn(format!(
-                "could not release the lock of `{}`: {e:#}; it expires in {}s",
+                "could not release the lock of `{}`: {e:#}; the next operation takes it over (at once on this machine, after {}s without renewal elsewhere)",
                 self.name,
-                LOCK_TTL.as_secs()
+                self.ttl.as_secs()
             ));
         }
     }
@@ -130,7 +249,7 @@ impl Lock {
     /// Give the lock back.
     pub async fn release<S: ReleaseStore>(&self, store: &S) -> Result<()> {
         store
-            .unlock(&self.namespace, &self.name, Some(&self.holder.id))
+            .unlock(&self.namespace, &self.name, Some(&self.holder.id), None)
             .await
             .map(|_| ())
     }

@@ -11,6 +11,7 @@ pub mod inspect;
 pub mod install;
 pub mod lint;
 pub mod lock;
+pub mod plan;
 pub mod policy;
 pub mod recall;
 pub mod records;

@@ -41,7 +41,7 @@ pub async fn uninstall<S: ReleaseStore, D: Deployer>(
     )
     .await?;
     let result = held
-        .guard(store, locked(store, deployer, opts, keep_history))
+        .guard(store, locked(store, &held, deployer, opts, keep_history))
         .await;
     held.release_or_warn(store).await;
     result
@@ -49,6 +49,7 @@ pub async fn uninstall<S: ReleaseStore, D: Deployer>(
 
 async fn locked<S: ReleaseStore, D: Deployer>(
     store: &S,
+    held: &lock::Lock,
     deployer: &D,
     opts: &DeployOptions,
     keep_history: bool,
@@ -94,6 +95,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         // a failing pre-delete hook stops the uninstall before anything is deleted
         hooks::run_event(deployer, &hook_list, Event::PreDelete, opts, &mut runs).await?;
     }
+    held.fence(store, "recording the uninstall").await?;
     deploy::set_status(
         store,
         &opts.namespace,
@@ -103,10 +105,13 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         Some("uninstall in progress".into()),
     )
     .await?;
+    held.fence(store, "deleting objects").await?;
     let changes = deployer.delete(&objects, opts).await?;
     if !opts.no_hooks {
         hooks::run_event(deployer, &hook_list, Event::PostDelete, opts, &mut runs).await?;
     }
+    held.fence(store, "recording the uninstall complete")
+        .await?;
     if keep_history {
         deploy::set_status(
             store,
@@ -145,5 +150,6 @@ pub fn uninstall_options(
         allow_namespace_prune: true,
         command: command.to_string(),
         no_hooks: false,
+        plan: None,
     }
 }

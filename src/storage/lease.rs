@@ -1,6 +1,6 @@
 //! The operation lock of a release as a Lease `tack.lock.<name>`: create-only to take it, renewed while the
-//! operation runs, taken over with a resourceVersion precondition when stale, removed with uid and
-//! resourceVersion preconditions.
+//! operation runs (each renewal names the resourceVersion it last saw), taken over with a resourceVersion
+//! precondition when judged stale, removed with uid and resourceVersion preconditions.
 
 use super::secrets::{lock_name, SecretStore, MANAGED_BY};
 use super::{Acquire, Holder, LockState};
@@ -30,44 +30,56 @@ impl SecretStore {
     ) -> Result<Acquire> {
         let api = self.leases(namespace);
         let lease_name = lock_name(name);
-        let now = jiff::Timestamp::now();
-        let lease = lease_for(&lease_name, namespace, holder, ttl, now);
-        match api.create(&PostParams::default(), &lease).await {
-            Ok(_) => return Ok(Acquire::Acquired),
-            Err(e) if api_code(&e) == Some(409) => {}
-            Err(e) => {
-                return Err(anyhow::Error::new(e).context(format!(
+        for _ in 0..3 {
+            let lease = lease_for(&lease_name, namespace, holder, ttl);
+            match api.create(&PostParams::default(), &lease).await {
+                Ok(created) => {
+                    return Ok(Acquire::Acquired {
+                        version: version_of(&created),
+                    })
+                }
+                Err(e) if api_code(&e) == Some(409) => {}
+                Err(e) => {
+                    return Err(anyhow::Error::new(e).context(format!(
                     "failed to take the lock of release `{name}` (lease {namespace}/{lease_name})"
                 )))
+                }
             }
+            if let Some(current) = api.get_opt(&lease_name).await? {
+                let state = lock_state(&current).with_context(|| {
+                    format!("lock lease {namespace}/{lease_name} is unreadable; remove it with `tack unlock {name} --force`")
+                })?;
+                return Ok(Acquire::Held(Box::new(state)));
+            }
+            // released in between: try again
         }
-        let Some(current) = api.get_opt(&lease_name).await? else {
-            // released in between: try once more
-            return match api.create(&PostParams::default(), &lease).await {
-                Ok(_) => Ok(Acquire::Acquired),
-                Err(e) => Err(anyhow::Error::new(e).context("failed to take the release lock")),
-            };
-        };
-        let state = lock_state(&current)
-            .with_context(|| format!("lock lease {namespace}/{lease_name} is unreadable; remove it with `tack unlock {name}`"))?;
-        if !state.stale(now) {
-            return Ok(Acquire::Held(state));
-        }
-        let mut taken = lease;
-        taken.metadata.resource_version = current.metadata.resource_version.clone();
+        anyhow::bail!("the lock of release `{name}` kept changing hands; retry")
+    }
+
+    pub(super) async fn lease_take_over(
+        &self,
+        namespace: &str,
+        name: &str,
+        holder: &Holder,
+        ttl: Duration,
+        stale: &LockState,
+    ) -> Result<Acquire> {
+        let api = self.leases(namespace);
+        let lease_name = lock_name(name);
+        let mut taken = lease_for(&lease_name, namespace, holder, ttl);
+        taken.metadata.resource_version = Some(stale.version.clone());
         match api
             .replace(&lease_name, &PostParams::default(), &taken)
             .await
         {
-            Ok(_) => Ok(Acquire::TookOver(state)),
-            Err(e) if api_code(&e) == Some(409) => {
-                let now_held = api
-                    .get_opt(&lease_name)
-                    .await?
-                    .as_ref()
-                    .and_then(|l| lock_state(l).ok())
-                    .unwrap_or(state);
-                Ok(Acquire::Held(now_held))
+            Ok(l) => Ok(Acquire::Acquired {
+                version: version_of(&l),
+            }),
+            Err(e) if matches!(api_code(&e), Some(409) | Some(404)) => {
+                match api.get_opt(&lease_name).await? {
+                    Some(l) => Ok(Acquire::Held(Box::new(lock_state(&l)?))),
+                    None => self.lease_acquire(namespace, name, holder, ttl).await,
+                }
             }
             Err(e) => {
                 Err(anyhow::Error::new(e).context("failed to take over a stale release lock"))
@@ -80,7 +92,8 @@ impl SecretStore {
         namespace: &str,
         name: &str,
         holder_id: &str,
-    ) -> Result<()> {
+        version: &str,
+    ) -> Result<String> {
         let api = self.leases(namespace);
         let lease_name = lock_name(name);
         let mut lease = api.get_opt(&lease_name).await?.with_context(|| {
@@ -90,11 +103,15 @@ impl SecretStore {
         if spec.holder_identity.as_deref() != Some(holder_id) {
             anyhow::bail!("the lock of release `{name}` was taken over by another operation");
         }
+        if lease.metadata.resource_version.as_deref() != Some(version) {
+            anyhow::bail!("the lock of release `{name}` was changed by another operation");
+        }
         spec.renew_time = Some(MicroTime(jiff::Timestamp::now()));
-        api.replace(&lease_name, &PostParams::default(), &lease)
+        let renewed = api
+            .replace(&lease_name, &PostParams::default(), &lease)
             .await
             .with_context(|| format!("failed to renew the lock of release `{name}`"))?;
-        Ok(())
+        Ok(version_of(&renewed))
     }
 
     pub(super) async fn lease_unlock(
@@ -102,6 +119,7 @@ impl SecretStore {
         namespace: &str,
         name: &str,
         holder_id: Option<&str>,
+        version: Option<&str>,
     ) -> Result<bool> {
         let api = self.leases(namespace);
         let lease_name = lock_name(name);
@@ -116,6 +134,9 @@ impl SecretStore {
             if held_by != Some(id) {
                 return Ok(false);
             }
+        }
+        if version.is_some_and(|v| current.metadata.resource_version.as_deref() != Some(v)) {
+            return Ok(false);
         }
         let dp = DeleteParams {
             preconditions: Some(Preconditions {
@@ -144,7 +165,12 @@ impl SecretStore {
     }
 }
 
-fn lease_for(name: &str, ns: &str, holder: &Holder, ttl: Duration, now: jiff::Timestamp) -> Lease {
+fn version_of(lease: &Lease) -> String {
+    lease.metadata.resource_version.clone().unwrap_or_default()
+}
+
+fn lease_for(name: &str, ns: &str, holder: &Holder, ttl: Duration) -> Lease {
+    let now = jiff::Timestamp::now();
     Lease {
         metadata: ObjectMeta {
             name: Some(name.to_string()),
@@ -187,5 +213,6 @@ fn lock_state(lease: &Lease) -> Result<LockState> {
         holder,
         renewed,
         ttl: Duration::from_secs(spec.lease_duration_seconds.unwrap_or(30).max(1) as u64),
+        version: version_of(lease),
     })
 }

@@ -35,13 +35,30 @@ impl MemoryStore {
         self.inner.lock().unwrap().conflicts_to_inject = n;
     }
 
-    /// Set a lock as if another process held it (for tests).
-    pub fn put_lock(&self, namespace: &str, name: &str, state: LockState) {
-        self.inner
-            .lock()
-            .unwrap()
-            .locks
-            .insert((namespace.into(), name.into()), state);
+    /// Set a lock as if another process held or renewed it (for tests); its version changes, as a write of
+    /// the Lease would change its resourceVersion. Returns that version.
+    pub fn put_lock(&self, namespace: &str, name: &str, mut state: LockState) -> String {
+        let mut inner = self.inner.lock().unwrap();
+        state.version = inner.bump();
+        let v = state.version.clone();
+        inner.locks.insert((namespace.into(), name.into()), state);
+        v
+    }
+}
+
+impl Inner {
+    fn bump(&mut self) -> String {
+        self.next_version += 1;
+        self.next_version.to_string()
+    }
+}
+
+fn fresh_lock(holder: &Holder, ttl: Duration, version: &str) -> LockState {
+    LockState {
+        holder: holder.clone(),
+        renewed: jiff::Timestamp::now(),
+        ttl,
+        version: version.to_string(),
     }
 }
 
@@ -149,41 +166,72 @@ impl ReleaseStore for MemoryStore {
     ) -> Result<Acquire> {
         let mut inner = self.inner.lock().unwrap();
         let key = (namespace.to_string(), name.to_string());
-        let now = jiff::Timestamp::now();
-        let fresh = LockState {
-            holder: holder.clone(),
-            renewed: now,
-            ttl,
-        };
-        match inner.locks.get(&key).cloned() {
+        if let Some(cur) = inner.locks.get(&key) {
+            return Ok(Acquire::Held(Box::new(cur.clone())));
+        }
+        let version = inner.bump();
+        inner.locks.insert(key, fresh_lock(holder, ttl, &version));
+        Ok(Acquire::Acquired { version })
+    }
+
+    async fn take_over(
+        &self,
+        namespace: &str,
+        name: &str,
+        holder: &Holder,
+        ttl: Duration,
+        stale: &LockState,
+    ) -> Result<Acquire> {
+        let mut inner = self.inner.lock().unwrap();
+        let key = (namespace.to_string(), name.to_string());
+        match inner.locks.get(&key) {
+            Some(cur) if cur.version == stale.version => {
+                let version = inner.bump();
+                inner.locks.insert(key, fresh_lock(holder, ttl, &version));
+                Ok(Acquire::Acquired { version })
+            }
+            Some(cur) => Ok(Acquire::Held(Box::new(cur.clone()))),
             None => {
-                inner.locks.insert(key, fresh);
-                Ok(Acquire::Acquired)
+                let version = inner.bump();
+                inner.locks.insert(key, fresh_lock(holder, ttl, &version));
+                Ok(Acquire::Acquired { version })
             }
-            Some(cur) if cur.stale(now) => {
-                inner.locks.insert(key, fresh);
-                Ok(Acquire::TookOver(cur))
-            }
-            Some(cur) => Ok(Acquire::Held(cur)),
         }
     }
 
-    async fn renew(&self, namespace: &str, name: &str, holder_id: &str) -> Result<()> {
+    async fn renew(
+        &self,
+        namespace: &str,
+        name: &str,
+        holder_id: &str,
+        version: &str,
+    ) -> Result<String> {
         let mut inner = self.inner.lock().unwrap();
+        let v = inner.bump();
         match inner.locks.get_mut(&(namespace.into(), name.into())) {
-            Some(l) if l.holder.id == holder_id => {
+            Some(l) if l.holder.id == holder_id && l.version == version => {
                 l.renewed = jiff::Timestamp::now();
-                Ok(())
+                l.version = v.clone();
+                Ok(v)
             }
             _ => anyhow::bail!("the lock of release `{name}` is no longer held by this operation"),
         }
     }
 
-    async fn unlock(&self, namespace: &str, name: &str, holder_id: Option<&str>) -> Result<bool> {
+    async fn unlock(
+        &self,
+        namespace: &str,
+        name: &str,
+        holder_id: Option<&str>,
+        version: Option<&str>,
+    ) -> Result<bool> {
         let mut inner = self.inner.lock().unwrap();
         let key = (namespace.to_string(), name.to_string());
         match inner.locks.get(&key) {
-            Some(l) if holder_id.is_none_or(|id| id == l.holder.id) => {
+            Some(l)
+                if holder_id.is_none_or(|id| id == l.holder.id)
+                    && version.is_none_or(|v| v == l.version) =>
+            {
                 inner.locks.remove(&key);
                 Ok(true)
             }

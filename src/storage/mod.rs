@@ -3,6 +3,9 @@
 
 mod lease;
 pub mod memory;
+mod process;
+
+pub use process::start_ticks as process_start_ticks;
 pub mod secrets;
 
 use crate::release::{Release, Summary};
@@ -55,16 +58,24 @@ impl From<anyhow::Error> for StoreError {
     }
 }
 
-/// Who holds a lock: enough for a person to find the process.
+/// Who holds a lock: a random id that names the operation, and enough for a person to find the process.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holder {
-    /// Unique per operation.
+    /// Random, unique per operation: the only thing ownership of a lock is judged by.
     pub id: String,
     pub user: String,
     pub host: String,
     pub pid: u32,
     pub command: String,
     pub since: jiff::Timestamp,
+    /// The kernel's boot id, pid namespace and the process start time (clock ticks after boot): together with
+    /// the host they tell whether the holder's process is gone. Empty when unknown (old locks, other systems).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub boot_id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pid_ns: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<u64>,
 }
 
 impl Holder {
@@ -78,14 +89,33 @@ impl Holder {
             .or_else(|_| std::env::var("LOGNAME"))
             .unwrap_or_else(|_| "unknown-user".into());
         let pid = std::process::id();
-        let now = jiff::Timestamp::now();
         Holder {
-            id: format!("{host}-{pid}-{}", now.as_nanosecond()),
+            id: format!("{:032x}", rand::random::<u128>()),
             user,
             host,
             pid,
             command: command.to_string(),
-            since: now,
+            since: jiff::Timestamp::now(),
+            boot_id: process::boot_id(),
+            pid_ns: process::pid_namespace(),
+            started: process::start_ticks(pid),
+        }
+    }
+
+    /// The holder's process certainly no longer runs: it ran on this host, in this boot and this pid
+    /// namespace, and its pid is gone or now belongs to a process started at another time. Anything less
+    /// (another host, another container's pid namespace, an old lock without these marks) proves nothing.
+    pub fn gone(&self) -> bool {
+        let here = Holder::current("");
+        if self.boot_id.is_empty() || self.pid_ns.is_empty() {
+            return false;
+        }
+        if self.host != here.host || self.boot_id != here.boot_id || self.pid_ns != here.pid_ns {
+            return false;
+        }
+        match process::start_ticks(self.pid) {
+            None => !std::path::Path::new(&format!("/proc/{}", self.pid)).exists(),
+            Some(t) => self.started.is_some_and(|s| s != t),
         }
     }
 }
@@ -104,39 +134,29 @@ impl fmt::Display for Holder {
 #[derive(Debug, Clone)]
 pub struct LockState {
     pub holder: Holder,
+    /// When the holder last renewed it, by the holder's clock: shown to people, never trusted for expiry.
     pub renewed: jiff::Timestamp,
     pub ttl: Duration,
+    /// Changes with every write of the lock (the Lease's resourceVersion): renewals are seen by it changing.
+    pub version: String,
 }
 
 impl LockState {
-    /// The lock was not renewed in time: its holder is gone.
-    pub fn expired(&self, now: jiff::Timestamp) -> bool {
+    /// By the holder's timestamps and this machine's clock the lock is overdue. Clocks can disagree, so this
+    /// only decides whether to watch the lock for renewals before giving up, never whether to take it.
+    pub fn looks_expired(&self, now: jiff::Timestamp) -> bool {
         let age = now.duration_since(self.renewed);
         age.as_secs_f64() > self.ttl.as_secs_f64()
-    }
-
-    /// The holder ran on this machine and its process no longer exists.
-    pub fn holder_dead_here(&self) -> bool {
-        let here = Holder::current("");
-        self.holder.host == here.host
-            && self.holder.pid != here.pid
-            && !std::path::Path::new(&format!("/proc/{}", self.holder.pid)).exists()
-    }
-
-    /// Whether another operation may take the lock over.
-    pub fn stale(&self, now: jiff::Timestamp) -> bool {
-        self.expired(now) || self.holder_dead_here()
     }
 }
 
 /// The result of trying to take a lock.
 #[derive(Debug)]
 pub enum Acquire {
-    Acquired,
-    /// Acquired by taking over a stale lock, whose state is returned so it can be reported.
-    TookOver(LockState),
+    /// Taken; `version` is what the next renewal must find.
+    Acquired { version: String },
     /// Someone else holds it.
-    Held(LockState),
+    Held(Box<LockState>),
 }
 
 /// Release records and locks. Implementations: [`secrets::SecretStore`] and [`memory::MemoryStore`].
@@ -155,7 +175,7 @@ pub trait ReleaseStore: Sync {
     async fn update(&self, release: &Release, version: &str) -> Result<String, StoreError>;
     /// Delete one revision (its chunks included).
     async fn delete(&self, namespace: &str, name: &str, revision: u64) -> Result<()>;
-    /// Take the operation lock of a release.
+    /// Take the operation lock of a release if nobody holds it (create-only).
     async fn acquire(
         &self,
         namespace: &str,
@@ -163,10 +183,33 @@ pub trait ReleaseStore: Sync {
         holder: &Holder,
         ttl: Duration,
     ) -> Result<Acquire>;
-    /// Keep the lock alive; fails if it is no longer held by `holder_id`.
-    async fn renew(&self, namespace: &str, name: &str, holder_id: &str) -> Result<()>;
-    /// Release the lock if held by `holder_id`, or whoever holds it with `None`. True if a lock was removed.
-    async fn unlock(&self, namespace: &str, name: &str, holder_id: Option<&str>) -> Result<bool>;
+    /// Take over a lock judged stale, only if it is still exactly `stale` (same version): a renewal or another
+    /// taker in between wins and the lock is reported [`Acquire::Held`].
+    async fn take_over(
+        &self,
+        namespace: &str,
+        name: &str,
+        holder: &Holder,
+        ttl: Duration,
+        stale: &LockState,
+    ) -> Result<Acquire>;
+    /// Keep the lock alive; fails if it is no longer held by `holder_id` at `version`. Returns the new version.
+    async fn renew(
+        &self,
+        namespace: &str,
+        name: &str,
+        holder_id: &str,
+        version: &str,
+    ) -> Result<String>;
+    /// Remove the lock if held by `holder_id` (anyone with `None`) and, with `version`, still at that version.
+    /// True if a lock was removed.
+    async fn unlock(
+        &self,
+        namespace: &str,
+        name: &str,
+        holder_id: Option<&str>,
+        version: Option<&str>,
+    ) -> Result<bool>;
     /// The lock, if any.
     async fn read_lock(&self, namespace: &str, name: &str) -> Result<Option<LockState>>;
 }

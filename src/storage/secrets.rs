@@ -406,12 +406,36 @@ impl ReleaseStore for SecretStore {
         self.lease_acquire(namespace, name, holder, ttl).await
     }
 
-    async fn renew(&self, namespace: &str, name: &str, holder_id: &str) -> Result<()> {
-        self.lease_renew(namespace, name, holder_id).await
+    async fn take_over(
+        &self,
+        namespace: &str,
+        name: &str,
+        holder: &Holder,
+        ttl: Duration,
+        stale: &LockState,
+    ) -> Result<Acquire> {
+        self.lease_take_over(namespace, name, holder, ttl, stale)
+            .await
     }
 
-    async fn unlock(&self, namespace: &str, name: &str, holder_id: Option<&str>) -> Result<bool> {
-        self.lease_unlock(namespace, name, holder_id).await
+    async fn renew(
+        &self,
+        namespace: &str,
+        name: &str,
+        holder_id: &str,
+        version: &str,
+    ) -> Result<String> {
+        self.lease_renew(namespace, name, holder_id, version).await
+    }
+
+    async fn unlock(
+        &self,
+        namespace: &str,
+        name: &str,
+        holder_id: Option<&str>,
+        version: Option<&str>,
+    ) -> Result<bool> {
+        self.lease_unlock(namespace, name, holder_id, version).await
     }
 
     async fn read_lock(&self, namespace: &str, name: &str) -> Result<Option<LockState>> {

@@ -174,11 +174,21 @@ async fn a_foreign_lock_is_explained_waited_for_and_removed_with_unlock() {
         "{status}"
     );
 
-    let out = ok(tack().args(["unlock", "web", "-n", &ns]));
+    // the lock is live (renewed just now, for an hour): unlock refuses without --force
+    let (o, _, err) = run(tack().args(["unlock", "web", "-n", &ns]));
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("is live") && err.contains("runner-7") && err.contains("--force"),
+        "{err}"
+    );
+    assert!(leases.get_opt("tack.lock.web").await.unwrap().is_some());
+    let (o, out, err) = run(tack().args(["unlock", "web", "-n", &ns, "--force"]));
+    assert!(o.status.success(), "{err}");
     assert!(
         out.contains("removed the lock") && out.contains("runner-7"),
         "{out}"
     );
+    assert!(err.contains("may still be running"), "{err}");
     assert_eq!(
         history(&ns),
         [(1, "deployed".to_string())],
