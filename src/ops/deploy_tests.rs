@@ -1,6 +1,7 @@
 //! Unit tests of the lifecycle core on the in-memory store with a scripted fake deployer.
 
 use super::*;
+use crate::release::{ChartInfo, Layers};
 use crate::storage::memory::MemoryStore;
 use std::collections::BTreeSet;
 use std::sync::Mutex;

@@ -2,7 +2,7 @@
 //! waited on until it finished, and deleted as its delete policy says. Generic over the deployer, so the
 //! order, the policies and failure handling are unit-tested with the fake one.
 
-use super::deploy::{object_id, DeployOptions, Deployer};
+use super::core::{object_id, DeployOptions, Deployer};
 use crate::events;
 use crate::manifest::hooks::{self, DeletePolicy, Event, Hook};
 use crate::release::{HookRecord, HookRun, ObjectId};

@@ -3,6 +3,7 @@
 //! (`deploy.rs`) is generic over the release store and the deployer so it is unit-tested in memory.
 
 pub mod chart_tests;
+pub mod core;
 pub mod deploy;
 pub mod deployer;
 pub mod diff;
