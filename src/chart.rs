@@ -103,12 +103,18 @@ pub struct Chart {
     pub subcharts: Vec<Chart>,
     /// Digest over every file of the chart (subcharts included), stable across machines.
     pub digest: String,
+    /// Where a registry chart came from (`oci://HOST/PATH/NAME:VERSION@sha256:...`); `None` for folders.
+    pub source: Option<String>,
 }
 
 impl Chart {
     /// Load the chart at `dir`.
     pub fn load(dir: &Path) -> Result<Chart> {
         let mut budget = MAX_CHART_BYTES;
+        if dir.is_file() && is_package(dir) {
+            let unpacked = crate::package::cache::unpacked_file(dir)?;
+            return load_chart(&unpacked, &mut budget, 0);
+        }
         load_chart(dir, &mut budget, 0)
     }
 
@@ -240,15 +246,17 @@ fn load_chart(dir: &Path, budget: &mut u64, depth: usize) -> Result<Chart> {
                 let sub = load_chart(&p, budget, depth + 1)?;
                 hasher.update(sub.digest.as_bytes());
                 subcharts.push(sub);
-            } else if p.extension().is_some_and(|e| e == "tgz") {
-                bail!(
-                    "packaged subchart `{}` is not supported yet\n\nhint: unpack it into `{}/`",
-                    p.display(),
-                    charts_dir.display()
-                );
+            } else if is_package(&p) {
+                let unpacked = crate::package::cache::unpacked_file(&p)
+                    .with_context(|| format!("cannot read subchart `{}`", p.display()))?;
+                let sub = load_chart(&unpacked, budget, depth + 1)
+                    .with_context(|| format!("cannot load subchart `{}`", p.display()))?;
+                hasher.update(sub.digest.as_bytes());
+                subcharts.push(sub);
             }
         }
     }
+    lock::check(dir, &meta, &charts_dir)?;
     for dep in &meta.dependencies {
         if !subcharts.iter().any(|c| c.meta.name == dep.name) {
             bail!(
@@ -274,7 +282,13 @@ fn load_chart(dir: &Path, budget: &mut u64, depth: usize) -> Result<Chart> {
         files,
         subcharts,
         digest: format!("sha256:{}", hex::encode(hasher.finalize())),
+        source: None,
     })
+}
+
+/// Whether `path` names a chart package (`.tgz`).
+pub fn is_package(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "tgz")
 }
 
 /// Collect every file below `dir` (chart-relative paths in sorted order), refusing symlinks that leave the chart.
@@ -364,6 +378,9 @@ fn walk(
 
 #[path = "chart_meta.rs"]
 mod meta;
+
+#[path = "chart_lock.rs"]
+pub mod lock;
 
 #[cfg(test)]
 #[path = "chart_tests.rs"]

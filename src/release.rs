@@ -97,6 +97,9 @@ pub struct ChartInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_version: Option<String>,
     pub digest: String,
+    /// The registry chart it was pulled from, with the manifest digest (`oci://...:1.2.0@sha256:...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// Which values layers produced a revision (file names and flag keys, not flag values, which may be secret).

@@ -3,6 +3,7 @@
 //! (`deploy.rs`) is generic over the release store and the deployer so it is unit-tested in memory.
 
 pub mod deploy;
+pub mod dependency;
 pub mod deployer;
 pub mod diff;
 pub mod inspect;
@@ -13,6 +14,7 @@ pub mod policy;
 pub mod records;
 pub mod render;
 pub mod rollback;
+pub mod share;
 pub mod stack;
 pub mod target;
 pub mod uninstall;

@@ -26,6 +26,8 @@ pub struct RenderSettings {
     pub max_memory: u64,
     /// Show values in error excerpts and `lookup` Secret values in output.
     pub show_secrets: bool,
+    /// `--version` of a registry chart: exact, or a semver range.
+    pub chart_version: Option<String>,
 }
 
 /// Which operation the render is for (templates see `release.isInstall` / `release.isUpgrade`).
@@ -64,9 +66,30 @@ pub fn render_options(
 
 /// Load a target's chart (errors here are fatal).
 pub fn load_chart(target: &Target) -> Result<Chart> {
+    load_chart_at(target, None)
+}
+
+/// Load a target's chart; a registry chart (`oci://...`) at `version` is first resolved to a cached,
+/// digest-verified copy, and where it came from is kept in [`Chart::source`].
+pub fn load_chart_at(target: &Target, version: Option<&str>) -> Result<Chart> {
     let Some(path) = &target.chart else {
         anyhow::bail!("{} names no chart", target.describe());
     };
+    let given = path.to_string_lossy();
+    if crate::oci::is_oci(&given) {
+        let resolved = crate::oci::resolve_chart(&given, version).with_context(|| match &target.instance {
+            Some(inst) => format!("instance `{}` ({}): cannot pull its chart", inst.name, inst.at()),
+            None => format!("cannot pull chart `{given}`"),
+        })?;
+        let mut chart = Chart::load(&resolved.dir)?;
+        chart.source = Some(resolved.source);
+        return Ok(chart);
+    }
+    if version.is_some() {
+        return Err(crate::error::usage(format!(
+            "--version applies to registry charts (`oci://...`), and `{given}` is a folder or package\n\nhint: leave out --version, or name the chart as `oci://HOST/PATH/NAME`"
+        )));
+    }
     if let Some(file) = crate::convert::helm_template_in(path) {
         let shown = path.display();
         anyhow::bail!(
@@ -103,7 +126,7 @@ pub fn render_target(
     lookup: Option<Arc<dyn Lookup>>,
 ) -> Result<Prepared> {
     crate::release::validate_name(&target.name)?;
-    let chart = load_chart(target)?;
+    let chart = load_chart_at(target, rs.chart_version.as_deref())?;
     let req = layer_request(target, &chart);
     let mut opts = render_options(&target.name, &target.namespace, rs, phase);
     if !rs.no_lookup {

@@ -298,7 +298,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Stack> {
         }
         instances.push(Instance {
             policy,
-            chart: dir.join(chart.unwrap_or_default()),
+            chart: match chart.unwrap_or_default() {
+                // registry charts are references, not paths
+                c if c.starts_with("oci://") => c.into(),
+                c => dir.join(c),
+            },
             values_dir: dir.join(values_dir),
             env: r.env.or_else(|| raw.defaults.env.clone()),
             tier: r.tier.or_else(|| raw.defaults.tier.clone()),
