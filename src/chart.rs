@@ -235,6 +235,7 @@ fn load_chart(dir: &Path, budget: &mut u64, depth: usize) -> Result<Chart> {
 
     let mut subcharts = Vec::new();
     let charts_dir = dir.join("charts");
+    lock::check(dir, &meta, &charts_dir)?;
     if charts_dir.is_dir() {
         let mut entries: Vec<_> = std::fs::read_dir(&charts_dir)
             .with_context(|| format!("failed to list `{}`", charts_dir.display()))?
@@ -256,9 +257,18 @@ fn load_chart(dir: &Path, budget: &mut u64, depth: usize) -> Result<Chart> {
             }
         }
     }
-    lock::check(dir, &meta, &charts_dir)?;
     for dep in &meta.dependencies {
         if !subcharts.iter().any(|c| c.meta.name == dep.name) {
+            if let Some(repo) = dep.repository.as_deref().filter(|r| !r.is_empty()) {
+                bail!(
+                    "`{}` declares dependency `{}` from `{repo}` but `{}` does not hold it\n\nhint: run `tack dependency build {}` (or `tack dependency update {}` to resolve it again)",
+                    display_meta.display(),
+                    dep.name,
+                    charts_dir.display(),
+                    dir.display(),
+                    dir.display()
+                );
+            }
             bail!(
                 "`{}` declares dependency `{}` but `{}` holds no chart of that name\n\nhint: put the subchart in `{}/{}/`",
                 display_meta.display(),

@@ -176,6 +176,9 @@ pub struct Summary {
     pub app_version: Option<String>,
     pub updated: String,
     pub description: String,
+    /// The registry chart a revision was pulled from (`oci://...@sha256:...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 impl Release {
@@ -189,6 +192,7 @@ impl Release {
             app_version: self.chart.app_version.clone(),
             updated: self.last_deployed.to_string(),
             description: self.description.clone(),
+            source: self.chart.source.clone(),
         }
     }
 }

@@ -213,3 +213,7 @@ pub fn build(dir: &Path) -> Result<Outcome> {
     }
     install(dir, entries, lock)
 }
+
+#[cfg(test)]
+#[path = "dependency_tests.rs"]
+mod tests;

@@ -27,6 +27,7 @@ const ANN_CHART: &str = "tack.dev/chart";
 const ANN_APP_VERSION: &str = "tack.dev/app-version";
 const ANN_UPDATED: &str = "tack.dev/updated";
 const ANN_DESCRIPTION: &str = "tack.dev/description";
+const ANN_SOURCE: &str = "tack.dev/chart-source";
 
 /// Name of the record Secret of one revision.
 pub fn record_name(release: &str, revision: u64) -> String {
@@ -140,7 +141,15 @@ impl SecretStore {
                     ),
                     (ANN_UPDATED.to_string(), rel.last_deployed.to_string()),
                     (ANN_DESCRIPTION.to_string(), description),
-                ])),
+                ])
+                .into_iter()
+                .chain(
+                    rel.chart
+                        .source
+                        .clone()
+                        .map(|s| (ANN_SOURCE.to_string(), s)),
+                )
+                .collect()),
                 ..Default::default()
             },
             type_: Some(SECRET_TYPE.to_string()),
@@ -243,6 +252,7 @@ fn summary_of(m: &ObjectMeta) -> Result<Summary> {
         app_version: ann.get(ANN_APP_VERSION).cloned().filter(|s| !s.is_empty()),
         updated: ann.get(ANN_UPDATED).cloned().unwrap_or_default(),
         description: ann.get(ANN_DESCRIPTION).cloned().unwrap_or_default(),
+        source: ann.get(ANN_SOURCE).cloned().filter(|s| !s.is_empty()),
     })
 }
 
