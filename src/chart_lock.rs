@@ -149,7 +149,9 @@ fn other_versions(charts_dir: &Path, name: &str) -> Vec<String> {
             n == name
                 || n.strip_prefix(name)
                     .and_then(|r| r.strip_prefix('-'))
-                    .is_some_and(|r| r.ends_with(".tgz") && r.starts_with(|c: char| c.is_ascii_digit()))
+                    .is_some_and(|r| {
+                        r.ends_with(".tgz") && r.starts_with(|c: char| c.is_ascii_digit())
+                    })
         })
         .map(|n| format!("`{n}`"))
         .collect();

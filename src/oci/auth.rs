@@ -15,7 +15,9 @@ pub fn config_path() -> PathBuf {
     if let Some(d) = std::env::var_os("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
         return PathBuf::from(d).join("config.json");
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     home.join(".docker").join("config.json")
 }
 
@@ -61,7 +63,8 @@ fn write_config(v: &Value) -> Result<PathBuf> {
         f.write_all(text.as_bytes())
             .with_context(|| format!("failed to write `{}`", tmp.display()))?;
     }
-    std::fs::rename(&tmp, &path).with_context(|| format!("failed to write `{}`", path.display()))?;
+    std::fs::rename(&tmp, &path)
+        .with_context(|| format!("failed to write `{}`", path.display()))?;
     Ok(path)
 }
 
@@ -129,7 +132,10 @@ pub fn credentials(host: &str) -> Result<RegistryAuth> {
             .decode(auth.trim())
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|s| s.split_once(':').map(|(u, p)| (u.to_string(), p.to_string())));
+            .and_then(|s| {
+                s.split_once(':')
+                    .map(|(u, p)| (u.to_string(), p.to_string()))
+            });
         let Some((u, p)) = decoded else {
             bail!(
                 "the stored credentials for `{host}` in `{}` cannot be read (the `auth` entry is not base64 of USER:PASSWORD)\n\nhint: log in again with `tack registry login {host}`",

@@ -3,8 +3,8 @@
 //! size-capped and digest-verified before use, and kept in the local cache keyed by its digest.
 
 pub mod auth;
-mod registry;
 pub mod reference;
+mod registry;
 
 pub use reference::ChartRef;
 pub use registry::{check_login, push, Pulled, Pushed};

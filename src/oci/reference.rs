@@ -37,9 +37,9 @@ impl ChartRef {
         let ok_repo = !path.is_empty()
             && path.split('/').all(|seg| {
                 !seg.is_empty()
-                    && seg.chars().all(|c| {
-                        c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c)
-                    })
+                    && seg
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
             });
         if registry.is_empty() || !ok_repo {
             bail!("`{s}` is not a valid OCI reference: repository paths are lower-case letters, digits, `.`, `_`, `-` and `/`\n\n{hint}");
@@ -47,7 +47,8 @@ impl ChartRef {
         if let Some(t) = &tag {
             let ok = !t.is_empty()
                 && t.len() <= 128
-                && t.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
             if !ok {
                 bail!("`{s}` has an invalid tag `{t}`\n\n{hint}");
             }
@@ -62,7 +63,10 @@ impl ChartRef {
 
     /// The chart name: the last path segment.
     pub fn name(&self) -> &str {
-        self.repository.rsplit('/').next().unwrap_or(&self.repository)
+        self.repository
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.repository)
     }
 
     /// `oci://HOST/PATH/NAME` without tag or digest.
@@ -121,7 +125,10 @@ mod tests {
             "oci://reg//web",
         ] {
             let e = ChartRef::parse(bad).unwrap_err().to_string();
-            assert!(e.contains("oci://HOST/PATH/NAME") || e.contains("digest"), "{bad}: {e}");
+            assert!(
+                e.contains("oci://HOST/PATH/NAME") || e.contains("digest"),
+                "{bad}: {e}"
+            );
         }
     }
 

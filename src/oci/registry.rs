@@ -107,7 +107,10 @@ fn explain(e: OciDistributionError, r: &ChartRef, what: &str) -> anyhow::Error {
                 .iter()
                 .map(|e| format!("{:?}", e.code))
                 .collect();
-            if codes.iter().any(|c| c.contains("Unauthorized") || c.contains("Denied")) {
+            if codes
+                .iter()
+                .any(|c| c.contains("Unauthorized") || c.contains("Denied"))
+            {
                 Some(401)
             } else if codes.iter().any(|c| c.contains("Unknown")) {
                 Some(404)
@@ -207,10 +210,7 @@ pub async fn pull(r: &ChartRef, version: Option<&str>, opts: &RegistryOptions) -
     let c = client(opts)?;
     let cred = auth::credentials(&r.registry)?;
     if r.digest.is_some() && version.is_some() {
-        bail!(
-            "`{}` is pinned to a digest; leave out --version",
-            r.base()
-        );
+        bail!("`{}` is pinned to a digest; leave out --version", r.base());
     }
     let tag = match &r.digest {
         Some(_) => r.tag.clone(),
@@ -235,7 +235,11 @@ pub async fn pull(r: &ChartRef, version: Option<&str>, opts: &RegistryOptions) -
             media::HELM_CONFIG
         );
     }
-    let want = if helm { media::HELM_CONTENT } else { media::CONTENT };
+    let want = if helm {
+        media::HELM_CONTENT
+    } else {
+        media::CONTENT
+    };
     let layers = manifest["layers"].as_array().cloned().unwrap_or_default();
     let Some(layer) = layers.iter().find(|l| l["mediaType"] == want) else {
         bail!("`{}` has no chart layer of media type `{want}`", r.base());
@@ -329,10 +333,18 @@ async fn fetch_blob(
     let mut out = Vec::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| {
-            anyhow!(
-                "the transfer of the chart layer of `{}` broke: {e}\n\nhint: try again",
-                r.base()
-            )
+            // the client checks the digest as the stream ends
+            if e.to_string().to_lowercase().contains("digest") {
+                anyhow!(
+                    "digest mismatch for the chart layer of `{}` (expected {digest}): {e}\n\nhint: the registry content was altered or damaged in transit; nothing was used",
+                    r.base()
+                )
+            } else {
+                anyhow!(
+                    "the transfer of the chart layer of `{}` broke: {e}\n\nhint: try again",
+                    r.base()
+                )
+            }
         })?;
         if (out.len() + chunk.len()) as u64 > size.min(crate::chart::MAX_CHART_BYTES) {
             bail!(
@@ -412,7 +424,12 @@ pub async fn push(
 }
 
 /// Check `user`/`secret` against registry `host` (an authenticated request must not be refused).
-pub async fn check_login(host: &str, user: &str, secret: &str, opts: &RegistryOptions) -> Result<()> {
+pub async fn check_login(
+    host: &str,
+    user: &str,
+    secret: &str,
+    opts: &RegistryOptions,
+) -> Result<()> {
     let c = client(opts)?;
     let r = ChartRef {
         registry: host.to_string(),

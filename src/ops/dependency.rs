@@ -47,7 +47,12 @@ fn resolve(dir: &Path, dep: &Dependency, repo: &str) -> Result<(Locked, Vec<u8>)
             .as_deref()
             .and_then(oci::reference::tag_version)
             .map(|v| v.to_string())
-            .with_context(|| format!("dependency `{}`: the registry tag is not a version", dep.name))?;
+            .with_context(|| {
+                format!(
+                    "dependency `{}`: the registry tag is not a version",
+                    dep.name
+                )
+            })?;
         let locked = Locked {
             name: dep.name.clone(),
             repository: repo.to_string(),
@@ -59,8 +64,8 @@ fn resolve(dir: &Path, dep: &Dependency, repo: &str) -> Result<(Locked, Vec<u8>)
     }
     if let Some(rel) = repo.strip_prefix("file://") {
         let src = dir.join(rel);
-        let pkg = package::pack(&src)
-            .with_context(|| format!("dependency `{}` (`{repo}`)", dep.name))?;
+        let pkg =
+            package::pack(&src).with_context(|| format!("dependency `{}` (`{repo}`)", dep.name))?;
         if pkg.name != dep.name {
             bail!(
                 "dependency `{}`: `{}` holds chart `{}`\n\nhint: name the dependency after the chart it points to",
@@ -72,7 +77,10 @@ fn resolve(dir: &Path, dep: &Dependency, repo: &str) -> Result<(Locked, Vec<u8>)
         if let Some(req) = &dep.version {
             let v = semver::Version::parse(&pkg.version)?;
             let r = semver::VersionReq::parse(req).map_err(|e| {
-                anyhow!("dependency `{}`: `{req}` is not a version range: {e}", dep.name)
+                anyhow!(
+                    "dependency `{}`: `{req}` is not a version range: {e}",
+                    dep.name
+                )
             })?;
             if !r.matches(&v) {
                 bail!(
@@ -123,7 +131,9 @@ fn install(dir: &Path, entries: Vec<(Locked, Vec<u8>)>, lock: Lock) -> Result<Ou
                 let same_dep = n
                     .strip_prefix(&locked.name)
                     .and_then(|r| r.strip_prefix('-'))
-                    .is_some_and(|r| r.ends_with(".tgz") && r.starts_with(|c: char| c.is_ascii_digit()));
+                    .is_some_and(|r| {
+                        r.ends_with(".tgz") && r.starts_with(|c: char| c.is_ascii_digit())
+                    });
                 if same_dep && n != keep {
                     std::fs::remove_file(e.path())
                         .with_context(|| format!("failed to remove `{}`", e.path().display()))?;
@@ -185,7 +195,11 @@ pub fn build(dir: &Path) -> Result<Outcome> {
         ));
         let bytes = if oci::is_oci(&locked.repository) {
             let digest = locked.digest.as_deref().with_context(|| {
-                format!("`{}`: dependency `{}` has no manifest digest", lock_path.display(), locked.name)
+                format!(
+                    "`{}`: dependency `{}` has no manifest digest",
+                    lock_path.display(),
+                    locked.name
+                )
             })?;
             let base = oci::ChartRef::parse(&locked.repository)?.child(&locked.name);
             let pulled = oci::pull(&format!("{}@{digest}", base.base()), None)
@@ -196,7 +210,11 @@ pub fn build(dir: &Path) -> Result<Outcome> {
                 .with_context(|| format!("dependency `{}`", locked.name))?
                 .bytes
         } else {
-            bail!("dependency `{}`: repository `{}` is not supported", locked.name, locked.repository);
+            bail!(
+                "dependency `{}`: repository `{}` is not supported",
+                locked.name,
+                locked.repository
+            );
         };
         let got = package::digest_of(&bytes);
         if got != locked.archive {

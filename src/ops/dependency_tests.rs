@@ -16,7 +16,8 @@ fn chart(dir: &Path, name: &str, version: &str, extra: &str) {
     .unwrap();
 }
 
-const DEPS: &str = "dependencies:\n  - name: redis\n    version: \"^7\"\n    repository: file://../redis\n";
+const DEPS: &str =
+    "dependencies:\n  - name: redis\n    version: \"^7\"\n    repository: file://../redis\n";
 
 #[test]
 fn update_locks_build_restores_and_render_refuses_a_disagreeing_charts_folder() {
@@ -33,7 +34,10 @@ fn update_locks_build_restores_and_render_refuses_a_disagreeing_charts_folder() 
     let out = update(&shop).unwrap();
     assert_eq!(out.lock.dependencies.len(), 1);
     let locked = &out.lock.dependencies[0];
-    assert_eq!((locked.name.as_str(), locked.version.as_str()), ("redis", "7.0.1"));
+    assert_eq!(
+        (locked.name.as_str(), locked.version.as_str()),
+        ("redis", "7.0.1")
+    );
     let pkg = shop.join("charts/redis-7.0.1.tgz");
     assert_eq!(locked.archive, package::digest_of(&fs::read(&pkg).unwrap()));
     let lock_text = fs::read_to_string(shop.join("Chart.lock")).unwrap();
@@ -53,7 +57,10 @@ fn update_locks_build_restores_and_render_refuses_a_disagreeing_charts_folder() 
 
     // build installs exactly the lock: the source moved on, so the locked digest no longer matches
     let e = format!("{:#}", build(&shop).unwrap_err());
-    assert!(e.contains("dependency `redis` 7.0.1") && e.contains("pins"), "{e}");
+    assert!(
+        e.contains("dependency `redis` 7.0.1") && e.contains("pins"),
+        "{e}"
+    );
     chart(&redis, "redis", "7.0.1", "");
     let rebuilt = build(&shop).unwrap();
     assert_eq!(rebuilt.lock, out.lock);
@@ -63,7 +70,10 @@ fn update_locks_build_restores_and_render_refuses_a_disagreeing_charts_folder() 
     // same name and version, other bytes: refused with both digests
     fs::write(&pkg, b"\x1f\x8bnot the locked package").unwrap();
     let e = format!("{:#}", Chart::load(&shop).unwrap_err());
-    assert!(e.contains("has digest") && e.contains(&locked.archive), "{e}");
+    assert!(
+        e.contains("has digest") && e.contains(&locked.archive),
+        "{e}"
+    );
 
     // Chart.yaml changed since the lock: stale
     chart(&shop, "shop", "0.1.0", &DEPS.replace("^7", "^8"));
@@ -86,5 +96,8 @@ fn unsupported_repositories_are_named() {
         "dependencies:\n  - name: redis\n    repository: https://charts.example\n",
     );
     let e = format!("{:#}", update(&shop).unwrap_err());
-    assert!(e.contains("`https://charts.example` is not supported") && e.contains("oci://"), "{e}");
+    assert!(
+        e.contains("`https://charts.example` is not supported") && e.contains("oci://"),
+        "{e}"
+    );
 }

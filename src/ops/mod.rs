@@ -2,8 +2,8 @@
 //! what an operation has to say while it runs goes out as `crate::events`. The lifecycle core
 //! (`deploy.rs`) is generic over the release store and the deployer so it is unit-tested in memory.
 
-pub mod deploy;
 pub mod dependency;
+pub mod deploy;
 pub mod deployer;
 pub mod diff;
 pub mod inspect;

@@ -77,10 +77,15 @@ pub fn load_chart_at(target: &Target, version: Option<&str>) -> Result<Chart> {
     };
     let given = path.to_string_lossy();
     if crate::oci::is_oci(&given) {
-        let resolved = crate::oci::resolve_chart(&given, version).with_context(|| match &target.instance {
-            Some(inst) => format!("instance `{}` ({}): cannot pull its chart", inst.name, inst.at()),
-            None => format!("cannot pull chart `{given}`"),
-        })?;
+        let resolved =
+            crate::oci::resolve_chart(&given, version).with_context(|| match &target.instance {
+                Some(inst) => format!(
+                    "instance `{}` ({}): cannot pull its chart",
+                    inst.name,
+                    inst.at()
+                ),
+                None => format!("cannot pull chart `{given}`"),
+            })?;
         let mut chart = Chart::load(&resolved.dir)?;
         chart.source = Some(resolved.source);
         return Ok(chart);

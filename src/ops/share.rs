@@ -22,7 +22,10 @@ pub fn push(path: &Path, remote: &str) -> Result<(Package, Pushed)> {
         .with_context(|| format!("failed to read package `{}`", path.display()))?
         .len();
     if len > crate::chart::MAX_CHART_BYTES {
-        bail!("package `{}` is {len} bytes, over the limit of a chart", path.display());
+        bail!(
+            "package `{}` is {len} bytes, over the limit of a chart",
+            path.display()
+        );
     }
     let bytes = std::fs::read(path)
         .with_context(|| format!("failed to read package `{}`", path.display()))?;
@@ -75,7 +78,8 @@ pub fn pull(chart: &str, version: Option<&str>, untar: bool, dest: &Path) -> Res
     if !name_ok || meta.name.starts_with('.') || semver::Version::parse(&meta.version).is_err() {
         bail!("`{what}` has an invalid chart name or version in its Chart.yaml");
     }
-    std::fs::create_dir_all(dest).with_context(|| format!("failed to create `{}`", dest.display()))?;
+    std::fs::create_dir_all(dest)
+        .with_context(|| format!("failed to create `{}`", dest.display()))?;
     let path = if untar {
         let out = crate::limits::safe_join(dest, &meta.name)?;
         if out.exists() {

@@ -22,7 +22,11 @@ pub fn root() -> PathBuf {
 /// The hex part of a `sha256:` digest, refusing anything else (it becomes a file name).
 pub fn digest_hex(digest: &str) -> Result<&str> {
     let hex = digest.strip_prefix("sha256:").unwrap_or("");
-    if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) {
+    if hex.len() != 64
+        || !hex
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    {
         bail!("`{digest}` is not a sha256 digest\n\nhint: digests look like `sha256:` and 64 lower-case hex digits");
     }
     Ok(hex)
@@ -30,7 +34,10 @@ pub fn digest_hex(digest: &str) -> Result<&str> {
 
 /// Where the blob of `digest` is kept.
 pub fn blob_path(digest: &str) -> Result<PathBuf> {
-    Ok(root().join("blobs").join("sha256").join(digest_hex(digest)?))
+    Ok(root()
+        .join("blobs")
+        .join("sha256")
+        .join(digest_hex(digest)?))
 }
 
 /// A cached blob, read back only if its bytes still have its digest.
@@ -91,6 +98,7 @@ pub fn unpacked_file(path: &Path) -> Result<PathBuf> {
             crate::chart::MAX_CHART_BYTES
         );
     }
-    let bytes = std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
+    let bytes =
+        std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
     unpacked_chart(&bytes, &path.display().to_string())
 }

@@ -167,7 +167,10 @@ fn collect(root: &Path, dir: &Path, ignore: &Gitignore, out: &mut Vec<String>) -
             continue;
         }
         if rel.matches('/').count() > 32 {
-            bail!("`{}` is nested too deeply (a symlink loop?)", path.display());
+            bail!(
+                "`{}` is nested too deeply (a symlink loop?)",
+                path.display()
+            );
         }
         if meta.is_dir() {
             collect(root, &path, ignore, out)?;

@@ -44,12 +44,21 @@ fn packages_are_reproducible_and_honour_tackignore() {
     fs::create_dir_all(a.path().join("scratch")).unwrap();
     fs::write(a.path().join("scratch/big.bin"), "x").unwrap();
     fs::write(a.path().join("notes.tmp"), "x").unwrap();
-    fs::write(a.path().join(IGNORE_FILE), "# local files\nscratch/\n*.tmp\n").unwrap();
+    fs::write(
+        a.path().join(IGNORE_FILE),
+        "# local files\nscratch/\n*.tmp\n",
+    )
+    .unwrap();
     let one = pack(a.path()).unwrap();
     assert_eq!(one.file_name(), "web-1.2.0.tgz");
     assert_eq!(
         one.files,
-        ["Chart.yaml", "README.md", "templates/cm.yaml.j2", "values.yaml"]
+        [
+            "Chart.yaml",
+            "README.md",
+            "templates/cm.yaml.j2",
+            "values.yaml"
+        ]
     );
     // the same files elsewhere, written at another time, give the same bytes
     let b = tempfile::tempdir().unwrap();
@@ -98,7 +107,10 @@ fn hostile_archives_are_refused_before_anything_is_written() {
         (&[("web/dev", Char, b"")], "not a regular file"),
         (&[("web/fifo", Fifo, b"")], "not a regular file"),
         (
-            &[("web/Chart.yaml", Regular, b"x"), ("other/x", Regular, b"x")],
+            &[
+                ("web/Chart.yaml", Regular, b"x"),
+                ("other/x", Regular, b"x"),
+            ],
             "more than one top-level folder",
         ),
         (&[("loose", Regular, b"x")], "top-level folder"),

@@ -80,8 +80,8 @@ pub fn read_limited(bytes: &[u8], what: &str, limit: u64) -> Result<Unpacked> {
     for entry in entries {
         let mut entry = entry.map_err(|e| refuse(format!("it cannot be read ({e})")))?;
         let raw = entry.path_bytes().into_owned();
-        let path = String::from_utf8(raw)
-            .map_err(|_| refuse("an entry's path is not UTF-8".into()))?;
+        let path =
+            String::from_utf8(raw).map_err(|_| refuse("an entry's path is not UTF-8".into()))?;
         let kind = entry.header().entry_type();
         match kind {
             tar::EntryType::Regular | tar::EntryType::Continuous => {}

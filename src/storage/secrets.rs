@@ -130,26 +130,28 @@ impl SecretStore {
                     (LABEL_STATUS.to_string(), rel.status.as_str().to_string()),
                     (LABEL_RECORD.to_string(), "index".to_string()),
                 ])),
-                annotations: Some(BTreeMap::from([
-                    (
-                        ANN_CHART.to_string(),
-                        format!("{}-{}", rel.chart.name, rel.chart.version),
-                    ),
-                    (
-                        ANN_APP_VERSION.to_string(),
-                        rel.chart.app_version.clone().unwrap_or_default(),
-                    ),
-                    (ANN_UPDATED.to_string(), rel.last_deployed.to_string()),
-                    (ANN_DESCRIPTION.to_string(), description),
-                ])
-                .into_iter()
-                .chain(
-                    rel.chart
-                        .source
-                        .clone()
-                        .map(|s| (ANN_SOURCE.to_string(), s)),
-                )
-                .collect()),
+                annotations: Some(
+                    BTreeMap::from([
+                        (
+                            ANN_CHART.to_string(),
+                            format!("{}-{}", rel.chart.name, rel.chart.version),
+                        ),
+                        (
+                            ANN_APP_VERSION.to_string(),
+                            rel.chart.app_version.clone().unwrap_or_default(),
+                        ),
+                        (ANN_UPDATED.to_string(), rel.last_deployed.to_string()),
+                        (ANN_DESCRIPTION.to_string(), description),
+                    ])
+                    .into_iter()
+                    .chain(
+                        rel.chart
+                            .source
+                            .clone()
+                            .map(|s| (ANN_SOURCE.to_string(), s)),
+                    )
+                    .collect(),
+                ),
                 ..Default::default()
             },
             type_: Some(SECRET_TYPE.to_string()),

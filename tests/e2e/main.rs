@@ -11,6 +11,7 @@ mod one_path;
 mod policy;
 mod policy_gate;
 mod recovery;
+mod registry;
 mod reliability;
 mod stack;
 mod stack_diff;
