@@ -85,7 +85,10 @@ pub struct Resolved {
     pub source: String,
 }
 
-static RESOLVED: OnceLock<Mutex<HashMap<(String, Option<String>), Resolved>>> = OnceLock::new();
+/// Charts resolved by this process, by reference and `--version`.
+type Memo = Mutex<HashMap<(String, Option<String>), Resolved>>;
+
+static RESOLVED: OnceLock<Memo> = OnceLock::new();
 
 /// Resolve `chart` (an `oci://` reference) with `version` (exact, a semver range, or none for the highest
 /// version) to a cached chart folder. Each reference is resolved once per process.

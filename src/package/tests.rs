@@ -16,6 +16,9 @@ fn chart(dir: &Path, name: &str, version: &str) {
     .unwrap();
 }
 
+/// Raw tar entries: name, type, data.
+type Entries<'a> = &'a [(&'a str, tar::EntryType, &'a [u8])];
+
 /// A gzip tar with one entry whose raw name and type are written as given (bypassing the checks of the
 /// tar crate's builder, as a hostile archive would).
 fn raw_archive(entries: &[(&str, tar::EntryType, &[u8])]) -> Vec<u8> {
@@ -99,7 +102,7 @@ fn a_bad_tackignore_pattern_names_file_and_line() {
 #[test]
 fn hostile_archives_are_refused_before_anything_is_written() {
     use tar::EntryType::*;
-    let cases: &[(&[(&str, tar::EntryType, &[u8])], &str)] = &[
+    let cases: &[(Entries, &str)] = &[
         (&[("web/../../evil", Regular, b"x")], "`..`"),
         (&[("/etc/evil", Regular, b"x")], "absolute path"),
         (&[("web/link", Symlink, b"")], "is a link"),
