@@ -90,9 +90,13 @@ fn run_helper(name: &str, action: &str, input: &str) -> Result<(bool, String)> {
             anyhow!("cannot run credential helper `{prog}`: {e}\n\nhint: install it, or remove it from `{}`", config_path().display())
         })?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(input.as_bytes())
-            .with_context(|| format!("failed to talk to `{prog}`"))?;
+        // a helper may exit without reading its input (erase of a missing entry): that is not an error
+        match stdin.write_all(input.as_bytes()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                return Err(e).with_context(|| format!("failed to talk to `{prog}`"));
+            }
+            _ => {}
+        }
     }
     let out = child
         .wait_with_output()

@@ -108,7 +108,11 @@ impl Instance {
         if let Some(t) = &self.tier {
             out.insert("tier".into(), t.clone());
         }
-        if let Some(c) = self.chart.file_name() {
+        let chart = self.chart.to_string_lossy();
+        if let Ok(r) = crate::oci::ChartRef::parse(&chart) {
+            // a registry chart is labelled by its name, without tag or digest
+            out.insert("chart".into(), r.name().to_string());
+        } else if let Some(c) = self.chart.file_name() {
             out.insert("chart".into(), c.to_string_lossy().into_owned());
         }
         out

@@ -725,3 +725,105 @@ fn dependencies_lock_against_the_registry_and_helm_charts_pull() {
     );
     assert!(dest.join("hello/templates/cm.yaml").is_file());
 }
+
+#[test]
+fn credential_helpers_keep_the_secret_out_of_the_config_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let r = registry();
+    let home = Home::new();
+    // a credential helper that keeps one entry in a file: get|store|erase, as docker-credential-* do
+    let bin = home.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let store = home.path().join("helper-store.json");
+    let helper = bin.join("docker-credential-tacktest");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\nset -e\nf={}\ncase \"$1\" in\n  get) host=$(cat); [ -f \"$f\" ] || {{ echo 'credentials not found in native keychain'; exit 1; }}; cat \"$f\" ;;\n  store) cat > \"$f\" ;;\n  erase) cat >/dev/null; rm -f \"$f\" ;;\nesac\n",
+            store.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir_all(home.path().join("docker")).unwrap();
+    let config = home.path().join("docker/config.json");
+    std::fs::write(
+        &config,
+        serde_json::json!({"credHelpers": {r.host.clone(): "tacktest"}}).to_string(),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let with_path = |mut c: Command| {
+        c.env("PATH", &path);
+        c
+    };
+
+    use std::io::Write;
+    let mut child = with_path(home.tack())
+        .args([
+            "registry",
+            "login",
+            &r.host,
+            "-u",
+            &r.user,
+            "--password-stdin",
+            "--ca-file",
+            &r.ca,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(r.password.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("docker-credential-tacktest"), "{stdout}");
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&store).unwrap()).unwrap();
+    assert_eq!(stored["Username"], r.user.as_str());
+    assert_eq!(stored["Secret"], r.password.as_str());
+    let cfg = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        !cfg.contains(&r.password) && !cfg.contains("auths"),
+        "{cfg}"
+    );
+
+    // the helper's credentials are used for push
+    let pkg = package(
+        &home,
+        &repo().join("charts/webapp"),
+        &home.path().join("out"),
+    );
+    let remote = format!("oci://{}/e2e/{}", r.host, unique("helper"));
+    let mut push = with_path(home.tack());
+    ok(push.args(["push", pkg.to_str().unwrap(), &remote, "--ca-file", &r.ca]));
+
+    // logout erases them in the helper; then the registry refuses
+    ok(with_path(home.tack()).args(["registry", "logout", &r.host]));
+    assert!(!store.exists());
+    let (out, _, err) = run(with_path(home.tack()).args([
+        "pull",
+        &format!("{remote}/webapp:1.4.0"),
+        "-d",
+        home.path().join("p").to_str().unwrap(),
+        "--ca-file",
+        &r.ca,
+    ]));
+    assert!(!out.status.success());
+    assert!(err.contains("credentials are missing or wrong"), "{err}");
+}
