@@ -3,11 +3,13 @@
 //! size-capped and digest-verified before use, and kept in the local cache keyed by its digest.
 
 pub mod auth;
+mod push;
 pub mod reference;
 mod registry;
 
+pub use push::{check_login, push, Pushed};
 pub use reference::ChartRef;
-pub use registry::{check_login, push, Pulled, Pushed};
+pub use registry::Pulled;
 
 use anyhow::{Context, Result};
 use std::collections::HashMap;

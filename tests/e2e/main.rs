@@ -12,6 +12,7 @@ mod policy;
 mod policy_gate;
 mod recovery;
 mod registry;
+mod registry_deps;
 mod reliability;
 mod stack;
 mod stack_diff;
