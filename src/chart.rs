@@ -103,12 +103,18 @@ pub struct Chart {
     pub subcharts: Vec<Chart>,
     /// Digest over every file of the chart (subcharts included), stable across machines.
     pub digest: String,
+    /// Where a registry chart came from (`oci://HOST/PATH/NAME:VERSION@sha256:...`); `None` for folders.
+    pub source: Option<String>,
 }
 
 impl Chart {
     /// Load the chart at `dir`.
     pub fn load(dir: &Path) -> Result<Chart> {
         let mut budget = MAX_CHART_BYTES;
+        if dir.is_file() && is_package(dir) {
+            let unpacked = crate::package::cache::unpacked_file(dir)?;
+            return load_chart(&unpacked, &mut budget, 0);
+        }
         load_chart(dir, &mut budget, 0)
     }
 
@@ -229,6 +235,7 @@ fn load_chart(dir: &Path, budget: &mut u64, depth: usize) -> Result<Chart> {
 
     let mut subcharts = Vec::new();
     let charts_dir = dir.join("charts");
+    lock::check(dir, &meta, &charts_dir)?;
     if charts_dir.is_dir() {
         let mut entries: Vec<_> = std::fs::read_dir(&charts_dir)
             .with_context(|| format!("failed to list `{}`", charts_dir.display()))?
@@ -240,17 +247,28 @@ fn load_chart(dir: &Path, budget: &mut u64, depth: usize) -> Result<Chart> {
                 let sub = load_chart(&p, budget, depth + 1)?;
                 hasher.update(sub.digest.as_bytes());
                 subcharts.push(sub);
-            } else if p.extension().is_some_and(|e| e == "tgz") {
-                bail!(
-                    "packaged subchart `{}` is not supported yet\n\nhint: unpack it into `{}/`",
-                    p.display(),
-                    charts_dir.display()
-                );
+            } else if is_package(&p) {
+                let unpacked = crate::package::cache::unpacked_file(&p)
+                    .with_context(|| format!("cannot read subchart `{}`", p.display()))?;
+                let sub = load_chart(&unpacked, budget, depth + 1)
+                    .with_context(|| format!("cannot load subchart `{}`", p.display()))?;
+                hasher.update(sub.digest.as_bytes());
+                subcharts.push(sub);
             }
         }
     }
     for dep in &meta.dependencies {
         if !subcharts.iter().any(|c| c.meta.name == dep.name) {
+            if let Some(repo) = dep.repository.as_deref().filter(|r| !r.is_empty()) {
+                bail!(
+                    "`{}` declares dependency `{}` from `{repo}` but `{}` does not hold it\n\nhint: run `tack dependency build {}` (or `tack dependency update {}` to resolve it again)",
+                    display_meta.display(),
+                    dep.name,
+                    charts_dir.display(),
+                    dir.display(),
+                    dir.display()
+                );
+            }
             bail!(
                 "`{}` declares dependency `{}` but `{}` holds no chart of that name\n\nhint: put the subchart in `{}/{}/`",
                 display_meta.display(),
@@ -274,7 +292,13 @@ fn load_chart(dir: &Path, budget: &mut u64, depth: usize) -> Result<Chart> {
         files,
         subcharts,
         digest: format!("sha256:{}", hex::encode(hasher.finalize())),
+        source: None,
     })
+}
+
+/// Whether `path` names a chart package (`.tgz`).
+pub fn is_package(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "tgz")
 }
 
 /// Collect every file below `dir` (chart-relative paths in sorted order), refusing symlinks that leave the chart.
@@ -364,6 +388,9 @@ fn walk(
 
 #[path = "chart_meta.rs"]
 mod meta;
+
+#[path = "chart_lock.rs"]
+pub mod lock;
 
 #[cfg(test)]
 #[path = "chart_tests.rs"]

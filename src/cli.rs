@@ -49,14 +49,18 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Render a chart to a YAML stream, in install order (no cluster needed)
+    #[command(disable_version_flag = true)]
     Template(TemplateArgs),
     /// Print the merged values of a chart, or explain where one key's value comes from
     Values(ValuesArgs),
     /// Check a chart: metadata, schema, templates and every rendered object
+    #[command(disable_version_flag = true)]
     Lint(LintArgs),
     /// Install a chart as a new release
+    #[command(disable_version_flag = true)]
     Install(InstallArgs),
     /// Upgrade a release to a new chart or new values (`--install` installs it if missing)
+    #[command(disable_version_flag = true)]
     Upgrade(UpgradeArgs),
     /// Show what an upgrade (`tack diff NAME CHART`), a rollback or another revision would change
     #[command(
@@ -66,6 +70,7 @@ Server-side dry runs give the desired state, so defaults, admission and drift sh
 printed (size and digest instead) unless --show-secrets. `rollback`, `revisions` and `upgrade` are reserved \
 first words: diff a release named like one with `tack diff upgrade NAME CHART`. See docs/diff.md."
     )]
+    #[command(disable_version_flag = true)]
     Diff(Box<DiffArgs>),
     /// Roll a release back to an earlier revision (default: the one deployed before the current)
     Rollback(RollbackArgs),
@@ -95,6 +100,19 @@ else). See docs/convert.md.",
         after_help = "Examples:\n  tack convert ./my-helm-chart ./my-chart\n  tack convert ./my-helm-chart ./my-chart --env-layers   # values-prod.yaml -> values/prod.yaml"
     )]
     Convert(ConvertArgs),
+    /// Package a chart folder as NAME-VERSION.tgz (reproducible: same input, same bytes)
+    Package(PackageArgs),
+    /// Push a chart package to an OCI registry
+    Push(PushArgs),
+    /// Pull a chart from an OCI registry (a package, or unpacked with --untar)
+    #[command(disable_version_flag = true)]
+    Pull(PullArgs),
+    /// Log in to or out of an OCI registry
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+    /// Manage a chart's dependencies and its Chart.lock
+    #[command(subcommand)]
+    Dependency(DependencyCommand),
     /// Print a shell completion script
     Completions {
         /// The shell to complete for
@@ -162,6 +180,100 @@ pub struct RenderArgs {
     /// Most MiB of text a values file may expand to (YAML aliases count every copy)
     #[arg(long, value_name = "MiB", default_value_t = crate::limits::DEFAULT_MAX_VALUES_BYTES >> 20)]
     pub max_values: u64,
+    /// Version of a registry chart (`oci://...`): exact, or a semver range such as `^1.4` (default: the highest)
+    #[arg(long = "version", value_name = "VERSION")]
+    pub chart_version: Option<String>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// How OCI registries are reached.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RegistryArgs {
+    /// PEM file of CA certificates to trust for registries (besides the system's)
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Talk to registries over plain HTTP instead of HTTPS (never done unless asked)
+    #[arg(long)]
+    pub plain_http: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PackageArgs {
+    /// Chart directory
+    pub chart: PathBuf,
+    /// Folder to write NAME-VERSION.tgz into
+    #[arg(short = 'd', long, value_name = "DIR", default_value = ".")]
+    pub destination: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Chart package (NAME-VERSION.tgz, from `tack package`)
+    pub package: PathBuf,
+    /// Registry repository to push to: oci://HOST/PATH (the chart name and version are added)
+    pub remote: String,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// Registry chart: oci://HOST/PATH/NAME (optionally :VERSION or @sha256:DIGEST)
+    pub chart: String,
+    /// Version to pull: exact, or a semver range such as `^1.4` (default: the highest)
+    #[arg(long = "version", value_name = "VERSION")]
+    pub chart_version: Option<String>,
+    /// Unpack the chart into DIR/NAME instead of writing NAME-VERSION.tgz
+    #[arg(long)]
+    pub untar: bool,
+    /// Folder to write into
+    #[arg(short = 'd', long, value_name = "DIR", default_value = ".")]
+    pub destination: PathBuf,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Check credentials against a registry and store them (Docker config file or its credential helper)
+    Login(LoginArgs),
+    /// Remove the stored credentials of a registry
+    Logout {
+        /// Registry host, e.g. registry.example.com or 127.0.0.1:5000
+        host: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Registry host, e.g. registry.example.com or 127.0.0.1:5000
+    pub host: String,
+    /// User name
+    #[arg(short = 'u', long)]
+    pub username: String,
+    /// Read the password (or token) from standard input
+    #[arg(long)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DependencyCommand {
+    /// Resolve Chart.yaml's dependencies, write Chart.lock (versions and digests) and fill charts/
+    Update(DependencyArgs),
+    /// Install exactly what Chart.lock names into charts/
+    Build(DependencyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DependencyArgs {
+    /// Chart directory
+    #[arg(default_value = ".")]
+    pub chart: PathBuf,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 #[derive(Debug, Args)]

@@ -97,6 +97,9 @@ pub struct ChartInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_version: Option<String>,
     pub digest: String,
+    /// The registry chart it was pulled from, with the manifest digest (`oci://...:1.2.0@sha256:...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// Which values layers produced a revision (file names and flag keys, not flag values, which may be secret).
@@ -203,6 +206,9 @@ pub struct Summary {
     pub app_version: Option<String>,
     pub updated: String,
     pub description: String,
+    /// The registry chart a revision was pulled from (`oci://...@sha256:...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 impl Release {
@@ -216,6 +222,7 @@ impl Release {
             app_version: self.chart.app_version.clone(),
             updated: self.last_deployed.to_string(),
             description: self.description.clone(),
+            source: self.chart.source.clone(),
         }
     }
 }

@@ -13,6 +13,7 @@ pub(crate) fn sample(rev: u64, status: Status) -> Release {
             version: "1.4.0".into(),
             app_version: Some("2.8.1".into()),
             digest: "sha256:00".into(),
+            source: Some("oci://registry.example/charts/webapp:1.4.0@sha256:00".into()),
         },
         manifest: "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n".into(),
         objects: vec![ObjectId {

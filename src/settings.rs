@@ -65,6 +65,7 @@ impl Settings {
 /// are bounded by `--max-values` from here on.
 pub fn render_settings(a: &RenderArgs) -> Result<RenderSettings> {
     crate::limits::set_max_values_bytes(a.max_values.saturating_mul(1 << 20));
+    registry(&a.registry);
     let kube_version = match &a.kube_version {
         Some(v) => Some(kube_version(v)?),
         None => None,
@@ -78,7 +79,16 @@ pub fn render_settings(a: &RenderArgs) -> Result<RenderSettings> {
         max_output: a.max_output.saturating_mul(1 << 20),
         max_memory: a.max_render_memory.saturating_mul(1 << 20),
         show_secrets: false,
+        chart_version: a.chart_version.clone(),
     })
+}
+
+/// Set how registries are reached for this process, from `--ca-file` and `--plain-http`.
+pub fn registry(a: &crate::cli::RegistryArgs) {
+    crate::oci::set_options(crate::oci::RegistryOptions {
+        ca_file: a.ca_file.clone(),
+        plain_http: a.plain_http,
+    });
 }
 
 /// `--kube-version` normalised (`1.30` → `v1.30.0`); anything that is no Kubernetes version is a usage error.

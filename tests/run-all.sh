@@ -9,6 +9,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 testenv="$root/tests/testenv/testenv.sh"
+registry="$root/tests/registry/registry.sh"
 
 step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
@@ -34,8 +35,9 @@ export TACK_TOXIPROXY
 
 step "starting the test control plane (tests/testenv/testenv.sh up)"
 cleanup() {
-  step "stopping the test control plane"
+  step "stopping the test control plane and the test registry"
   "$testenv" down || echo "warning: testenv down failed" >&2
+  "$registry" down || echo "warning: registry down failed" >&2
 }
 trap cleanup EXIT
 if ! "$testenv" up; then
@@ -44,6 +46,13 @@ if ! "$testenv" up; then
 fi
 eval "$("$testenv" env)"
 export KUBECONFIG
+
+step "starting the test OCI registry (tests/registry/registry.sh up)"
+if ! "$registry" up; then
+  echo "error: the test registry did not start; see the log named above (state: ${TACK_REGISTRY_DIR:-/tmp/tack-registry})" >&2
+  exit 1
+fi
+eval "$("$registry" env)"
 
 step "end-to-end tests against the control plane"
 cargo test --features e2e --test e2e -- --test-threads=4

@@ -4,12 +4,15 @@
 //! instance and a summary table, a single release prints its result and its events as they happen).
 
 mod convert;
+mod dependency;
 mod diff;
 mod get;
 mod history;
 mod install;
 mod lint;
 mod list;
+mod package;
+mod registry;
 mod rollback;
 mod status;
 mod template;
@@ -96,6 +99,11 @@ pub fn run() -> i32 {
         Command::Test(a) => test::run(&ctx, a),
         Command::Version(a) => version::run(&ctx, a),
         Command::Convert(a) => convert::run(&ctx, a),
+        Command::Package(a) => package::package(&ctx, a),
+        Command::Push(a) => package::push(&ctx, a),
+        Command::Pull(a) => package::pull(&ctx, a),
+        Command::Registry(c) => registry::run(&ctx, c),
+        Command::Dependency(c) => dependency::run(&ctx, c),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             let mut out = Vec::new();

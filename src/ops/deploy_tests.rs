@@ -138,6 +138,7 @@ fn desired(names: &[&str]) -> Desired {
             version: "1.0.0".into(),
             app_version: None,
             digest: "d".into(),
+            source: None,
         },
         manifest,
         objects,

@@ -59,6 +59,7 @@ pub fn desired(prepared: &Prepared, layers: Layers) -> Desired {
             version: prepared.chart.meta.version.clone(),
             app_version: prepared.chart.meta.app_version.clone(),
             digest: prepared.chart.digest.clone(),
+            source: prepared.chart.source.clone(),
         },
         manifest: manifest::to_stream(&prepared.docs),
         objects: prepared.docs.iter().map(|d| d.object.clone()).collect(),

@@ -4,6 +4,7 @@
 
 pub mod chart_tests;
 pub mod core;
+pub mod dependency;
 pub mod deploy;
 pub mod deployer;
 pub mod diff;
@@ -18,6 +19,7 @@ pub mod recall;
 pub mod records;
 pub mod render;
 pub mod rollback;
+pub mod share;
 pub mod stack;
 pub mod target;
 pub mod uninstall;

@@ -26,6 +26,8 @@ pub struct RenderSettings {
     pub max_memory: u64,
     /// Show values in error excerpts and `lookup` Secret values in output.
     pub show_secrets: bool,
+    /// `--version` of a registry chart: exact, or a semver range.
+    pub chart_version: Option<String>,
 }
 
 /// Which operation the render is for (templates see `release.isInstall` / `release.isUpgrade`).
@@ -64,10 +66,37 @@ pub fn render_options(
 
 /// Load a target's chart (errors here are fatal).
 pub fn load_chart(target: &Target) -> Result<Chart> {
+    load_chart_at(target, None)
+}
+
+/// Load a target's chart; a registry chart (`oci://...`) at `version` is first resolved to a cached,
+/// digest-verified copy, and where it came from is kept in [`Chart::source`].
+pub fn load_chart_at(target: &Target, version: Option<&str>) -> Result<Chart> {
     let Some(path) = &target.chart else {
         anyhow::bail!("{} names no chart", target.describe());
     };
-    if !path.is_dir() {
+    let given = path.to_string_lossy();
+    if crate::oci::is_oci(&given) {
+        let resolved =
+            crate::oci::resolve_chart(&given, version).with_context(|| match &target.instance {
+                Some(inst) => format!(
+                    "instance `{}` ({}): cannot pull its chart",
+                    inst.name,
+                    inst.at()
+                ),
+                None => format!("cannot pull chart `{given}`"),
+            })?;
+        let mut chart = Chart::load(&resolved.dir)?;
+        chart.source = Some(resolved.source);
+        return Ok(chart);
+    }
+    if version.is_some() {
+        return Err(crate::error::usage(format!(
+            "--version applies to registry charts (`oci://...`), and `{given}` is a folder or package\n\nhint: leave out --version, or name the chart as `oci://HOST/PATH/NAME`"
+        )));
+    }
+    let packaged = path.is_file() && (given.ends_with(".tgz") || given.ends_with(".tar.gz"));
+    if !path.is_dir() && !packaged {
         return Err(chart_path_error(path));
     }
     if let Some(file) = crate::convert::helm_template_in(path) {
@@ -93,17 +122,9 @@ pub fn load_chart(target: &Target) -> Result<Chart> {
 /// Why `path` is no chart folder, and what tack accepts instead.
 fn chart_path_error(path: &std::path::Path) -> anyhow::Error {
     let shown = path.display().to_string();
-    if shown.starts_with("oci://") {
-        return anyhow::anyhow!(
-            "`{shown}` is an OCI reference; tack reads charts from folders\n\nhint: pull the chart into a folder first and pass that folder"
-        );
-    }
     if path.is_file() {
-        let packaged = shown.ends_with(".tgz") || shown.ends_with(".tar.gz");
         return anyhow::anyhow!(
-            "`{shown}` is a file, not a chart folder{}\n\nhint: pass the folder that holds Chart.yaml{}",
-            if packaged { " (a packaged chart)" } else { "" },
-            if packaged { "; unpack it first with `tar xzf`" } else { "" }
+            "`{shown}` is a file, not a chart\n\nhint: pass a folder that holds Chart.yaml, a packaged chart (`.tgz`, see `tack package`) or `oci://HOST/PATH/NAME`"
         );
     }
     let first = shown.split('/').next().unwrap_or_default();
@@ -170,7 +191,7 @@ pub fn render_target(
     lookup: Option<Arc<dyn Lookup>>,
 ) -> Result<Prepared> {
     crate::release::validate_name(&target.name)?;
-    let chart = load_chart(target)?;
+    let chart = load_chart_at(target, rs.chart_version.as_deref())?;
     let req = layer_request(target, &chart);
     let mut opts = render_options(&target.name, &target.namespace, rs, phase);
     if !rs.no_lookup {

@@ -87,6 +87,7 @@ mod tests {
             app_version: None,
             updated: String::new(),
             description: String::new(),
+            source: None,
         }
     }
 

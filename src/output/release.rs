@@ -86,6 +86,9 @@ pub fn status_text(style: Style, r: &Release, view: &crate::ops::inspect::Status
     let _ = writeln!(out, "{} {}", b("REVISION:"), r.revision);
     let _ = writeln!(out, "{} {}", b("STATUS:"), status_cell(style, r.status));
     let _ = writeln!(out, "{} {}-{}", b("CHART:"), r.chart.name, r.chart.version);
+    if let Some(src) = &r.chart.source {
+        let _ = writeln!(out, "{} {src}", b("SOURCE:"));
+    }
     let _ = writeln!(out, "{} {}", b("LAST DEPLOYED:"), r.last_deployed);
     let _ = writeln!(out, "{} {}", b("DESCRIPTION:"), r.description);
     if let Some(l) = lock {
@@ -149,31 +152,37 @@ pub fn test_text(style: Style, name: &str, suite: &crate::ops::chart_tests::Suit
 
 /// The table of `tack history`.
 pub fn history_table(style: Style, h: &[Summary]) -> String {
+    // registry charts add a SOURCE column (reference and digest); folder charts keep the table as it was
+    let sources = h.iter().any(|s| s.source.is_some());
     let rows: Vec<Vec<String>> = h
         .iter()
         .map(|s| {
-            vec![
+            let mut row = vec![
                 s.revision.to_string(),
                 s.updated.clone(),
                 status_cell(style, s.status),
                 s.chart.clone(),
                 s.app_version.clone().unwrap_or_default(),
                 s.description.lines().next().unwrap_or("").to_string(),
-            ]
+            ];
+            if sources {
+                row.push(s.source.clone().unwrap_or_default());
+            }
+            row
         })
         .collect();
-    table(
-        style,
-        &[
-            "REVISION",
-            "UPDATED",
-            "STATUS",
-            "CHART",
-            "APP VERSION",
-            "DESCRIPTION",
-        ],
-        &rows,
-    )
+    let mut headers = vec![
+        "REVISION",
+        "UPDATED",
+        "STATUS",
+        "CHART",
+        "APP VERSION",
+        "DESCRIPTION",
+    ];
+    if sources {
+        headers.push("SOURCE");
+    }
+    table(style, &headers, &rows)
 }
 
 /// The table of `tack list`.

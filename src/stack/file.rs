@@ -108,7 +108,11 @@ impl Instance {
         if let Some(t) = &self.tier {
             out.insert("tier".into(), t.clone());
         }
-        if let Some(c) = self.chart.file_name() {
+        let chart = self.chart.to_string_lossy();
+        if let Ok(r) = crate::oci::ChartRef::parse(&chart) {
+            // a registry chart is labelled by its name, without tag or digest
+            out.insert("chart".into(), r.name().to_string());
+        } else if let Some(c) = self.chart.file_name() {
             out.insert("chart".into(), c.to_string_lossy().into_owned());
         }
         out
@@ -298,7 +302,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Stack> {
         }
         instances.push(Instance {
             policy,
-            chart: dir.join(chart.unwrap_or_default()),
+            chart: match chart.unwrap_or_default() {
+                // registry charts are references, not paths
+                c if c.starts_with("oci://") => c.into(),
+                c => dir.join(c),
+            },
             values_dir: dir.join(values_dir),
             env: r.env.or_else(|| raw.defaults.env.clone()),
             tier: r.tier.or_else(|| raw.defaults.tier.clone()),

@@ -219,3 +219,17 @@ fn the_schema_names_exactly_the_keys_the_parser_accepts() {
         schema_keys(&s["$defs"]["instance"])
     );
 }
+
+#[test]
+fn registry_charts_stay_references() {
+    let s = load(
+        "instances:\n  - name: web\n    namespace: web\n    chart: oci://registry.example/team/webapp:1.4.0\n",
+    )
+    .unwrap();
+    let web = s.get("web").unwrap();
+    assert_eq!(
+        web.chart,
+        PathBuf::from("oci://registry.example/team/webapp:1.4.0")
+    );
+    assert_eq!(web.labels()["chart"], "webapp");
+}

@@ -27,6 +27,7 @@ const ANN_CHART: &str = "tack.dev/chart";
 const ANN_APP_VERSION: &str = "tack.dev/app-version";
 const ANN_UPDATED: &str = "tack.dev/updated";
 const ANN_DESCRIPTION: &str = "tack.dev/description";
+const ANN_SOURCE: &str = "tack.dev/chart-source";
 
 /// Name of the record Secret of one revision.
 pub fn record_name(release: &str, revision: u64) -> String {
@@ -129,18 +130,28 @@ impl SecretStore {
                     (LABEL_STATUS.to_string(), rel.status.as_str().to_string()),
                     (LABEL_RECORD.to_string(), "index".to_string()),
                 ])),
-                annotations: Some(BTreeMap::from([
-                    (
-                        ANN_CHART.to_string(),
-                        format!("{}-{}", rel.chart.name, rel.chart.version),
-                    ),
-                    (
-                        ANN_APP_VERSION.to_string(),
-                        rel.chart.app_version.clone().unwrap_or_default(),
-                    ),
-                    (ANN_UPDATED.to_string(), rel.last_deployed.to_string()),
-                    (ANN_DESCRIPTION.to_string(), description),
-                ])),
+                annotations: Some(
+                    BTreeMap::from([
+                        (
+                            ANN_CHART.to_string(),
+                            format!("{}-{}", rel.chart.name, rel.chart.version),
+                        ),
+                        (
+                            ANN_APP_VERSION.to_string(),
+                            rel.chart.app_version.clone().unwrap_or_default(),
+                        ),
+                        (ANN_UPDATED.to_string(), rel.last_deployed.to_string()),
+                        (ANN_DESCRIPTION.to_string(), description),
+                    ])
+                    .into_iter()
+                    .chain(
+                        rel.chart
+                            .source
+                            .clone()
+                            .map(|s| (ANN_SOURCE.to_string(), s)),
+                    )
+                    .collect(),
+                ),
                 ..Default::default()
             },
             type_: Some(SECRET_TYPE.to_string()),
@@ -244,6 +255,7 @@ fn summary_of(m: &ObjectMeta) -> Result<Summary> {
         app_version: ann.get(ANN_APP_VERSION).cloned().filter(|s| !s.is_empty()),
         updated: ann.get(ANN_UPDATED).cloned().unwrap_or_default(),
         description: ann.get(ANN_DESCRIPTION).cloned().unwrap_or_default(),
+        source: ann.get(ANN_SOURCE).cloned().filter(|s| !s.is_empty()),
     })
 }
 

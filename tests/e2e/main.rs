@@ -17,6 +17,8 @@ mod plan;
 mod policy;
 mod policy_gate;
 mod recovery;
+mod registry;
+mod registry_deps;
 mod reliability;
 mod stack;
 mod stack_diff;

@@ -47,6 +47,7 @@ fn release() -> impl Strategy<Value = Release> {
                         version: "1.0.0".into(),
                         app_version: notes.clone(),
                         digest: "sha256:00".into(),
+                        source: notes.clone(),
                     },
                     manifest,
                     objects: objects
