@@ -7,6 +7,7 @@ use crate::manifest::{self, Document};
 use crate::ops::render::Phase;
 use crate::output::runs;
 use crate::settings::{self, Positionals};
+use crate::stack::guard::Scopes;
 use crate::stack::runner::{InstanceRun, State};
 use crate::values::SetArg;
 use anyhow::{bail, Context, Result};
@@ -38,7 +39,11 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
         let prepared = job.payload.prepared;
         prepared.emit_warnings();
         let scrub = |text: String| prepared.scrub(text, show);
-        let docs = select_docs(prepared.docs.clone(), args)?;
+        let mut docs = select_docs(prepared.docs.clone(), args)?;
+        if args.set_namespace {
+            let scopes = Scopes::from_docs(&prepared.docs);
+            docs = in_namespace(docs, &job.payload.target.namespace, &scopes);
+        }
         match &args.output_dir {
             None => printer.stdout(&scrub(manifest::to_stream(&docs))),
             Some(dir) => {
@@ -49,7 +54,9 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
         }
         return Ok(());
     }
-    // a stack: one stream per instance, each after a comment naming it
+    // a stack: one stream per instance, each after a comment naming it; namespaced objects carry the
+    // instance's namespace, so the stream can be applied as is
+    let scopes = Scopes::from_docs(jobs.iter().flat_map(|j| j.payload.prepared.docs.iter()));
     let mut all: Vec<InstanceRun> = Vec::new();
     let mut stream = String::new();
     for run in decided {
@@ -69,6 +76,7 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
             })
             .cloned()
             .collect();
+        let docs = in_namespace(docs, &t.namespace, &scopes);
         let run = InstanceRun {
             name: t.name.clone(),
             namespace: t.namespace.clone(),
@@ -118,6 +126,19 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
     printer.stdout(&stream);
     printer.stderr(&runs::summary(printer.err(), &all));
     runs::finish(printer, &all)
+}
+
+/// `docs` with every namespaced object that names no namespace put in `namespace`.
+fn in_namespace(docs: Vec<Document>, namespace: &str, scopes: &Scopes) -> Vec<Document> {
+    docs.into_iter()
+        .map(|d| {
+            if scopes.is_cluster_scoped(&d) {
+                d
+            } else {
+                manifest::set_namespace(&d, namespace)
+            }
+        })
+        .collect()
 }
 
 fn is_crd_file(d: &Document) -> bool {
