@@ -16,6 +16,8 @@ use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+pub mod gitops;
+
 /// The global flags, resolved.
 #[derive(Debug, Default)]
 pub struct Settings {

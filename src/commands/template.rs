@@ -21,7 +21,10 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
         needs_name: false,
         needs_chart: true,
     };
-    let targets = settings::targets(&ctx.settings, &args.stack, pos, &args.layers, sets)?;
+    // a GitOps tool (Argo CD plugin parameters, ARGOCD_ENV_*) may supply what the flags leave out
+    let (mut stack, mut layers) = (args.stack.clone(), args.layers.clone());
+    settings::gitops::apply(&mut stack, &mut layers, &|k| std::env::var(k).ok())?;
+    let targets = settings::targets(&ctx.settings, &stack, pos, &layers, sets)?;
     let mut rs = settings::render_settings(&args.render)?;
     rs.show_secrets = args.show_secrets;
     let show = args.show_secrets;
@@ -59,6 +62,10 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
     let scopes = Scopes::from_docs(jobs.iter().flat_map(|j| j.payload.prepared.docs.iter()));
     let mut all: Vec<InstanceRun> = Vec::new();
     let mut stream = String::new();
+    // all or nothing: part of a stack piped to `kubectl apply`, or written where a GitOps tool reads it,
+    // would deploy part of the stack
+    let complete = decided.is_empty();
+    let jobs_rendered = !jobs.is_empty();
     for run in decided {
         printer.stderr(&runs::block(printer.err(), &run));
         all.push(run);
@@ -105,6 +112,7 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
         }
         let scrub = |text: String| job.payload.prepared.scrub(text, show);
         match &args.output_dir {
+            Some(_) if !complete => {}
             Some(dir) => {
                 let dir = crate::limits::safe_join(dir, &t.name)?;
                 for path in write_dir(&dir, &docs, &scrub)? {
@@ -123,7 +131,18 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
     }
     let order = targets.selected_names();
     all.sort_by_key(|r| order.iter().position(|s| s == &r.name));
-    printer.stdout(&stream);
+    if complete {
+        printer.stdout(&stream);
+    } else if jobs_rendered {
+        printer.info(&format!(
+            "no manifests were {}: an instance failed to render",
+            if args.output_dir.is_some() {
+                "written"
+            } else {
+                "printed"
+            }
+        ));
+    }
     printer.stderr(&runs::summary(printer.err(), &all));
     runs::finish(printer, &all)
 }
