@@ -11,20 +11,33 @@ use std::path::{Path, PathBuf};
 pub const FILE_NAME: &str = "tack.yaml";
 
 /// Labels every instance has without writing them.
-pub const IMPLICIT_LABELS: &[&str] = &["name", "namespace", "env", "tier", "chart"];
+pub const IMPLICIT_LABELS: &[&str] = &["name", "namespace", "env", "tier", "chart", "cluster"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RawStack {
+    /// Clusters instances deploy to, by name (see docs/stacks.md#clusters).
+    #[serde(default)]
+    clusters: BTreeMap<String, RawCluster>,
     #[serde(default)]
     defaults: RawDefaults,
     instances: Vec<RawInstance>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawCluster {
+    /// A context of the kubeconfig.
+    context: Option<String>,
+    /// A kubeconfig file, relative to the stack file.
+    kubeconfig: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RawDefaults {
     chart: Option<String>,
+    cluster: Option<String>,
     values_dir: Option<String>,
     env: Option<String>,
     tier: Option<String>,
@@ -40,6 +53,7 @@ struct RawInstance {
     name: String,
     namespace: String,
     chart: Option<String>,
+    cluster: Option<String>,
     values_dir: Option<String>,
     env: Option<String>,
     tier: Option<String>,
@@ -65,12 +79,25 @@ pub struct SetEntry {
     pub column: usize,
 }
 
+/// A cluster of the stack file: how to reach it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterRef {
+    /// Its name in `clusters:`.
+    pub name: String,
+    /// A kubeconfig context (else the kubeconfig's current one).
+    pub context: Option<String>,
+    /// A kubeconfig file, resolved against the stack file's folder (else `--kubeconfig` or `KUBECONFIG`).
+    pub kubeconfig: Option<PathBuf>,
+}
+
 /// One instance: a release of a chart in its own namespace with its own values layers.
 #[derive(Clone, Debug)]
 pub struct Instance {
     /// The release name.
     pub name: String,
     pub namespace: String,
+    /// The cluster it deploys to; `None` is the command's kubeconfig and context.
+    pub cluster: Option<ClusterRef>,
     /// Chart directory, resolved against the stack file's folder.
     pub chart: PathBuf,
     pub values_dir: PathBuf,
@@ -110,6 +137,9 @@ impl Instance {
         }
         if let Some(c) = self.chart.file_name() {
             out.insert("chart".into(), c.to_string_lossy().into_owned());
+        }
+        if let Some(c) = &self.cluster {
+            out.insert("cluster".into(), c.name.clone());
         }
         out
     }
@@ -196,6 +226,55 @@ pub fn parse(text: &str, path: &Path) -> Result<Stack> {
             "list at least one instance with `name`, `namespace` and `chart`",
         ));
     }
+    let mut clusters: BTreeMap<String, ClusterRef> = BTreeMap::new();
+    for (name, c) in &raw.clusters {
+        let segs = [key("clusters"), key(name)];
+        if !is_dns_label(name) {
+            errors.push(err_at(
+                &segs,
+                &format!("`{name}` is not a valid cluster name"),
+                "use at most 63 lower-case letters, digits and `-`, starting and ending with a letter or digit",
+            ));
+        }
+        if c.context.is_none() && c.kubeconfig.is_none() {
+            errors.push(err_at(
+                &segs,
+                &format!("cluster `{name}` names neither a `context` nor a `kubeconfig`"),
+                "give the kubeconfig context to use (`context: prod-east`), a kubeconfig file relative to the stack file (`kubeconfig: clusters/east.yaml`), or both",
+            ));
+        }
+        clusters.insert(
+            name.clone(),
+            ClusterRef {
+                name: name.clone(),
+                context: c.context.clone(),
+                kubeconfig: c.kubeconfig.as_ref().map(|k| dir.join(k)),
+            },
+        );
+    }
+    let cluster_of = |name: &str,
+                      segs: &[PathSeg],
+                      errors: &mut Vec<String>|
+     -> Option<ClusterRef> {
+        if let Some(c) = clusters.get(name) {
+            return Some(c.clone());
+        }
+        let known: Vec<&str> = clusters.keys().map(String::as_str).collect();
+        let hint = match crate::suggest::closest(name, known.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`? clusters: {}", known.join(", ")),
+            None if known.is_empty() => "declare it under `clusters:` with its kubeconfig `context` and/or `kubeconfig` file".to_string(),
+            None => format!("clusters: {}; declare it under `clusters:`", known.join(", ")),
+        };
+        errors.push(err_at(
+            segs,
+            &format!("cluster `{name}` is not declared in `clusters`"),
+            &hint,
+        ));
+        None
+    };
+    if let Some(d) = &raw.defaults.cluster {
+        cluster_of(d, &[key("defaults"), key("cluster")], &mut errors);
+    }
     let mut first_line: BTreeMap<String, usize> = BTreeMap::new();
     let mut instances = Vec::new();
     for (i, r) in raw.instances.into_iter().enumerate() {
@@ -227,6 +306,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Stack> {
                 "use at most 63 lower-case letters, digits and `-`, starting and ending with a letter or digit",
             ));
         }
+        let cluster = match (&r.cluster, &raw.defaults.cluster) {
+            (Some(c), _) => cluster_of(c, &p("cluster"), &mut errors),
+            (None, Some(d)) => clusters.get(d).cloned(),
+            (None, None) => None,
+        };
         let chart = r.chart.or_else(|| raw.defaults.chart.clone());
         if chart.is_none() {
             errors.push(err_at(
@@ -241,7 +325,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Stack> {
                 errors.push(err_at(
                     &[key("instances"), PathSeg::Index(i), key("labels"), key(&k)],
                     &format!("instance `{}`: label `{k}` is implicit and cannot be set", r.name),
-                    "every instance has the labels name, namespace, env, tier and chart; use another key",
+                    "every instance has the labels name, namespace, env, tier, chart and cluster; use another key",
                 ));
             }
             free_labels.insert(k, v);
@@ -311,6 +395,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Stack> {
             line,
             name: r.name,
             namespace: r.namespace,
+            cluster,
         });
     }
     if !errors.is_empty() {

@@ -9,7 +9,7 @@ pub mod guard;
 pub mod runner;
 pub mod selector;
 
-pub use file::{Instance, SetEntry, Stack, FILE_NAME};
+pub use file::{ClusterRef, Instance, SetEntry, Stack, FILE_NAME};
 
 use anyhow::{bail, Result};
 
