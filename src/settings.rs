@@ -53,6 +53,24 @@ impl Settings {
             .unwrap_or_else(|| "default".into())
     }
 
+    /// How to reach a cluster of the stack file: its kubeconfig file (else `--kubeconfig`/`KUBECONFIG`) and
+    /// its context (else, with its own file, that file's current context, or `--kube-context`); `None` is
+    /// [`Settings::cluster`].
+    pub fn cluster_for(&self, c: Option<&crate::stack::ClusterRef>) -> cluster::Target {
+        let Some(c) = c else {
+            return self.cluster();
+        };
+        cluster::Target {
+            kubeconfig: c.kubeconfig.clone().or_else(|| self.kubeconfig.clone()),
+            context: match (&c.context, &c.kubeconfig) {
+                (Some(ctx), _) => Some(ctx.clone()),
+                (None, Some(_)) => None,
+                (None, None) => self.kube_context.clone(),
+            },
+            connect_timeout: None,
+        }
+    }
+
     /// How to reach the cluster.
     pub fn cluster(&self) -> cluster::Target {
         cluster::Target {
@@ -190,6 +208,7 @@ pub fn targets(
         },
         instance: None,
         selected: true,
+        cluster: None,
     }))
 }
 
@@ -260,6 +279,7 @@ pub fn instance_target(
         },
         instance: Some(inst.clone()),
         selected,
+        cluster: inst.cluster.clone(),
     }
 }
 

@@ -69,12 +69,12 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
         let plan = diff_ops::offline::plan(&targets.all[0], &rs, &against, &options)?;
         return finish(ctx, &plan, out);
     }
-    let (rt, c) = connect(ctx)?;
+    let (rt, clusters) = super::clusters::connect(ctx, &targets)?;
     let (mut jobs, decided) = rendered_jobs(
         &targets,
         &rs,
         Phase::Upgrade,
-        Some((&rt, &c)),
+        Some((&rt, &clusters)),
         "no instance was compared",
     )?;
     super::check_policies(
@@ -94,7 +94,7 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
     let (adopt, force) = (args.adopt, args.force_conflicts);
     let mut all = run_jobs(
         ctx,
-        &rt,
+        (&rt, &clusters),
         &targets,
         jobs,
         decided,
@@ -117,8 +117,9 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
                     .unwrap_or_else(|e| e.into_inner())
                     .extend(prepared.secret_values.iter().cloned());
             }
-            let (c, plans, options) = (c.clone(), &plans, &options);
+            let (c, plans, options) = (clusters.get(&target), &plans, &options);
             async move {
+                let c = c?;
                 let mut counters = Counters::default();
                 let store = SecretStore::new(c.client.clone());
                 let (name, ns) = (&target.name, &target.namespace);
@@ -310,6 +311,7 @@ fn instance_diffs(
             InstanceDiff {
                 name: run.name.clone(),
                 namespace: run.namespace.clone(),
+                cluster: t.and_then(|t| t.cluster_name()),
                 env: t.and_then(|t| t.layers.env.clone()),
                 tier: t.and_then(|t| t.layers.tier.clone()),
                 outcome,

@@ -2,7 +2,7 @@
 //! through the lifecycle core; `--dry-run=client` prints the plan without a cluster, `--dry-run=server` asks
 //! the API server and writes nothing.
 
-use super::{connect, rendered_jobs, report, run_jobs, Ctx};
+use super::{rendered_jobs, report, run_jobs, Ctx};
 use crate::cli::{DryRun, InstallArgs};
 use crate::manifest;
 use crate::ops::deploy::Op;
@@ -35,9 +35,14 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
     if args.dry_run == Some(DryRun::Client) {
         return dry_run_client(ctx, &targets, &rs, phase, args.show_secrets);
     }
-    let (rt, c) = connect(ctx)?;
-    let (mut jobs, decided) =
-        rendered_jobs(&targets, &rs, phase, Some((&rt, &c)), "nothing was written")?;
+    let (rt, clusters) = super::clusters::connect(ctx, &targets)?;
+    let (mut jobs, decided) = rendered_jobs(
+        &targets,
+        &rs,
+        phase,
+        Some((&rt, &clusters)),
+        "nothing was written",
+    )?;
     super::check_policies(
         &mut jobs,
         &super::PolicyGate {
@@ -51,7 +56,7 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
     let (create, stats, style) = (args.create_namespace, ctx.settings.stats, ctx.printer.out());
     let all = run_jobs(
         ctx,
-        &rt,
+        (&rt, &clusters),
         &targets,
         jobs,
         decided,
@@ -71,8 +76,9 @@ pub fn run(ctx: &Ctx, args: &InstallArgs, sets: &[SetArg], upgrade: Option<bool>
             let scrub = move |text: String| prepared.scrub(text, show);
             let dopts =
                 settings::deploy_options(&target.namespace, &target.name, &args.deploy, &command);
-            let c = c.clone();
+            let c = clusters.get(&target);
             async move {
+                let c = c?;
                 match install::deploy_rendered(
                     &c,
                     op,

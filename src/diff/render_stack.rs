@@ -15,6 +15,8 @@ pub const API_VERSION: &str = "tack.dev/stack-diff/v1";
 pub struct InstanceDiff {
     pub name: String,
     pub namespace: String,
+    /// The stack file's cluster of the instance, if it names one.
+    pub cluster: Option<String>,
     pub env: Option<String>,
     pub tier: Option<String>,
     pub outcome: Outcome,
@@ -167,8 +169,19 @@ pub fn summary(instances: &[InstanceDiff]) -> Summary {
     s
 }
 
-/// Render the instances as one markdown comment, with `context` unchanged lines around each change.
+/// Render the instances as one markdown comment, with `context` unchanged lines around each change. When
+/// instances name clusters, the table gets a cluster column and the sections are grouped per cluster (in
+/// the order clusters first appear).
 pub fn render_markdown(instances: &[InstanceDiff], context: usize) -> String {
+    let clustered = instances.iter().any(|i| i.cluster.is_some());
+    let mut order: Vec<Option<&str>> = Vec::new();
+    for i in instances {
+        if !order.contains(&i.cluster.as_deref()) {
+            order.push(i.cluster.as_deref());
+        }
+    }
+    let mut grouped: Vec<&InstanceDiff> = instances.iter().collect();
+    grouped.sort_by_key(|i| order.iter().position(|c| *c == i.cluster.as_deref()));
     let s = summary(instances);
     let mut out = format!(
         "### tack diff: {} stack instance{}\n\n**{}**\n\n",
@@ -176,11 +189,16 @@ pub fn render_markdown(instances: &[InstanceDiff], context: usize) -> String {
         plural(s.instances),
         headline(&s)
     );
-    out.push_str(
-        "| Instance | Namespace | Env | Tier | To add | To change | To delete | Drift | Result |\n",
-    );
-    out.push_str("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n");
-    for i in instances {
+    if clustered {
+        out.push_str("| Cluster | Instance | Namespace | Env | Tier | To add | To change | To delete | Drift | Result |\n");
+        out.push_str("| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n");
+    } else {
+        out.push_str(
+            "| Instance | Namespace | Env | Tier | To add | To change | To delete | Drift | Result |\n",
+        );
+        out.push_str("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n");
+    }
+    for i in &grouped {
         let counts = i.plan().map(Plan::counts);
         let n = |f: fn(&Counts) -> usize| counts.as_ref().map_or("-".into(), |c| f(c).to_string());
         let result = match (i.state(), counts) {
@@ -191,6 +209,14 @@ pub fn render_markdown(instances: &[InstanceDiff], context: usize) -> String {
             (State::Failed, None) => "**failed**",
             (State::Skipped, _) => "**skipped**",
         };
+        if clustered {
+            out.push_str(&format!(
+                "| {} ",
+                i.cluster
+                    .as_deref()
+                    .map_or("-".into(), |c| format!("`{c}`"))
+            ));
+        }
         out.push_str(&format!(
             "| `{}` | `{}` | {} | {} | {} | {} | {} | {} | {} |\n",
             i.name,
@@ -206,8 +232,21 @@ pub fn render_markdown(instances: &[InstanceDiff], context: usize) -> String {
     }
 
     // every heading is kept; the object sections share what is left of the size budget
-    let headers: Vec<String> = instances.iter().map(instance_header).collect();
-    for (k, (i, header)) in instances.iter().zip(&headers).enumerate() {
+    let mut headers: Vec<String> = Vec::new();
+    for (k, i) in grouped.iter().enumerate() {
+        let first_of_cluster = k == 0 || grouped[k - 1].cluster != i.cluster;
+        let mut h = String::new();
+        if clustered && first_of_cluster {
+            let n = grouped.iter().filter(|g| g.cluster == i.cluster).count();
+            h.push_str(&match &i.cluster {
+                Some(c) => format!("\n### Cluster `{c}`: {n} instance{}\n", plural(n)),
+                None => format!("\n### The default cluster: {n} instance{}\n", plural(n)),
+            });
+        }
+        h.push_str(&instance_header(i));
+        headers.push(h);
+    }
+    for (k, (i, header)) in grouped.iter().zip(&headers).enumerate() {
         out.push_str(header);
         if let Some(plan) = i.plan() {
             let later: usize = headers[k + 1..].iter().map(String::len).sum();
@@ -310,6 +349,8 @@ struct Doc<'a, P: Serialize> {
 struct InstanceJson<'a, P: Serialize> {
     name: &'a str,
     namespace: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<&'a str>,
     env: Option<&'a str>,
     tier: Option<&'a str>,
     state: &'static str,
@@ -327,6 +368,7 @@ pub fn render_json(instances: &[InstanceDiff], context: usize) -> String {
             .map(|i| InstanceJson {
                 name: &i.name,
                 namespace: &i.namespace,
+                cluster: i.cluster.as_deref(),
                 env: i.env.as_deref(),
                 tier: i.tier.as_deref(),
                 state: i.state().as_str(),
@@ -368,6 +410,7 @@ mod tests {
         InstanceDiff {
             name: release.into(),
             namespace: release.into(),
+            cluster: None,
             env: None,
             tier: None,
             outcome: Outcome::Planned(plan),
@@ -387,5 +430,27 @@ mod tests {
         }
         assert_eq!(out.matches("<details>").count(), 1);
         assert_eq!(out.matches("1 more object diff left out").count(), 2);
+        assert!(
+            !out.contains("Cluster"),
+            "no cluster column without clusters"
+        );
+    }
+
+    #[test]
+    fn clusters_get_a_column_and_sections_in_first_seen_order() {
+        let mut all: Vec<InstanceDiff> = ["a", "b", "c"].iter().map(|n| big(n, 10)).collect();
+        all[0].cluster = Some("west".into());
+        all[1].cluster = Some("east".into());
+        all[2].cluster = Some("west".into());
+        let out = render_markdown(&all, 3);
+        assert!(out.contains("| Cluster | Instance | Namespace |"), "{out}");
+        assert!(out.contains("| `west` | `a` | `a` |"), "{out}");
+        let pos = |s: &str| out.find(s).unwrap_or_else(|| panic!("{s} in {out}"));
+        assert!(pos("### Cluster `west`: 2 instances") < pos("#### `a`"));
+        assert!(pos("#### `a`") < pos("#### `c`"));
+        assert!(pos("#### `c`") < pos("### Cluster `east`: 1 instance\n"));
+        assert!(pos("### Cluster `east`") < pos("#### `b`"));
+        let json: serde_json::Value = serde_json::from_str(&render_json(&all, 3)).unwrap();
+        assert_eq!(json["instances"][1]["cluster"], "east");
     }
 }
