@@ -27,18 +27,25 @@ cargo test --all-targets
 step "building the e2e test binary"
 cargo test --features e2e --test e2e --no-run
 
-step "starting the test control plane (tests/testenv/testenv.sh up)"
+step "starting the test control planes (tests/testenv/testenv.sh up): the main one and a second for stacks across clusters"
+second_dir="${TACK_TESTENV_DIR:-/tmp/tack-testenv}-b"
 cleanup() {
-  step "stopping the test control plane"
+  step "stopping the test control planes"
   "$testenv" down || echo "warning: testenv down failed" >&2
+  TACK_TESTENV_DIR="$second_dir" "$testenv" down || echo "warning: testenv down (second) failed" >&2
 }
 trap cleanup EXIT
 if ! "$testenv" up; then
   echo "error: the test control plane did not start; see the log named above (state: ${TACK_TESTENV_DIR:-/tmp/tack-testenv})" >&2
   exit 1
 fi
+if ! TACK_TESTENV_DIR="$second_dir" "$testenv" up; then
+  echo "error: the second test control plane did not start; see the log named above (state: $second_dir)" >&2
+  exit 1
+fi
 eval "$("$testenv" env)"
 export KUBECONFIG
+export TACK_E2E_KUBECONFIG_B="$second_dir/kubeconfig"
 
 step "end-to-end tests against the control plane"
 cargo test --features e2e --test e2e -- --test-threads=4
