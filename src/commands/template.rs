@@ -114,14 +114,23 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
         match &args.output_dir {
             Some(_) if !complete => {}
             Some(dir) => {
-                let dir = crate::limits::safe_join(dir, &t.name)?;
+                // one folder per instance, under one per cluster when the stack file names clusters
+                let sub = match t.cluster_name() {
+                    Some(c) => format!("{c}/{}", t.name),
+                    None => t.name.clone(),
+                };
+                let dir = crate::limits::safe_join(dir, &sub)?;
                 for path in write_dir(&dir, &docs, &scrub)? {
                     printer.info(&format!("wrote {}", path.display()));
                 }
             }
             None => {
+                let cluster = t
+                    .cluster_name()
+                    .map(|c| format!(", cluster {c}"))
+                    .unwrap_or_default();
                 stream.push_str(&format!(
-                    "# Instance: {} (namespace {})\n",
+                    "# Instance: {} (namespace {}{cluster})\n",
                     t.name, t.namespace
                 ));
                 stream.push_str(&scrub(manifest::to_stream(&docs)));
