@@ -185,7 +185,7 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
     }
     let printer = &ctx.printer;
     if blocks {
-        printer.stdout(&runs::summary(printer.out(), &all));
+        printer.stdout(&super::summary(ctx, &targets, &all));
     } else {
         for run in all.iter().filter(|r| has_output(r)) {
             printer.stderr(&runs::block(printer.err(), run));

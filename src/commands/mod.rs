@@ -244,12 +244,24 @@ where
 /// events and output, or its error as the command's error.
 fn report(ctx: &Ctx, targets: &Targets, all: Vec<InstanceRun>) -> Result<()> {
     if targets.from_stack {
-        ctx.printer.stdout(&runs::summary(ctx.printer.out(), &all));
+        ctx.printer.stdout(&summary(ctx, targets, &all));
         return runs::finish(&ctx.printer, &all);
     }
     let run = single(ctx, all)?;
     ctx.printer.stdout(&run.text);
     Ok(())
+}
+
+/// The summary table of a stack's runs, with the cluster of each instance when the stack file names them.
+fn summary(ctx: &Ctx, targets: &Targets, all: &[InstanceRun]) -> String {
+    let cluster_of = |name: &str| {
+        targets
+            .all
+            .iter()
+            .find(|t| t.name == name)
+            .and_then(|t| t.cluster_name())
+    };
+    runs::summary_in(ctx.printer.out(), all, &cluster_of)
 }
 
 /// The one run of a single release: its captured events are shown, a failure becomes the command's error.

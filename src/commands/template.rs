@@ -152,7 +152,14 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
             }
         ));
     }
-    printer.stderr(&runs::summary(printer.err(), &all));
+    let cluster_of = |name: &str| {
+        targets
+            .all
+            .iter()
+            .find(|t| t.name == name)
+            .and_then(|t| t.cluster_name())
+    };
+    printer.stderr(&runs::summary_in(printer.err(), &all, &cluster_of));
     runs::finish(printer, &all)
 }
 

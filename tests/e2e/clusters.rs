@@ -112,6 +112,13 @@ instances:
             || stdout.contains("both serve host `shop.example.com` path `/`"),
         "{stdout}\n{stderr}"
     );
+    assert!(stdout.contains("INSTANCE   CLUSTER  NAMESPACE"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("shop-gone") && l.contains(" gone ") && l.contains("failed")),
+        "{stdout}"
+    );
     let (east0, _) = settings(&a, &ns, "shop-east-settings")
         .await
         .expect("east deployed");
