@@ -1,6 +1,7 @@
 //! Reading `tack.yaml`: typed with serde (unknown keys are errors, with their line), then checked as a
 //! whole (names, namespaces, charts, labels, `set` entries), every problem reported with `file:line:col`.
 
+pub use super::file_clusters::ClusterRef;
 use crate::values::{self, located, PathSeg, SetArg, SetKind};
 use anyhow::{anyhow, Result};
 use serde::Deserialize;
@@ -18,19 +19,10 @@ pub const IMPLICIT_LABELS: &[&str] = &["name", "namespace", "env", "tier", "char
 struct RawStack {
     /// Clusters instances deploy to, by name (see docs/stacks.md#clusters).
     #[serde(default)]
-    clusters: BTreeMap<String, RawCluster>,
+    clusters: BTreeMap<String, super::file_clusters::RawCluster>,
     #[serde(default)]
     defaults: RawDefaults,
     instances: Vec<RawInstance>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct RawCluster {
-    /// A context of the kubeconfig.
-    context: Option<String>,
-    /// A kubeconfig file, relative to the stack file.
-    kubeconfig: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -77,17 +69,6 @@ pub struct SetEntry {
     pub expr: String,
     pub line: usize,
     pub column: usize,
-}
-
-/// A cluster of the stack file: how to reach it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ClusterRef {
-    /// Its name in `clusters:`.
-    pub name: String,
-    /// A kubeconfig context (else the kubeconfig's current one).
-    pub context: Option<String>,
-    /// A kubeconfig file, resolved against the stack file's folder (else `--kubeconfig` or `KUBECONFIG`).
-    pub kubeconfig: Option<PathBuf>,
 }
 
 /// One instance: a release of a chart in its own namespace with its own values layers.
@@ -226,51 +207,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Stack> {
             "list at least one instance with `name`, `namespace` and `chart`",
         ));
     }
-    let mut clusters: BTreeMap<String, ClusterRef> = BTreeMap::new();
-    for (name, c) in &raw.clusters {
-        let segs = [key("clusters"), key(name)];
-        if !is_dns_label(name) {
-            errors.push(err_at(
-                &segs,
-                &format!("`{name}` is not a valid cluster name"),
-                "use at most 63 lower-case letters, digits and `-`, starting and ending with a letter or digit",
-            ));
-        }
-        if c.context.is_none() && c.kubeconfig.is_none() {
-            errors.push(err_at(
-                &segs,
-                &format!("cluster `{name}` names neither a `context` nor a `kubeconfig`"),
-                "give the kubeconfig context to use (`context: prod-east`), a kubeconfig file relative to the stack file (`kubeconfig: clusters/east.yaml`), or both",
-            ));
-        }
-        clusters.insert(
-            name.clone(),
-            ClusterRef {
-                name: name.clone(),
-                context: c.context.clone(),
-                kubeconfig: c.kubeconfig.as_ref().map(|k| dir.join(k)),
-            },
-        );
-    }
-    let cluster_of = |name: &str,
-                      segs: &[PathSeg],
-                      errors: &mut Vec<String>|
-     -> Option<ClusterRef> {
-        if let Some(c) = clusters.get(name) {
-            return Some(c.clone());
-        }
-        let known: Vec<&str> = clusters.keys().map(String::as_str).collect();
-        let hint = match crate::suggest::closest(name, known.iter().copied()) {
-            Some(best) => format!("did you mean `{best}`? clusters: {}", known.join(", ")),
-            None if known.is_empty() => "declare it under `clusters:` with its kubeconfig `context` and/or `kubeconfig` file".to_string(),
-            None => format!("clusters: {}; declare it under `clusters:`", known.join(", ")),
-        };
-        errors.push(err_at(
-            segs,
-            &format!("cluster `{name}` is not declared in `clusters`"),
-            &hint,
-        ));
-        None
+    let clusters = super::file_clusters::read(&raw.clusters, &dir, &err_at, &mut errors);
+    let cluster_of = |name: &str, segs: &[PathSeg], errors: &mut Vec<String>| {
+        super::file_clusters::resolve(&clusters, name, segs, &err_at, errors)
     };
     if let Some(d) = &raw.defaults.cluster {
         cluster_of(d, &[key("defaults"), key("cluster")], &mut errors);

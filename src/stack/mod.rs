@@ -5,6 +5,7 @@
 
 pub mod compare;
 pub mod file;
+mod file_clusters;
 pub mod guard;
 pub mod runner;
 pub mod selector;
