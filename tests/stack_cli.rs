@@ -124,3 +124,37 @@ fn template_output_dir_writes_one_applyable_folder_per_instance() {
         }
     }
 }
+
+#[test]
+fn template_output_dir_has_a_folder_per_cluster_when_the_stack_names_clusters() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = repo().join("tests/fixtures/cli/stack-clusters-template");
+    let (code, out, err) = tack_in(
+        &case,
+        &[
+            "template",
+            "--all",
+            "--output-dir",
+            dir.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.is_empty(), "{out}");
+    let found: Vec<String> = files_under(dir.path())
+        .iter()
+        .map(|p| {
+            p.strip_prefix(dir.path())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "east/shop-east/tenant/templates/configmap.yaml",
+            "east/tools/tenant/templates/configmap.yaml",
+            "west/shop-west/tenant/templates/configmap.yaml",
+        ]
+    );
+}
