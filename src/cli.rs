@@ -298,6 +298,10 @@ pub struct TemplateArgs {
     /// Leave out the chart's crds/ files
     #[arg(long)]
     pub skip_crds: bool,
+    /// Write the release namespace (-n) into every namespaced object that names none, so the output can be
+    /// applied as is (stack instances always get their own namespace)
+    #[arg(long)]
+    pub set_namespace: bool,
     /// Show values in error excerpts and the values of Secrets read through `lookup` (masked by default)
     #[arg(long)]
     pub show_secrets: bool,

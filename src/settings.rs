@@ -16,6 +16,8 @@ use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+pub mod gitops;
+
 /// The global flags, resolved.
 #[derive(Debug, Default)]
 pub struct Settings {
@@ -49,6 +51,24 @@ impl Settings {
             .get_or_init(|| cluster::context_namespace(&self.cluster()))
             .clone()
             .unwrap_or_else(|| "default".into())
+    }
+
+    /// How to reach a cluster of the stack file: its kubeconfig file (else `--kubeconfig`/`KUBECONFIG`) and
+    /// its context (else, with its own file, that file's current context, or `--kube-context`); `None` is
+    /// [`Settings::cluster`].
+    pub fn cluster_for(&self, c: Option<&crate::stack::ClusterRef>) -> cluster::Target {
+        let Some(c) = c else {
+            return self.cluster();
+        };
+        cluster::Target {
+            kubeconfig: c.kubeconfig.clone().or_else(|| self.kubeconfig.clone()),
+            context: match (&c.context, &c.kubeconfig) {
+                (Some(ctx), _) => Some(ctx.clone()),
+                (None, Some(_)) => None,
+                (None, None) => self.kube_context.clone(),
+            },
+            connect_timeout: None,
+        }
     }
 
     /// How to reach the cluster.
@@ -213,6 +233,7 @@ pub fn targets(
         },
         instance: None,
         selected: true,
+        cluster: None,
     }))
 }
 
@@ -284,6 +305,7 @@ pub fn instance_target(
         },
         instance: Some(inst.clone()),
         selected,
+        cluster: inst.cluster.clone(),
     }
 }
 

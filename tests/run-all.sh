@@ -33,10 +33,12 @@ step "building the fault-injecting proxy for the network-fault tests (tests/netf
 TACK_TOXIPROXY=$(tests/netfault/netfault.sh path)
 export TACK_TOXIPROXY
 
-step "starting the test control plane (tests/testenv/testenv.sh up)"
+step "starting the test control planes (tests/testenv/testenv.sh up): the main one and a second for stacks across clusters"
+second_dir="${TACK_TESTENV_DIR:-/tmp/tack-testenv}-b"
 cleanup() {
-  step "stopping the test control plane and the test registry"
+  step "stopping the test control planes and the test registry"
   "$testenv" down || echo "warning: testenv down failed" >&2
+  TACK_TESTENV_DIR="$second_dir" "$testenv" down || echo "warning: testenv down (second) failed" >&2
   "$registry" down || echo "warning: registry down failed" >&2
 }
 trap cleanup EXIT
@@ -44,8 +46,13 @@ if ! "$testenv" up; then
   echo "error: the test control plane did not start; see the log named above (state: ${TACK_TESTENV_DIR:-/tmp/tack-testenv})" >&2
   exit 1
 fi
+if ! TACK_TESTENV_DIR="$second_dir" "$testenv" up; then
+  echo "error: the second test control plane did not start; see the log named above (state: $second_dir)" >&2
+  exit 1
+fi
 eval "$("$testenv" env)"
 export KUBECONFIG
+export TACK_E2E_KUBECONFIG_B="$second_dir/kubeconfig"
 
 step "starting the test OCI registry (tests/registry/registry.sh up)"
 if ! "$registry" up; then

@@ -74,6 +74,7 @@ fn instances() -> Vec<InstanceDiff> {
     let at = |name: &str, ns: &str, tier: &str, outcome| InstanceDiff {
         name: name.into(),
         namespace: ns.into(),
+        cluster: None,
         env: Some("prod".into()),
         tier: Some(tier.into()),
         outcome,

@@ -77,13 +77,19 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
     }
     let save_plan = args.save_plan.is_some();
     let saved: Mutex<Option<ops_plan::SavedPlan>> = Mutex::new(None);
-    let (rt, c) = connect(ctx)?;
-    let changed = super::recall_layers(ctx, &rt, &c, &mut targets, settings::reuse(&args.reuse))?;
+    let (rt, clusters) = super::clusters::connect(ctx, &targets)?;
+    let changed = super::recall_layers(
+        ctx,
+        &rt,
+        &clusters,
+        &mut targets,
+        settings::reuse(&args.reuse),
+    )?;
     let (mut jobs, decided) = rendered_jobs(
         &targets,
         &rs,
         Phase::Upgrade,
-        Some((&rt, &c)),
+        Some((&rt, &clusters)),
         "no instance was compared",
     )?;
     super::check_policies(
@@ -103,7 +109,7 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
     let (adopt, force) = (args.adopt, args.force_conflicts);
     let mut all = run_jobs(
         ctx,
-        &rt,
+        (&rt, &clusters),
         &targets,
         jobs,
         decided,
@@ -127,8 +133,9 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
                     .extend(prepared.secret_values.iter().cloned());
             }
             let layer_changes = changed.get(&target.name).cloned().unwrap_or_default();
-            let (c, plans, options, saved) = (c.clone(), &plans, &options, &saved);
+            let (c, plans, options, saved) = (clusters.get(&target), &plans, &options, &saved);
             async move {
+                let c = c?;
                 let mut counters = Counters::default();
                 let store = SecretStore::new(c.client.clone());
                 let (name, ns) = (&target.name, &target.namespace);
@@ -213,7 +220,7 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
     }
     let printer = &ctx.printer;
     if blocks {
-        printer.stdout(&runs::summary(printer.out(), &all));
+        printer.stdout(&super::summary(ctx, &targets, &all));
     } else {
         for run in all.iter().filter(|r| has_output(r)) {
             printer.stderr(&runs::block(printer.err(), run));
@@ -339,6 +346,7 @@ fn instance_diffs(
             InstanceDiff {
                 name: run.name.clone(),
                 namespace: run.namespace.clone(),
+                cluster: t.and_then(|t| t.cluster_name()),
                 env: t.and_then(|t| t.layers.env.clone()),
                 tier: t.and_then(|t| t.layers.tier.clone()),
                 outcome,

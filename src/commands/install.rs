@@ -2,7 +2,7 @@
 //! through the lifecycle core; `--dry-run=client` prints the plan without a cluster, `--dry-run=server` asks
 //! the API server and writes nothing.
 
-use super::{connect, rendered_jobs, report, run_jobs, Ctx};
+use super::{rendered_jobs, report, run_jobs, Ctx};
 use crate::cli::{DryRun, InstallArgs, ReuseArgs};
 use crate::manifest;
 use crate::ops::deploy::Op;
@@ -53,14 +53,19 @@ pub fn run(
         ));
     }
     let approved = plan.map(ops_plan::read).transpose()?.map(Arc::new);
-    let (rt, c) = connect(ctx)?;
+    let (rt, clusters) = super::clusters::connect(ctx, &targets)?;
     let changed = match reuse {
-        Some(reuse) => super::recall_layers(ctx, &rt, &c, &mut targets, reuse)?,
+        Some(reuse) => super::recall_layers(ctx, &rt, &clusters, &mut targets, reuse)?,
         None => Default::default(),
     };
     super::check_unnamed_layers(ctx, &targets, args.strict)?;
-    let (mut jobs, decided) =
-        rendered_jobs(&targets, &rs, phase, Some((&rt, &c)), "nothing was written")?;
+    let (mut jobs, decided) = rendered_jobs(
+        &targets,
+        &rs,
+        phase,
+        Some((&rt, &clusters)),
+        "nothing was written",
+    )?;
     super::check_policies(
         &mut jobs,
         &super::PolicyGate {
@@ -74,7 +79,7 @@ pub fn run(
     let (create, stats, style) = (args.create_namespace, ctx.settings.stats, ctx.printer.out());
     let all = run_jobs(
         ctx,
-        &rt,
+        (&rt, &clusters),
         &targets,
         jobs,
         decided,
@@ -103,8 +108,9 @@ pub fn run(
             let mut dopts =
                 settings::deploy_options(&target.namespace, &target.name, &args.deploy, &command);
             dopts.plan = approved.clone();
-            let c = c.clone();
+            let c = clusters.get(&target);
             async move {
+                let c = c?;
                 if let Some(p) = &dopts.plan {
                     let rendered =
                         ops_plan::Rendered::of(&desired.chart, &desired.values, &desired.manifest);

@@ -3,6 +3,7 @@
 //! target, so a command has one code path; only the presentation differs (a stack prints one block per
 //! instance and a summary table, a single release prints its result and its events as they happen).
 
+mod clusters;
 mod convert;
 mod dependency;
 mod diff;
@@ -34,6 +35,7 @@ use crate::settings::Settings;
 use crate::stack::runner::{self, Done, InstanceRun, Job, State};
 use anyhow::Result;
 use clap::{CommandFactory, FromArgMatches};
+use clusters::Clusters;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -197,19 +199,24 @@ fn rendered_jobs(
     targets: &Targets,
     rs: &RenderSettings,
     phase: Phase,
-    cluster: Option<(&tokio::runtime::Runtime, &Cluster)>,
+    cluster: Option<(&tokio::runtime::Runtime, &Clusters)>,
     what: &str,
 ) -> Result<(Vec<Job<RenderedJob>>, Vec<InstanceRun>)> {
-    let lookup: Option<Arc<dyn Lookup>> = cluster.map(|(rt, c)| {
-        Arc::new(ClusterLookup {
+    // `lookup` reads the target's own cluster (nothing for one that cannot be reached)
+    let lookup_for = |t: &crate::ops::target::Target| -> Option<Arc<dyn Lookup>> {
+        let (rt, clusters) = cluster?;
+        let c = clusters.get(t).ok()?;
+        Some(Arc::new(ClusterLookup {
             client: c.client.clone(),
             handle: rt.handle().clone(),
-        }) as Arc<dyn Lookup>
-    });
-    let rendered = stack_ops::render_all(targets, rs, phase, lookup);
+        }) as Arc<dyn Lookup>)
+    };
+    let rendered = stack_ops::render_all_with(targets, rs, phase, &lookup_for);
     let mut scopes = stack_ops::offline_scopes(&rendered);
-    if let (true, Some((rt, c))) = (targets.from_stack, cluster) {
-        rt.block_on(stack_ops::discover_scopes(c, &rendered, &mut scopes));
+    if let (true, Some((rt, clusters))) = (targets.from_stack, cluster) {
+        for (_, c) in clusters.reachable() {
+            rt.block_on(stack_ops::discover_scopes(c, &rendered, &mut scopes));
+        }
     }
     stack_ops::refuse(&stack_ops::isolation(targets, &rendered, &scopes), what)?;
     Ok(stack_ops::into_jobs(targets, rendered))
@@ -220,7 +227,7 @@ fn rendered_jobs(
 fn recall_layers(
     ctx: &Ctx,
     rt: &tokio::runtime::Runtime,
-    c: &Cluster,
+    clusters: &clusters::Clusters,
     targets: &mut Targets,
     reuse: crate::ops::recall::Reuse,
 ) -> Result<std::collections::BTreeMap<String, Vec<String>>> {
@@ -228,8 +235,12 @@ fn recall_layers(
     let mut changed = std::collections::BTreeMap::new();
     let stack = targets.from_stack;
     for t in targets.all.iter_mut().filter(|t| t.selected) {
+        // an unreachable cluster fails the target's job later, with its own error
+        let Ok(c) = clusters.get(t) else {
+            continue;
+        };
         let rec = rt
-            .block_on(recall::recorded(c, &t.namespace, &t.name))
+            .block_on(recall::recorded(&c, &t.namespace, &t.name))
             .map_err(|e| {
                 e.context(format!(
                     "cannot read what {} recorded (its env, tier and values)",
@@ -344,12 +355,13 @@ fn check_policies(jobs: &mut [Job<RenderedJob>], gate: &PolicyGate) -> Result<()
     }))
 }
 
-/// Run `work` over `jobs` on `rt`, at most the targets' concurrency at once. For a stack each instance's
+/// Run `work` over `jobs` on `rt`, at most the targets' concurrency at once in each cluster of `clusters`
+/// (all clusters in parallel). For a stack each instance's
 /// events are captured and its block printed to stdout as it ends; `decided` runs (failed renders, skips)
 /// come first. The result is in target order.
 fn run_jobs<T, F, Fut>(
     ctx: &Ctx,
-    rt: &tokio::runtime::Runtime,
+    (rt, clusters): (&tokio::runtime::Runtime, &Clusters),
     targets: &Targets,
     jobs: Vec<Job<T>>,
     decided: Vec<InstanceRun>,
@@ -370,7 +382,22 @@ where
     for r in &decided {
         on_done(r);
     }
-    let mut all = rt.block_on(runner::run_each(jobs, targets.run, stack, on_done, work));
+    let opts = runner::RunOptions {
+        concurrency: targets.run.concurrency * clusters.len().max(1),
+        ..targets.run
+    };
+    let bounded = |(permits, payload): (Option<Arc<tokio::sync::Semaphore>>, T)| {
+        let fut = work(payload);
+        async move {
+            let _permit = match &permits {
+                Some(p) => p.acquire().await.ok(),
+                None => None,
+            };
+            fut.await
+        }
+    };
+    let jobs = clusters.bound(jobs);
+    let mut all = rt.block_on(runner::run_each(jobs, opts, stack, on_done, bounded));
     all.extend(decided);
     let order = targets.selected_names();
     all.sort_by_key(|r| order.iter().position(|s| s == &r.name));
@@ -381,12 +408,24 @@ where
 /// events and output, or its error as the command's error.
 fn report(ctx: &Ctx, targets: &Targets, all: Vec<InstanceRun>) -> Result<()> {
     if targets.from_stack {
-        ctx.printer.stdout(&runs::summary(ctx.printer.out(), &all));
+        ctx.printer.stdout(&summary(ctx, targets, &all));
         return runs::finish(&ctx.printer, &all);
     }
     let run = single(ctx, all)?;
     ctx.printer.stdout(&run.text);
     Ok(())
+}
+
+/// The summary table of a stack's runs, with the cluster of each instance when the stack file names them.
+fn summary(ctx: &Ctx, targets: &Targets, all: &[InstanceRun]) -> String {
+    let cluster_of = |name: &str| {
+        targets
+            .all
+            .iter()
+            .find(|t| t.name == name)
+            .and_then(|t| t.cluster_name())
+    };
+    runs::summary_in(ctx.printer.out(), all, &cluster_of)
 }
 
 /// The one run of a single release: its captured events are shown, a failure becomes the command's error.

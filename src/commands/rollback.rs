@@ -1,6 +1,6 @@
 //! `tack rollback`: roll a release (or each selected stack instance) back to an earlier revision.
 
-use super::{connect, report, run_jobs, Ctx};
+use super::{report, run_jobs, Ctx};
 use crate::cli::{LayerArgs, RollbackArgs};
 use crate::ops::rollback::rollback_release;
 use crate::ops::stack::target_jobs;
@@ -39,20 +39,21 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
             selected.join(", ")
         );
     }
-    let (rt, c) = connect(ctx)?;
+    let (rt, clusters) = super::clusters::connect(ctx, &targets)?;
     let command = settings::command_line();
     let style = ctx.printer.out();
     let all = run_jobs(
         ctx,
-        &rt,
+        (&rt, &clusters),
         &targets,
         target_jobs(&targets),
         Vec::new(),
         true,
         |t: Target| {
             let dopts = settings::deploy_options(&t.namespace, &t.name, &args.deploy, &command);
-            let c = c.clone();
+            let c = clusters.get(&t);
             async move {
+                let c = c?;
                 let (rev, out) = rollback_release(&c, revision, &dopts).await?;
                 let verb = format!("rolled back to revision {rev}:");
                 Ok(Done {

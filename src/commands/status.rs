@@ -1,7 +1,7 @@
 //! `tack status`: the state of a release (or of each selected stack instance): revision, status, objects,
 //! notes and any held lock; `-o json|yaml` for machines (one list for a stack).
 
-use super::{connect, report, run_jobs, Ctx};
+use super::{report, run_jobs, Ctx};
 use crate::cli::{LayerArgs, ReadFormat, StatusArgs};
 use crate::ops::inspect;
 use crate::ops::stack::target_jobs;
@@ -18,21 +18,22 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
         ..Default::default()
     };
     let targets = settings::targets(&ctx.settings, &args.stack, pos, &LayerArgs::default(), &[])?;
-    let (rt, c) = connect(ctx)?;
+    let (rt, clusters) = super::clusters::connect(ctx, &targets)?;
     let (revision, format) = (args.revision, args.output);
     let style = ctx.printer.out();
     let table = format == ReadFormat::Table;
     let (yaml, from_stack) = (format == ReadFormat::Yaml, targets.from_stack);
     let all = run_jobs(
         ctx,
-        &rt,
+        (&rt, &clusters),
         &targets,
         target_jobs(&targets),
         Vec::new(),
         table,
         |t: Target| {
-            let c = c.clone();
+            let c = clusters.get(&t);
             async move {
+                let c = c?;
                 let (rel, view) = inspect::status(&c, &t.namespace, &t.name, revision).await?;
                 let text = match format {
                     ReadFormat::Table => release::status_text(style, &rel, &view),

@@ -7,6 +7,7 @@ use crate::manifest::{self, Document};
 use crate::ops::render::Phase;
 use crate::output::runs;
 use crate::settings::{self, Positionals};
+use crate::stack::guard::Scopes;
 use crate::stack::runner::{InstanceRun, State};
 use crate::values::SetArg;
 use anyhow::{bail, Context, Result};
@@ -20,7 +21,10 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
         needs_name: false,
         needs_chart: true,
     };
-    let targets = settings::targets(&ctx.settings, &args.stack, pos, &args.layers, sets)?;
+    // a GitOps tool (Argo CD plugin parameters, ARGOCD_ENV_*) may supply what the flags leave out
+    let (mut stack, mut layers) = (args.stack.clone(), args.layers.clone());
+    settings::gitops::apply(&mut stack, &mut layers, &|k| std::env::var(k).ok())?;
+    let targets = settings::targets(&ctx.settings, &stack, pos, &layers, sets)?;
     let mut rs = settings::render_settings(&args.render)?;
     rs.show_secrets = args.show_secrets;
     let show = args.show_secrets;
@@ -38,7 +42,11 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
         let prepared = job.payload.prepared;
         prepared.emit_warnings();
         let scrub = |text: String| prepared.scrub(text, show);
-        let docs = select_docs(prepared.docs.clone(), args)?;
+        let mut docs = select_docs(prepared.docs.clone(), args)?;
+        if args.set_namespace {
+            let scopes = Scopes::from_docs(&prepared.docs);
+            docs = in_namespace(docs, &job.payload.target.namespace, &scopes);
+        }
         match &args.output_dir {
             None => printer.stdout(&scrub(manifest::to_stream(&docs))),
             Some(dir) => {
@@ -49,9 +57,15 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
         }
         return Ok(());
     }
-    // a stack: one stream per instance, each after a comment naming it
+    // a stack: one stream per instance, each after a comment naming it; namespaced objects carry the
+    // instance's namespace, so the stream can be applied as is
+    let scopes = Scopes::from_docs(jobs.iter().flat_map(|j| j.payload.prepared.docs.iter()));
     let mut all: Vec<InstanceRun> = Vec::new();
     let mut stream = String::new();
+    // all or nothing: part of a stack piped to `kubectl apply`, or written where a GitOps tool reads it,
+    // would deploy part of the stack
+    let complete = decided.is_empty();
+    let jobs_rendered = !jobs.is_empty();
     for run in decided {
         printer.stderr(&runs::block(printer.err(), &run));
         all.push(run);
@@ -69,6 +83,7 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
             })
             .cloned()
             .collect();
+        let docs = in_namespace(docs, &t.namespace, &scopes);
         let run = InstanceRun {
             name: t.name.clone(),
             namespace: t.namespace.clone(),
@@ -97,15 +112,25 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
         }
         let scrub = |text: String| job.payload.prepared.scrub(text, show);
         match &args.output_dir {
+            Some(_) if !complete => {}
             Some(dir) => {
-                let dir = crate::limits::safe_join(dir, &t.name)?;
+                // one folder per instance, under one per cluster when the stack file names clusters
+                let sub = match t.cluster_name() {
+                    Some(c) => format!("{c}/{}", t.name),
+                    None => t.name.clone(),
+                };
+                let dir = crate::limits::safe_join(dir, &sub)?;
                 for path in write_dir(&dir, &docs, &scrub)? {
                     printer.info(&format!("wrote {}", path.display()));
                 }
             }
             None => {
+                let cluster = t
+                    .cluster_name()
+                    .map(|c| format!(", cluster {c}"))
+                    .unwrap_or_default();
                 stream.push_str(&format!(
-                    "# Instance: {} (namespace {})\n",
+                    "# Instance: {} (namespace {}{cluster})\n",
                     t.name, t.namespace
                 ));
                 stream.push_str(&scrub(manifest::to_stream(&docs)));
@@ -115,9 +140,40 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
     }
     let order = targets.selected_names();
     all.sort_by_key(|r| order.iter().position(|s| s == &r.name));
-    printer.stdout(&stream);
-    printer.stderr(&runs::summary(printer.err(), &all));
+    if complete {
+        printer.stdout(&stream);
+    } else if jobs_rendered {
+        printer.info(&format!(
+            "no manifests were {}: an instance failed to render",
+            if args.output_dir.is_some() {
+                "written"
+            } else {
+                "printed"
+            }
+        ));
+    }
+    let cluster_of = |name: &str| {
+        targets
+            .all
+            .iter()
+            .find(|t| t.name == name)
+            .and_then(|t| t.cluster_name())
+    };
+    printer.stderr(&runs::summary_in(printer.err(), &all, &cluster_of));
     runs::finish(printer, &all)
+}
+
+/// `docs` with every namespaced object that names no namespace put in `namespace`.
+fn in_namespace(docs: Vec<Document>, namespace: &str, scopes: &Scopes) -> Vec<Document> {
+    docs.into_iter()
+        .map(|d| {
+            if scopes.is_cluster_scoped(&d) {
+                d
+            } else {
+                manifest::set_namespace(&d, namespace)
+            }
+        })
+        .collect()
 }
 
 fn is_crd_file(d: &Document) -> bool {

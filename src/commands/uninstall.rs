@@ -1,6 +1,6 @@
 //! `tack uninstall`: delete a release's (or each selected stack instance's) objects and records.
 
-use super::{connect, report, run_jobs, Ctx};
+use super::{report, run_jobs, Ctx};
 use crate::cli::{LayerArgs, UninstallArgs};
 use crate::ops::stack::target_jobs;
 use crate::ops::target::Target;
@@ -17,24 +17,25 @@ pub fn run(ctx: &Ctx, args: &UninstallArgs) -> Result<()> {
         ..Default::default()
     };
     let targets = settings::targets(&ctx.settings, &args.stack, pos, &LayerArgs::default(), &[])?;
-    let (rt, c) = connect(ctx)?;
+    let (rt, clusters) = super::clusters::connect(ctx, &targets)?;
     let (keep, wait_for_lock) = (args.keep_history, args.wait_for_lock);
     let (no_hooks, timeout) = (args.no_hooks, args.timeout);
     let command = settings::command_line();
     let style = ctx.printer.out();
     let all = run_jobs(
         ctx,
-        &rt,
+        (&rt, &clusters),
         &targets,
         target_jobs(&targets),
         Vec::new(),
         true,
         |t: Target| {
-            let c = c.clone();
+            let c = clusters.get(&t);
             let mut opts = uninstall_options(&t.namespace, &t.name, wait_for_lock, &command);
             opts.no_hooks = no_hooks;
             opts.timeout = timeout;
             async move {
+                let c = c?;
                 let (changes, rev) = uninstall_release(&c, &opts, keep).await?;
                 Ok(Done {
                     revision: Some(rev),

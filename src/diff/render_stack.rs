@@ -15,6 +15,8 @@ pub const API_VERSION: &str = "tack.dev/stack-diff/v1";
 pub struct InstanceDiff {
     pub name: String,
     pub namespace: String,
+    /// The stack file's cluster of the instance, if it names one.
+    pub cluster: Option<String>,
     pub env: Option<String>,
     pub tier: Option<String>,
     pub outcome: Outcome,
@@ -167,8 +169,19 @@ pub fn summary(instances: &[InstanceDiff]) -> Summary {
     s
 }
 
-/// Render the instances as one markdown comment, with `context` unchanged lines around each change.
+/// Render the instances as one markdown comment, with `context` unchanged lines around each change. When
+/// instances name clusters, the table gets a cluster column and the sections are grouped per cluster (in
+/// the order clusters first appear).
 pub fn render_markdown(instances: &[InstanceDiff], context: usize) -> String {
+    let clustered = instances.iter().any(|i| i.cluster.is_some());
+    let mut order: Vec<Option<&str>> = Vec::new();
+    for i in instances {
+        if !order.contains(&i.cluster.as_deref()) {
+            order.push(i.cluster.as_deref());
+        }
+    }
+    let mut grouped: Vec<&InstanceDiff> = instances.iter().collect();
+    grouped.sort_by_key(|i| order.iter().position(|c| *c == i.cluster.as_deref()));
     let s = summary(instances);
     let mut out = format!(
         "### tack diff: {} stack instance{}\n\n**{}**\n\n",
@@ -176,11 +189,16 @@ pub fn render_markdown(instances: &[InstanceDiff], context: usize) -> String {
         plural(s.instances),
         headline(&s)
     );
-    out.push_str(
-        "| Instance | Namespace | Env | Tier | To add | To change | To delete | Drift | Result |\n",
-    );
-    out.push_str("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n");
-    for i in instances {
+    if clustered {
+        out.push_str("| Cluster | Instance | Namespace | Env | Tier | To add | To change | To delete | Drift | Result |\n");
+        out.push_str("| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n");
+    } else {
+        out.push_str(
+            "| Instance | Namespace | Env | Tier | To add | To change | To delete | Drift | Result |\n",
+        );
+        out.push_str("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n");
+    }
+    for i in &grouped {
         let counts = i.plan().map(Plan::counts);
         let n = |f: fn(&Counts) -> usize| counts.as_ref().map_or("-".into(), |c| f(c).to_string());
         let result = match (i.state(), counts) {
@@ -191,6 +209,14 @@ pub fn render_markdown(instances: &[InstanceDiff], context: usize) -> String {
             (State::Failed, None) => "**failed**",
             (State::Skipped, _) => "**skipped**",
         };
+        if clustered {
+            out.push_str(&format!(
+                "| {} ",
+                i.cluster
+                    .as_deref()
+                    .map_or("-".into(), |c| format!("`{c}`"))
+            ));
+        }
         out.push_str(&format!(
             "| `{}` | `{}` | {} | {} | {} | {} | {} | {} | {} |\n",
             i.name,
@@ -206,8 +232,21 @@ pub fn render_markdown(instances: &[InstanceDiff], context: usize) -> String {
     }
 
     // every heading is kept; the object sections share what is left of the size budget
-    let headers: Vec<String> = instances.iter().map(instance_header).collect();
-    for (k, (i, header)) in instances.iter().zip(&headers).enumerate() {
+    let mut headers: Vec<String> = Vec::new();
+    for (k, i) in grouped.iter().enumerate() {
+        let first_of_cluster = k == 0 || grouped[k - 1].cluster != i.cluster;
+        let mut h = String::new();
+        if clustered && first_of_cluster {
+            let n = grouped.iter().filter(|g| g.cluster == i.cluster).count();
+            h.push_str(&match &i.cluster {
+                Some(c) => format!("\n### Cluster `{c}`: {n} instance{}\n", plural(n)),
+                None => format!("\n### The default cluster: {n} instance{}\n", plural(n)),
+            });
+        }
+        h.push_str(&instance_header(i));
+        headers.push(h);
+    }
+    for (k, (i, header)) in grouped.iter().zip(&headers).enumerate() {
         out.push_str(header);
         if let Some(plan) = i.plan() {
             let later: usize = headers[k + 1..].iter().map(String::len).sum();
@@ -310,6 +349,8 @@ struct Doc<'a, P: Serialize> {
 struct InstanceJson<'a, P: Serialize> {
     name: &'a str,
     namespace: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<&'a str>,
     env: Option<&'a str>,
     tier: Option<&'a str>,
     state: &'static str,
@@ -327,6 +368,7 @@ pub fn render_json(instances: &[InstanceDiff], context: usize) -> String {
             .map(|i| InstanceJson {
                 name: &i.name,
                 namespace: &i.namespace,
+                cluster: i.cluster.as_deref(),
                 env: i.env.as_deref(),
                 tier: i.tier.as_deref(),
                 state: i.state().as_str(),
@@ -342,50 +384,5 @@ pub fn render_json(instances: &[InstanceDiff], context: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::diff::{build, Against, DriftCheck, Input, ObjectRef, Options, Subject};
-    use serde_json::json;
-
-    /// A plan adding one ConfigMap of about `size` characters.
-    fn big(release: &str, size: usize) -> InstanceDiff {
-        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": release, "namespace": release}, "data": {"blob": "x".repeat(size)}});
-        let subject = Subject {
-            release: release.into(),
-            namespace: release.into(),
-            operation: "upgrade".into(),
-            against: Against::Live,
-            drift: DriftCheck::NoRecord,
-        };
-        let input = Input {
-            object: ObjectRef::of(&cm),
-            before: None,
-            after: Some(cm),
-            notes: vec![],
-        };
-        let plan = build(subject, vec![input], vec![], vec![], &Options::default());
-        InstanceDiff {
-            name: release.into(),
-            namespace: release.into(),
-            env: None,
-            tier: None,
-            outcome: Outcome::Planned(plan),
-        }
-    }
-
-    #[test]
-    fn every_heading_survives_the_size_budget() {
-        let all: Vec<InstanceDiff> = ["a", "b", "c"].iter().map(|n| big(n, 40_000)).collect();
-        let out = render_markdown(&all, 3);
-        assert!(out.len() <= MAX_CHARS, "{}", out.len());
-        for n in ["a", "b", "c"] {
-            assert!(
-                out.contains(&format!("#### `{n}` (namespace `{n}`)")),
-                "{n}"
-            );
-        }
-        assert_eq!(out.matches("<details>").count(), 1);
-        assert_eq!(out.matches("1 more object diff left out").count(), 2);
-    }
-}
+#[path = "render_stack_tests.rs"]
+mod tests;

@@ -294,6 +294,7 @@ mod order;
 mod ownership;
 pub mod redact;
 mod secret;
+mod set_namespace;
 
 pub use mask::{describe_secret, mask_secret, to_stream_masked};
 pub use object_ref::ObjectRef;
@@ -303,6 +304,7 @@ pub use order::{
 };
 pub use ownership::{FIELD_MANAGER, RELEASE_NAMESPACE_ANNOTATION, RELEASE_NAME_ANNOTATION};
 pub use secret::{redact, secret_as_stored};
+pub use set_namespace::set_namespace;
 
 #[cfg(test)]
 #[path = "tests.rs"]

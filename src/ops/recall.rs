@@ -121,6 +121,7 @@ mod tests {
                 ..Default::default()
             },
             instance: None,
+            cluster: None,
             selected: true,
         }
     }

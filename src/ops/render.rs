@@ -97,7 +97,15 @@ pub fn load_chart_at(target: &Target, version: Option<&str>) -> Result<Chart> {
     }
     let packaged = path.is_file() && (given.ends_with(".tgz") || given.ends_with(".tar.gz"));
     if !path.is_dir() && !packaged {
-        return Err(chart_path_error(path));
+        let e = chart_path_error(path);
+        return Err(match &target.instance {
+            Some(inst) => e.context(format!(
+                "instance `{}` ({}): cannot load its chart",
+                inst.name,
+                inst.at()
+            )),
+            None => e,
+        });
     }
     if let Some(file) = crate::convert::helm_template_in(path) {
         let shown = path.display();
@@ -167,8 +175,9 @@ fn chart_path_error(path: &std::path::Path) -> anyhow::Error {
     match (guess, near.is_empty()) {
         (Some(g), _) => msg.push_str(&format!("\n\nhint: did you mean `{g}`?")),
         (None, false) => msg.push_str(&format!(
-            "\n\nhint: pass a folder that holds Chart.yaml; nearby: {}",
-            near.join(", ")
+            "\n\nhint: pass a folder that holds Chart.yaml; nearby: {}{}",
+            near.iter().take(6).cloned().collect::<Vec<_>>().join(", "),
+            if near.len() > 6 { ", ..." } else { "" }
         )),
         (None, true) => msg.push_str("\n\nhint: pass a folder that holds Chart.yaml"),
     }

@@ -62,9 +62,19 @@ pub fn render_all(
     phase: Phase,
     lookup: Option<Arc<dyn Lookup>>,
 ) -> Vec<RenderedInstance> {
+    render_all_with(targets, rs, phase, &|_| lookup.clone())
+}
+
+/// [`render_all`] with the `lookup` of each target's cluster (`lookup_for`), for stacks across clusters.
+pub fn render_all_with(
+    targets: &Targets,
+    rs: &RenderSettings,
+    phase: Phase,
+    lookup_for: &(dyn Fn(&Target) -> Option<Arc<dyn Lookup>> + Sync),
+) -> Vec<RenderedInstance> {
     parallel_map(&targets.all, targets.run.concurrency, |t| {
         let start = Instant::now();
-        let lookup = if t.selected { lookup.clone() } else { None };
+        let lookup = if t.selected { lookup_for(t) } else { None };
         let outcome = render_target(t, rs, phase, lookup);
         RenderedInstance {
             target: t.clone(),
@@ -158,7 +168,12 @@ pub fn isolation(
         .iter()
         .filter_map(|t| t.instance.as_ref().map(|i| (i, t.selected)))
         .collect();
-    guard::check(&checked, &namespaces, scopes)
+    // within each cluster the rules hold; across clusters a shared ingress host is only a warning
+    let (violations, warnings) = guard::check_clusters(&checked, &namespaces, scopes);
+    for w in warnings {
+        events::warn(w);
+    }
+    violations
 }
 
 /// The guard's violations as one error (each printed, then the summary); nothing may be written after this.

@@ -3,7 +3,7 @@
 //! list of one, so every command has a single code path.
 
 use crate::stack::runner::RunOptions;
-use crate::stack::Instance;
+use crate::stack::{ClusterRef, Instance};
 use crate::values::LayerRequest;
 use std::path::PathBuf;
 
@@ -22,9 +22,16 @@ pub struct Target {
     pub instance: Option<Instance>,
     /// Whether the command acts on it; unselected stack instances are rendered only for the isolation guard.
     pub selected: bool,
+    /// The stack file's cluster it lives in; `None` is the command's kubeconfig and context.
+    pub cluster: Option<ClusterRef>,
 }
 
 impl Target {
+    /// The name of its cluster in the stack file, if it names one.
+    pub fn cluster_name(&self) -> Option<String> {
+        self.cluster.as_ref().map(|c| c.name.clone())
+    }
+
     /// `tack.yaml:12` for an instance, or the release name.
     pub fn describe(&self) -> String {
         match &self.instance {

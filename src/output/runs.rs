@@ -43,6 +43,16 @@ pub fn paint_error(style: Style, text: &str) -> String {
 
 /// The summary table: instance, namespace, revision, result, duration.
 pub fn summary(style: Style, runs: &[InstanceRun]) -> String {
+    summary_in(style, runs, &|_| None)
+}
+
+/// [`summary`] with a CLUSTER column when any instance names a cluster (`cluster_of` by instance name).
+pub fn summary_in(
+    style: Style,
+    runs: &[InstanceRun],
+    cluster_of: &dyn Fn(&str) -> Option<String>,
+) -> String {
+    let clustered = runs.iter().any(|r| cluster_of(&r.name).is_some());
     let rows: Vec<Vec<String>> = runs
         .iter()
         .map(|r| {
@@ -51,20 +61,24 @@ pub fn summary(style: Style, runs: &[InstanceRun]) -> String {
                 State::Failed => style.red(&r.result),
                 State::Skipped => style.yellow(&r.result),
             };
-            vec![
+            let mut row = vec![
                 r.name.clone(),
                 r.namespace.clone(),
                 r.revision.map_or("-".to_string(), |v| v.to_string()),
                 result,
                 format!("{:.1}s", r.duration.as_secs_f64()),
-            ]
+            ];
+            if clustered {
+                row.insert(1, cluster_of(&r.name).unwrap_or_else(|| "-".into()));
+            }
+            row
         })
         .collect();
-    super::table(
-        style,
-        &["INSTANCE", "NAMESPACE", "REVISION", "RESULT", "DURATION"],
-        &rows,
-    )
+    let mut headers = vec!["INSTANCE", "NAMESPACE", "REVISION", "RESULT", "DURATION"];
+    if clustered {
+        headers.insert(1, "CLUSTER");
+    }
+    super::table(style, &headers, &rows)
 }
 
 /// Fail (already reported on stderr) when any instance failed or was skipped, naming them; `Ok` otherwise.

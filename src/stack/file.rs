@@ -1,6 +1,7 @@
 //! Reading `tack.yaml`: typed with serde (unknown keys are errors, with their line), then checked as a
 //! whole (names, namespaces, charts, labels, `set` entries), every problem reported with `file:line:col`.
 
+pub use super::file_clusters::ClusterRef;
 use crate::values::{self, located, PathSeg, SetArg, SetKind};
 use anyhow::{anyhow, Result};
 use serde::Deserialize;
@@ -11,11 +12,14 @@ use std::path::{Path, PathBuf};
 pub const FILE_NAME: &str = "tack.yaml";
 
 /// Labels every instance has without writing them.
-pub const IMPLICIT_LABELS: &[&str] = &["name", "namespace", "env", "tier", "chart"];
+pub const IMPLICIT_LABELS: &[&str] = &["name", "namespace", "env", "tier", "chart", "cluster"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RawStack {
+    /// Clusters instances deploy to, by name (see docs/stacks.md#clusters).
+    #[serde(default)]
+    clusters: BTreeMap<String, super::file_clusters::RawCluster>,
     #[serde(default)]
     defaults: RawDefaults,
     instances: Vec<RawInstance>,
@@ -25,6 +29,7 @@ struct RawStack {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RawDefaults {
     chart: Option<String>,
+    cluster: Option<String>,
     values_dir: Option<String>,
     env: Option<String>,
     tier: Option<String>,
@@ -40,6 +45,7 @@ struct RawInstance {
     name: String,
     namespace: String,
     chart: Option<String>,
+    cluster: Option<String>,
     values_dir: Option<String>,
     env: Option<String>,
     tier: Option<String>,
@@ -71,6 +77,8 @@ pub struct Instance {
     /// The release name.
     pub name: String,
     pub namespace: String,
+    /// The cluster it deploys to; `None` is the command's kubeconfig and context.
+    pub cluster: Option<ClusterRef>,
     /// Chart directory, resolved against the stack file's folder.
     pub chart: PathBuf,
     pub values_dir: PathBuf,
@@ -114,6 +122,9 @@ impl Instance {
             out.insert("chart".into(), r.name().to_string());
         } else if let Some(c) = self.chart.file_name() {
             out.insert("chart".into(), c.to_string_lossy().into_owned());
+        }
+        if let Some(c) = &self.cluster {
+            out.insert("cluster".into(), c.name.clone());
         }
         out
     }
@@ -200,6 +211,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Stack> {
             "list at least one instance with `name`, `namespace` and `chart`",
         ));
     }
+    let clusters = super::file_clusters::read(&raw.clusters, &dir, &err_at, &mut errors);
+    let cluster_of = |name: &str, segs: &[PathSeg], errors: &mut Vec<String>| {
+        super::file_clusters::resolve(&clusters, name, segs, &err_at, errors)
+    };
+    if let Some(d) = &raw.defaults.cluster {
+        cluster_of(d, &[key("defaults"), key("cluster")], &mut errors);
+    }
     let mut first_line: BTreeMap<String, usize> = BTreeMap::new();
     let mut instances = Vec::new();
     for (i, r) in raw.instances.into_iter().enumerate() {
@@ -231,6 +249,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Stack> {
                 "use at most 63 lower-case letters, digits and `-`, starting and ending with a letter or digit",
             ));
         }
+        let cluster = match (&r.cluster, &raw.defaults.cluster) {
+            (Some(c), _) => cluster_of(c, &p("cluster"), &mut errors),
+            (None, Some(d)) => clusters.get(d).cloned(),
+            (None, None) => None,
+        };
         let chart = r.chart.or_else(|| raw.defaults.chart.clone());
         if chart.is_none() {
             errors.push(err_at(
@@ -245,7 +268,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Stack> {
                 errors.push(err_at(
                     &[key("instances"), PathSeg::Index(i), key("labels"), key(&k)],
                     &format!("instance `{}`: label `{k}` is implicit and cannot be set", r.name),
-                    "every instance has the labels name, namespace, env, tier and chart; use another key",
+                    "every instance has the labels name, namespace, env, tier, chart and cluster; use another key",
                 ));
             }
             free_labels.insert(k, v);
@@ -319,6 +342,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Stack> {
             line,
             name: r.name,
             namespace: r.namespace,
+            cluster,
         });
     }
     if !errors.is_empty() {

@@ -233,3 +233,87 @@ fn registry_charts_stay_references() {
     );
     assert_eq!(web.labels()["chart"], "webapp");
 }
+
+const CLUSTERS: &str = "\
+clusters:
+  east: {context: kind-east}
+  west: {kubeconfig: kube/west.yaml, context: west-admin}
+defaults:
+  chart: c
+  cluster: east
+instances:
+  - {name: a, namespace: shop}
+  - {name: b, namespace: shop, cluster: west}
+";
+
+#[test]
+fn instances_take_their_cluster_or_the_default_one() {
+    let s = load(CLUSTERS).unwrap();
+    let a = s.get("a").unwrap().cluster.clone().unwrap();
+    assert_eq!(
+        (a.name.as_str(), a.context.as_deref(), a.kubeconfig),
+        ("east", Some("kind-east"), None)
+    );
+    let b = s.get("b").unwrap().cluster.clone().unwrap();
+    assert_eq!(b.name, "west");
+    assert_eq!(b.kubeconfig, Some(PathBuf::from("stacks/kube/west.yaml")));
+    assert_eq!(s.get("b").unwrap().labels()["cluster"], "west");
+    let none = load("instances: [{name: a, namespace: a, chart: c}]").unwrap();
+    assert!(none.instances[0].cluster.is_none());
+    assert!(!none.instances[0].labels().contains_key("cluster"));
+}
+
+#[test]
+fn cluster_mistakes_are_located() {
+    let e = err(&CLUSTERS.replace("cluster: west}", "cluster: wset}"));
+    assert!(e.starts_with("stacks/tack.yaml:9:"), "{e}");
+    assert!(
+        e.contains("cluster `wset` is not declared in `clusters`")
+            && e.contains("did you mean `west`?"),
+        "{e}"
+    );
+    let e = err(&CLUSTERS.replace("  east: {context: kind-east}\n", "  east: {}\n"));
+    assert!(e.starts_with("stacks/tack.yaml:2:"), "{e}");
+    assert!(
+        e.contains("cluster `east` names neither a `context` nor a `kubeconfig`"),
+        "{e}"
+    );
+    let e = err(&CLUSTERS.replace("  cluster: east\n", "  cluster: north\n"));
+    assert!(
+        e.contains("stacks/tack.yaml:6:") && e.contains("cluster `north` is not declared"),
+        "{e}"
+    );
+    let e = err("instances: [{name: a, namespace: a, chart: c, labels: {cluster: x}}]");
+    assert!(e.contains("label `cluster` is implicit"), "{e}");
+    let e = err(
+        "clusters: {east: {context: a, server: b}}\ninstances: [{name: a, namespace: a, chart: c}]",
+    );
+    assert!(e.contains("unknown field `server`"), "{e}");
+}
+
+#[test]
+fn the_schema_knows_clusters() {
+    let validator = jsonschema::validator_for(&schema()).unwrap();
+    assert!(validator.is_valid(&as_json(CLUSTERS)));
+    for bad in [
+        "clusters: {east: {}}\ninstances: [{name: a, namespace: a}]",
+        "clusters: {east: {server: x}}\ninstances: [{name: a, namespace: a}]",
+        "instances: [{name: a, namespace: a, labels: {cluster: x}}]",
+    ] {
+        assert!(!validator.is_valid(&as_json(bad)), "{bad}");
+    }
+    assert_eq!(
+        parser_keys("clusters: {east: {bogus: 1}}\ninstances: []\n"),
+        {
+            let mut k: Vec<String> = schema()["properties"]["clusters"]["additionalProperties"]
+                ["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            k.sort();
+            k
+        }
+    );
+}

@@ -131,6 +131,68 @@ pub fn check(
     out
 }
 
+/// The guard over instances spread across clusters: the rules of [`check`] within each cluster (two
+/// instances in different clusters may use the same namespace and cluster-scoped names), and, across
+/// clusters, warnings for an ingress host and path served by instances of two clusters (one of them selected).
+pub fn check_clusters(
+    all: &[Rendered],
+    namespaces: &[(&Instance, bool)],
+    scopes: &Scopes,
+) -> (Vec<Violation>, Vec<String>) {
+    let cluster_of = |i: &Instance| i.cluster.as_ref().map(|c| c.name.clone());
+    let mut names: Vec<Option<String>> = namespaces.iter().map(|(i, _)| cluster_of(i)).collect();
+    names.sort();
+    names.dedup();
+    let mut violations = Vec::new();
+    for name in &names {
+        let group: Vec<Rendered> = all
+            .iter()
+            .filter(|r| &cluster_of(r.instance) == name)
+            .map(|r| Rendered {
+                instance: r.instance,
+                docs: r.docs,
+                selected: r.selected,
+            })
+            .collect();
+        let ns: Vec<(&Instance, bool)> = namespaces
+            .iter()
+            .filter(|(i, _)| &cluster_of(i) == name)
+            .copied()
+            .collect();
+        violations.extend(check(&group, &ns, scopes));
+    }
+    let mut warnings = Vec::new();
+    let mut hosts: BTreeMap<(String, String), Vec<&Rendered>> = BTreeMap::new();
+    for r in all {
+        for d in r.docs.iter().filter(|d| d.kind() == "Ingress") {
+            for route in ingress_routes(d) {
+                let users = hosts.entry(route).or_default();
+                if !users.iter().any(|u| u.instance.name == r.instance.name) {
+                    users.push(r);
+                }
+            }
+        }
+    }
+    for ((host, path), users) in hosts {
+        for (i, a) in users.iter().enumerate() {
+            for b in &users[i + 1..] {
+                let (ca, cb) = (cluster_of(a.instance), cluster_of(b.instance));
+                if ca == cb || !(a.selected || b.selected) {
+                    continue;
+                }
+                let shown = |c: Option<String>| {
+                    c.map_or("the default cluster".into(), |c| format!("cluster `{c}`"))
+                };
+                warnings.push(format!(
+                    "instances `{}` ({}, {}) and `{}` ({}, {}) both serve host `{host}` path `{path}`: whichever DNS points at gets the traffic",
+                    a.instance.name, a.instance.at(), shown(ca), b.instance.name, b.instance.at(), shown(cb)
+                ));
+            }
+        }
+    }
+    (violations, warnings)
+}
+
 /// Two instances in one namespace, unless both allow it.
 fn check_namespaces(instances: &[(&Instance, bool)], out: &mut Vec<Violation>) {
     for (i, (a, sel_a)) in instances.iter().enumerate() {

@@ -19,6 +19,7 @@ fn inst(name: &str, ns: &str) -> Instance {
         allow_shared_namespace: false,
         file: "tack.yaml".into(),
         line: 3,
+        cluster: None,
     }
 }
 
@@ -201,4 +202,77 @@ fn shared_namespaces_need_both_to_allow_it() {
         v[0].message.contains("both render ConfigMap shared/a-cfg"),
         "{v:?}"
     );
+}
+
+fn in_cluster(name: &str, ns: &str, cluster: &str) -> Instance {
+    Instance {
+        cluster: Some(crate::stack::ClusterRef {
+            name: cluster.into(),
+            context: Some(cluster.into()),
+            kubeconfig: None,
+        }),
+        ..inst(name, ns)
+    }
+}
+
+fn run_clusters(cases: &[(&Instance, &[Document], bool)]) -> (Vec<Violation>, Vec<String>) {
+    let rendered: Vec<Rendered> = cases
+        .iter()
+        .map(|(i, d, s)| Rendered {
+            instance: i,
+            docs: d,
+            selected: *s,
+        })
+        .collect();
+    let ns: Vec<(&Instance, bool)> = cases.iter().map(|(i, _, s)| (*i, *s)).collect();
+    check_clusters(&rendered, &ns, &Scopes::default())
+}
+
+const INGRESS: &str = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  rules:\n    - host: shop.example.com\n";
+const CLUSTER_ROLE: &str =
+    "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\n";
+
+#[test]
+fn the_same_namespace_and_cluster_scoped_name_in_two_clusters_is_fine() {
+    let (mut a, mut b) = (
+        in_cluster("a", "shop", "east"),
+        in_cluster("b", "shop", "west"),
+    );
+    a.allow_cluster_scoped = vec!["ClusterRole".into()];
+    b.allow_cluster_scoped = vec!["ClusterRole".into()];
+    let d = docs(&format!("{CM}---\n{CLUSTER_ROLE}"));
+    let (v, w) = run_clusters(&[(&a, &d, true), (&b, &d, true)]);
+    assert_eq!(v, vec![]);
+    assert_eq!(w, Vec::<String>::new());
+    // in one cluster the same stack breaks three rules
+    let c = in_cluster("c", "shop", "east");
+    let mut c = c;
+    c.allow_cluster_scoped = vec!["ClusterRole".into()];
+    let (v, _) = run_clusters(&[(&a, &d, true), (&b, &d, true), (&c, &d, true)]);
+    let pairs: Vec<Vec<String>> = v.iter().map(|v| v.instances.clone()).collect();
+    assert!(!pairs.is_empty());
+    assert!(
+        pairs.iter().all(|p| p == &["a", "c"]),
+        "only a and c share cluster east: {pairs:?}"
+    );
+}
+
+#[test]
+fn the_same_ingress_host_in_two_clusters_is_a_warning() {
+    let (a, b) = (
+        in_cluster("a", "shop-a", "east"),
+        in_cluster("b", "shop-b", "west"),
+    );
+    let d = docs(INGRESS);
+    let (v, w) = run_clusters(&[(&a, &d, true), (&b, &d, false)]);
+    assert_eq!(v, vec![]);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("instances `a` (tack.yaml:3, cluster `east`) and `b` (tack.yaml:3, cluster `west`) both serve host `shop.example.com` path `/`"),
+        "{}",
+        w[0]
+    );
+    // neither selected: not this command's business
+    let (_, w) = run_clusters(&[(&a, &d, false), (&b, &d, false)]);
+    assert!(w.is_empty());
 }

@@ -5,11 +5,12 @@
 
 pub mod compare;
 pub mod file;
+mod file_clusters;
 pub mod guard;
 pub mod runner;
 pub mod selector;
 
-pub use file::{Instance, SetEntry, Stack, FILE_NAME};
+pub use file::{ClusterRef, Instance, SetEntry, Stack, FILE_NAME};
 
 use anyhow::{bail, Result};
 

@@ -4,6 +4,7 @@
 mod harness;
 
 mod apply;
+mod clusters;
 mod connect;
 mod diff;
 mod hooks;

@@ -114,6 +114,7 @@ proptest! {
         let instances = vec![InstanceDiff {
             name: "a".into(),
             namespace: "shop".into(),
+            cluster: None,
             env: None,
             tier: None,
             outcome: Outcome::Planned(plan.clone()),
