@@ -22,7 +22,19 @@ struct RawStack {
     clusters: BTreeMap<String, super::file_clusters::RawCluster>,
     #[serde(default)]
     defaults: RawDefaults,
+    /// Tier policy overrides chosen by instance labels, applied in order after `defaults.policy` and before
+    /// an instance's own `policy:`.
+    #[serde(default)]
+    policies: Vec<RawPolicyRule>,
     instances: Vec<RawInstance>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawPolicyRule {
+    /// A label selector, as `-l` takes it (`tier=public`, `tier in (work,public)`).
+    selector: String,
+    policy: crate::policy::PolicySpec,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -218,6 +230,18 @@ pub fn parse(text: &str, path: &Path) -> Result<Stack> {
     if let Some(d) = &raw.defaults.cluster {
         cluster_of(d, &[key("defaults"), key("cluster")], &mut errors);
     }
+    let mut rules = Vec::new();
+    for (i, rule) in raw.policies.iter().enumerate() {
+        let segs = [key("policies"), PathSeg::Index(i), key("selector")];
+        match super::selector::parse(&rule.selector) {
+            Ok(sel) => rules.push((sel, &rule.policy)),
+            Err(e) => errors.push(err_at(
+                &segs,
+                &format!("bad policy selector: {e:#}"),
+                "write it as `-l` takes it, e.g. `tier=public` or `tier in (work,public)`",
+            )),
+        }
+    }
     let mut first_line: BTreeMap<String, usize> = BTreeMap::new();
     let mut instances = Vec::new();
     for (i, r) in raw.instances.into_iter().enumerate() {
@@ -310,21 +334,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Stack> {
             .values_dir
             .or_else(|| raw.defaults.values_dir.clone())
             .unwrap_or_else(|| "values".into());
-        let policy = match (&raw.defaults.policy, &r.policy) {
-            (None, None) => None,
-            (d, i) => Some(crate::policy::merge(
-                d.as_ref().unwrap_or(&Default::default()),
-                i.as_ref().unwrap_or(&Default::default()),
-            )),
-        };
-        if let Some(p) = &policy {
-            let origin = format!("{shown}:{line} (instance `{}`)", r.name);
-            if let Err(e) = crate::policy::config::validate(p, &origin) {
-                errors.push(format!("{e:#}"));
-            }
-        }
+        let own_policy = r.policy.clone();
+        let origin = format!("{shown}:{line} (instance `{}`)", r.name);
         instances.push(Instance {
-            policy,
+            policy: None,
             chart: match chart.unwrap_or_default() {
                 // registry charts are references, not paths
                 c if c.starts_with("oci://") => c.into(),
@@ -344,6 +357,33 @@ pub fn parse(text: &str, path: &Path) -> Result<Stack> {
             namespace: r.namespace,
             cluster,
         });
+        // the policy: defaults, then the label-chosen rules in order, then the instance's own
+        if let Some(inst) = instances.last_mut() {
+            let labels = inst.labels();
+            let layers: Vec<&crate::policy::PolicySpec> = raw
+                .defaults
+                .policy
+                .iter()
+                .chain(
+                    rules
+                        .iter()
+                        .filter(|(sel, _)| sel.matches(&labels))
+                        .map(|(_, p)| *p),
+                )
+                .chain(own_policy.iter())
+                .collect();
+            if !layers.is_empty() {
+                let merged = layers
+                    .iter()
+                    .fold(crate::policy::PolicySpec::default(), |acc, p| {
+                        crate::policy::merge(&acc, p)
+                    });
+                if let Err(e) = crate::policy::config::validate(&merged, &origin) {
+                    errors.push(format!("{e:#}"));
+                }
+                inst.policy = Some(merged);
+            }
+        }
     }
     if !errors.is_empty() {
         let n = errors.len();

@@ -317,3 +317,32 @@ fn the_schema_knows_clusters() {
         }
     );
 }
+
+#[test]
+fn policies_chosen_by_label_come_between_defaults_and_the_instance() {
+    use crate::policy::{Level, PolicySpec};
+    let s = load(
+        "defaults:\n  chart: c\n  policy: {requireDigest: true}\npolicies:\n  - selector: tier=public\n    policy: {level: restricted, requireNetworkPolicy: false}\n  - selector: tier in (public,work)\n    policy: {requireNetworkPolicy: true}\ninstances:\n  - {name: pub, namespace: a, tier: public, policy: {level: baseline}}\n  - {name: wrk, namespace: b, tier: work}\n  - {name: prv, namespace: c, tier: private}\n",
+    )
+    .unwrap();
+    let p = |n: &str| s.get(n).unwrap().policy.clone().unwrap();
+    assert_eq!(
+        p("pub"),
+        PolicySpec {
+            level: Some(Level::Baseline),
+            require_digest: Some(true),
+            require_network_policy: Some(true),
+            ..Default::default()
+        },
+        "the instance wins over the rules, later rules over earlier ones"
+    );
+    assert_eq!(p("wrk").require_network_policy, Some(true));
+    assert_eq!(p("wrk").level, None);
+    assert_eq!(p("prv").require_digest, Some(true));
+    assert_eq!(p("prv").require_network_policy, None);
+    let e = err("policies:\n  - selector: 'tier in (a'\n    policy: {}\ninstances: [{name: a, namespace: a, chart: c}]\n");
+    assert!(
+        e.contains("bad policy selector") && e.contains("hint:"),
+        "{e}"
+    );
+}
