@@ -9,10 +9,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
-/// Largest single file a chart may contain.
-pub const MAX_FILE_BYTES: u64 = 5 * 1024 * 1024;
-/// Largest total size of all files of a chart, subcharts included.
-pub const MAX_CHART_BYTES: u64 = 64 * 1024 * 1024;
+pub use crate::limits::{MAX_CHART_BYTES, MAX_FILE_BYTES};
 /// Deepest nesting of subcharts.
 const MAX_SUBCHART_DEPTH: usize = 8;
 

@@ -10,6 +10,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::{anyhow, bail, Context, Result};
 
 /// Bytes a manifest file given on the command line (`--against-manifest`) may hold.
+/// Largest single file a chart may contain.
+pub const MAX_FILE_BYTES: u64 = 5 * 1024 * 1024;
+/// Largest total size of all files of a chart, subcharts included.
+pub const MAX_CHART_BYTES: u64 = 64 * 1024 * 1024;
+
 pub const DEFAULT_MAX_MANIFEST_BYTES: u64 = 64 * 1024 * 1024;
 /// Bytes of strings (keys and scalars, counting what aliases repeat) one values file may expand to.
 pub const DEFAULT_MAX_VALUES_BYTES: u64 = 64 * 1024 * 1024;

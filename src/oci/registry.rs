@@ -239,11 +239,11 @@ pub async fn pull(r: &ChartRef, version: Option<&str>, opts: &RegistryOptions) -
     let layer_digest = layer["digest"].as_str().unwrap_or("").to_string();
     cache::digest_hex(&layer_digest)?;
     let size = layer["size"].as_u64().unwrap_or(u64::MAX);
-    if size > crate::chart::MAX_CHART_BYTES {
+    if size > crate::limits::MAX_CHART_BYTES {
         bail!(
             "the chart layer of `{}` is {size} bytes, over the limit of {} bytes for a chart",
             r.base(),
-            crate::chart::MAX_CHART_BYTES
+            crate::limits::MAX_CHART_BYTES
         );
     }
     let archive = match cache::read_blob(&layer_digest)? {
@@ -338,7 +338,7 @@ async fn fetch_blob(
                 )
             }
         })?;
-        if (out.len() + chunk.len()) as u64 > size.min(crate::chart::MAX_CHART_BYTES) {
+        if (out.len() + chunk.len()) as u64 > size.min(crate::limits::MAX_CHART_BYTES) {
             bail!(
                 "the chart layer of `{}` is larger than its manifest says ({size} bytes); refusing it",
                 r.base()

@@ -21,7 +21,7 @@ pub struct Outcome {
 
 fn read_meta(dir: &Path) -> Result<ChartMeta> {
     let path = dir.join("Chart.yaml");
-    let text = crate::limits::read_capped(&path, crate::chart::MAX_FILE_BYTES, "chart metadata")?;
+    let text = crate::limits::read_capped(&path, crate::limits::MAX_FILE_BYTES, "chart metadata")?;
     serde_yaml::from_str(&text).map_err(|e| {
         let loc = e
             .location()

@@ -21,7 +21,7 @@ pub fn push(path: &Path, remote: &str) -> Result<(Package, Pushed)> {
     let len = std::fs::metadata(path)
         .with_context(|| format!("failed to read package `{}`", path.display()))?
         .len();
-    if len > crate::chart::MAX_CHART_BYTES {
+    if len > crate::limits::MAX_CHART_BYTES {
         bail!(
             "package `{}` is {len} bytes, over the limit of a chart",
             path.display()

@@ -91,11 +91,11 @@ pub fn unpacked_file(path: &Path) -> Result<PathBuf> {
     let len = std::fs::metadata(path)
         .with_context(|| format!("failed to read `{}`", path.display()))?
         .len();
-    if len > crate::chart::MAX_CHART_BYTES {
+    if len > crate::limits::MAX_CHART_BYTES {
         bail!(
             "package `{}` is {len} bytes, over the limit of {} bytes for a chart",
             path.display(),
-            crate::chart::MAX_CHART_BYTES
+            crate::limits::MAX_CHART_BYTES
         );
     }
     let bytes =

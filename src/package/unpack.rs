@@ -1,7 +1,7 @@
 //! Reading chart packages safely: decompression is capped, and every entry is checked (regular files
 //! only; no absolute paths, `..`, links or devices; one top-level folder) before anything is written.
 
-use crate::chart::{MAX_CHART_BYTES, MAX_FILE_BYTES};
+use crate::limits::{MAX_CHART_BYTES, MAX_FILE_BYTES};
 use anyhow::{anyhow, bail, Context, Result};
 use std::io::Read;
 use std::path::{Component, Path};

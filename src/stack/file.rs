@@ -2,6 +2,7 @@
 //! whole (names, namespaces, charts, labels, `set` entries), every problem reported with `file:line:col`.
 
 pub use super::file_clusters::ClusterRef;
+pub use super::names::is_dns_label;
 use crate::values::{self, located, PathSeg, SetArg, SetKind};
 use anyhow::{anyhow, Result};
 use serde::Deserialize;
@@ -401,17 +402,6 @@ pub fn parse(text: &str, path: &Path) -> Result<Stack> {
 
 fn key(k: &str) -> PathSeg {
     PathSeg::Key(k.to_string())
-}
-
-/// A Kubernetes namespace name (RFC 1123 label).
-pub fn is_dns_label(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 63
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The `clusters:` of a stack file: which clusters instances deploy to (a kubeconfig context and/or a
 //! kubeconfig file each), checked with their lines like the rest of the file.
 
-use super::file::is_dns_label;
+use super::names::is_dns_label;
 use crate::values::PathSeg;
 use serde::Deserialize;
 use std::collections::BTreeMap;

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod file;
 mod file_clusters;
 pub mod guard;
+pub mod names;
 pub mod runner;
 pub mod selector;
 
