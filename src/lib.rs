@@ -19,6 +19,7 @@ pub mod ops;
 pub mod output;
 pub mod package;
 pub mod policy;
+pub mod redact;
 pub mod release;
 pub mod render;
 pub mod settings;

@@ -242,9 +242,9 @@ fn type_name(v: &Value) -> &'static str {
 }
 
 /// Numbered lines `from - ctx ..= to + ctx` of `text`, marking `from..=to` with `>`. Values are masked
-/// ([`redact::mask_yaml`]): the text is rendered output and any scalar in it may be a secret.
+/// ([`crate::redact::mask_yaml`]): the text is rendered output and any scalar in it may be a secret.
 pub fn excerpt(text: &str, from: usize, to: usize, ctx: usize) -> String {
-    let lines: Vec<String> = redact::mask_yaml(text)
+    let lines: Vec<String> = crate::redact::mask_yaml(text)
         .into_iter()
         .map(|l| l.text)
         .collect();
@@ -292,7 +292,6 @@ pub mod mask;
 mod object_ref;
 mod order;
 mod ownership;
-pub mod redact;
 mod secret;
 mod set_namespace;
 

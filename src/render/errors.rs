@@ -149,7 +149,7 @@ fn excerpt_of(err: &minijinja::Error, show_secrets: bool) -> Option<String> {
 }
 
 fn masked_excerpt(err: &minijinja::Error, src: &str, line: usize) -> String {
-    let masked = crate::manifest::redact::mask_template(src);
+    let masked = crate::redact::mask_template(src);
     let lines: Vec<&str> = src.lines().collect();
     let first = line.saturating_sub(2).max(1);
     let last = (line + 1).min(masked.len());

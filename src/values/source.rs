@@ -74,7 +74,7 @@ pub(crate) fn located(
 ) -> anyhow::Error {
     let mut out = format!("{origin}:{line}:{column}: {msg}");
     if line >= 1 && src.lines().nth(line - 1).is_some() {
-        let masked = crate::manifest::redact::mask_yaml(src);
+        let masked = crate::redact::mask_yaml(src);
         if let Some(l) = masked.get(line - 1) {
             let text: String = l.text.chars().take(160).collect();
             let num = line.to_string();
