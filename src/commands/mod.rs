@@ -15,6 +15,7 @@ mod list;
 mod package;
 mod registry;
 mod rollback;
+mod show;
 mod status;
 mod template;
 mod test;
@@ -97,6 +98,7 @@ pub fn run() -> i32 {
         Command::Status(a) => status::run(&ctx, a),
         Command::List(a) => list::run(&ctx, a),
         Command::Get(a) => get::run(&ctx, a),
+        Command::Show(a) => show::run(&ctx, a),
         Command::Unlock(a) => unlock::run(&ctx, a),
         Command::Test(a) => test::run(&ctx, a),
         Command::Version(a) => version::run(&ctx, a),
@@ -414,6 +416,52 @@ fn report(ctx: &Ctx, targets: &Targets, all: Vec<InstanceRun>) -> Result<()> {
     let run = single(ctx, all)?;
     ctx.printer.stdout(&run.text);
     Ok(())
+}
+
+/// A run's output in the chosen format: `text()` for a table, else the data, pretty for one release and one
+/// JSON line for a stack instance (gathered into one list by [`report_as`]).
+fn formatted<T: serde::Serialize>(
+    format: crate::cli::ReadFormat,
+    from_stack: bool,
+    text: impl FnOnce() -> String,
+    data: &T,
+) -> Result<String> {
+    use crate::cli::ReadFormat;
+    Ok(match format {
+        ReadFormat::Table => text(),
+        _ if from_stack => serde_json::to_string(data)?,
+        f => crate::output::release::data_text(f == ReadFormat::Yaml, data)?,
+    })
+}
+
+/// [`report`] for commands with `-o json|yaml`: a stack's runs become one list of
+/// `{instance, namespace, release, error}`, each `release` the data its run returned.
+fn report_as(
+    ctx: &Ctx,
+    targets: &Targets,
+    all: Vec<InstanceRun>,
+    format: crate::cli::ReadFormat,
+) -> Result<()> {
+    use crate::cli::ReadFormat;
+    if format == ReadFormat::Table || !targets.from_stack {
+        return report(ctx, targets, all);
+    }
+    let list: Vec<serde_json::Value> = all
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "instance": r.name,
+                "namespace": r.namespace,
+                "release": serde_json::from_str::<serde_json::Value>(&r.text).ok(),
+                "error": r.error.as_deref().map(crate::output::strip_ansi),
+            })
+        })
+        .collect();
+    ctx.printer.stdout(&crate::output::release::data_text(
+        format == ReadFormat::Yaml,
+        &list,
+    )?);
+    runs::finish(&ctx.printer, &all)
 }
 
 /// The summary table of a stack's runs, with the cluster of each instance when the stack file names them.

@@ -119,6 +119,8 @@ fn opts() -> DeployOptions {
         command: "tack test".into(),
         no_hooks: false,
         plan: None,
+        description: None,
+        labels: Vec::new(),
     }
 }
 
@@ -145,6 +147,7 @@ fn desired(names: &[&str]) -> Desired {
         values: serde_json::json!({}),
         layers: Layers::default(),
         notes: None,
+        labels: Default::default(),
     }
 }
 
@@ -471,6 +474,7 @@ async fn rollback_reapplies_a_stored_revision_as_a_new_one() {
         values: target.values.clone(),
         layers: target.layers.clone(),
         notes: target.notes.clone(),
+        labels: target.labels.clone(),
     };
     let out = run(&store, &fake, Op::Rollback(1), d, &opts())
         .await

@@ -151,5 +151,7 @@ pub fn uninstall_options(
         command: command.to_string(),
         no_hooks: false,
         plan: None,
+        description: None,
+        labels: Vec::new(),
     }
 }
