@@ -116,10 +116,13 @@ else). See docs/convert.md.",
     /// Manage a chart's dependencies and its Chart.lock
     #[command(subcommand)]
     Dependency(DependencyCommand),
-    /// Print a shell completion script
+    /// Print a shell completion script (it asks tack for env, tier, instance and release names)
     Completions {
         /// The shell to complete for
         shell: clap_complete::Shell,
+        /// Print the fixed script generated from the flags alone, which never calls back into tack
+        #[arg(long = "static")]
+        r#static: bool,
     },
 }
 

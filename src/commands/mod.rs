@@ -4,9 +4,11 @@
 //! instance and a summary table, a single release prints its result and its events as they happen).
 
 mod clusters;
+mod complete;
 mod convert;
 mod dependency;
 mod diff;
+mod examples;
 mod get;
 mod history;
 mod install;
@@ -48,7 +50,8 @@ pub struct Ctx {
 
 /// Parse the command line, run the command and return the process exit code.
 pub fn run() -> i32 {
-    let matches = match Cli::command().try_get_matches() {
+    complete::answer_if_asked();
+    let matches = match complete::command().try_get_matches() {
         Ok(m) => m,
         Err(e) => {
             let _ = e.print();
@@ -108,13 +111,9 @@ pub fn run() -> i32 {
         Command::Pull(a) => package::pull(&ctx, a),
         Command::Registry(c) => registry::run(&ctx, c),
         Command::Dependency(c) => dependency::run(&ctx, c),
-        Command::Completions { shell } => {
-            let mut cmd = Cli::command();
-            let mut out = Vec::new();
-            clap_complete::generate(*shell, &mut cmd, "tack", &mut out);
-            ctx.printer.stdout(&String::from_utf8_lossy(&out));
-            Ok(())
-        }
+        Command::Completions { shell, r#static } => complete::script(*shell, *r#static)
+            .map(|s| ctx.printer.stdout(&s))
+            .map_err(Into::into),
     };
     match result {
         Ok(()) => error::OK,
