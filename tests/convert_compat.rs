@@ -117,6 +117,8 @@ fn helm_template(helm: &Path, chart: &Path, set: &ValueSet) -> String {
     cmd.args(["template", RELEASE])
         .arg(chart)
         .args(["--namespace", NAMESPACE, "--kube-version", KUBE_VERSION])
+        // tack always renders crds/ (`--skip-crds` leaves them out); Helm only when asked
+        .arg("--include-crds")
         .env(
             "HELM_CACHE_HOME",
             std::env::temp_dir().join("tack-helm-oracle/cache"),
@@ -385,4 +387,117 @@ fn fixture_value_sets() -> Vec<(&'static str, Vec<ValueSet>)> {
             ),
         ],
     )]
+}
+
+/// The folder of the pinned Helm module's source, whose test charts are part of the corpus.
+fn helm_module() -> PathBuf {
+    let out = Command::new(common::repo().join("tests/oracle/helm.sh"))
+        .arg("module")
+        .output()
+        .expect("run tests/oracle/helm.sh module");
+    let dir = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        out.status.success() && Path::new(&dir).is_dir(),
+        "the Helm module's source is not in the Go module cache ({dir}): {}\n\nhint: run `tests/oracle/helm.sh build` (tests/run-all.sh does)",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(dir)
+}
+
+/// The test charts Helm ships in its module (read from the module cache, never copied here) that `helm
+/// template` renders objects from, each with value sets that flip what they switch on.
+#[test]
+fn helm_module_test_charts_render_identically() {
+    let helm = helm();
+    let module = helm_module();
+    let testcharts = module.join("cmd/helm/testdata/testcharts");
+    let chartutil = module.join("pkg/chartutil/testdata");
+    let corpus: Vec<(PathBuf, Vec<ValueSet>)> = vec![
+        (
+            testcharts.join("alpine"),
+            vec![
+                vs("defaults", &[]),
+                vs(
+                    "restart policy and name",
+                    &["--set", "restartPolicy=Always", "--set", "Name=other"],
+                ),
+            ],
+        ),
+        (
+            testcharts.join("subchart"),
+            vec![
+                vs("defaults", &[]),
+                vs(
+                    "tags off",
+                    &[
+                        "--set",
+                        "tags.front-end=false",
+                        "--set",
+                        "tags.back-end=false",
+                    ],
+                ),
+                vs(
+                    "conditions override tags",
+                    &[
+                        "--set",
+                        "tags.front-end=false",
+                        "--set",
+                        "subcharta.enabled=true",
+                    ],
+                ),
+                vs(
+                    "service type and port",
+                    &[
+                        "--set",
+                        "service.type=NodePort",
+                        "--set",
+                        "service.externalPort=8080",
+                    ],
+                ),
+            ],
+        ),
+        (
+            testcharts.join("chart-with-secret"),
+            vec![vs("defaults", &[])],
+        ),
+        (testcharts.join("object-order"), vec![vs("defaults", &[])]),
+        (
+            testcharts.join("chart-with-only-crds"),
+            vec![vs("defaults", &[])],
+        ),
+        (
+            chartutil.join("subpop"),
+            vec![
+                vs("defaults", &[]),
+                vs(
+                    "tags flipped",
+                    &[
+                        "--set",
+                        "tags.front-end=false",
+                        "--set",
+                        "tags.back-end=true",
+                    ],
+                ),
+                vs(
+                    "a condition beats its tag",
+                    &[
+                        "--set",
+                        "tags.back-end=false",
+                        "--set",
+                        "subchart2.enabled=true",
+                    ],
+                ),
+            ],
+        ),
+    ];
+    let mut results = Vec::new();
+    for (chart, sets) in corpus {
+        let label = format!(
+            "helm testdata {}",
+            chart.file_name().unwrap().to_string_lossy()
+        );
+        let (report, took, failures) = check_chart(&helm, &label, &chart, &sets);
+        results.push((label, report, took, failures));
+    }
+    assert_all_identical(results);
 }
