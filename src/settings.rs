@@ -13,7 +13,7 @@ use crate::stack::runner::RunOptions;
 use crate::stack::{self, Instance, Selection, Stack};
 use crate::values::{LayerRequest, SetArg};
 use anyhow::{Context, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 pub mod gitops;
@@ -150,6 +150,18 @@ pub fn deploy_options(namespace: &str, name: &str, a: &DeployArgs, command: &str
     }
 }
 
+/// The values folder of a single release: `--values-dir` (default `values`, beside the command); when that
+/// default does not exist and the chart carries its own `values/` folder (as `tack convert --env-layers`
+/// writes), the chart's.
+fn values_dir_for(given: &Path, chart: Option<&Path>) -> PathBuf {
+    if given == Path::new("values") && !given.is_dir() {
+        if let Some(own) = chart.map(|c| c.join("values")).filter(|d| d.is_dir()) {
+            return own;
+        }
+    }
+    given.to_path_buf()
+}
+
 /// The command line, for the lock record (values of `--set` flags left out: they may be secret).
 pub fn command_line() -> String {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -219,6 +231,7 @@ pub fn targets(
         (true, None) => return Err(missing("CHART")),
         (_, c) => c.map(|c| c.to_path_buf()),
     };
+    let values_dir = values_dir_for(&layers.values_dir, chart.as_deref());
     Ok(Targets::one(Target {
         name,
         namespace: s.namespace(),
@@ -226,7 +239,7 @@ pub fn targets(
         layers: LayerRequest {
             previous: None,
             chart_values: None,
-            values_dir: layers.values_dir.clone(),
+            values_dir,
             env: layers.env.clone(),
             tier: layers.tier.clone(),
             files: layers.files.clone(),

@@ -36,13 +36,13 @@ fn helm() -> PathBuf {
 /// One `--set`-style value set: a label and flags given to both tools.
 struct ValueSet {
     name: &'static str,
-    flags: Vec<&'static str>,
+    flags: Vec<String>,
 }
 
 fn vs(name: &'static str, flags: &[&'static str]) -> ValueSet {
     ValueSet {
         name,
-        flags: flags.to_vec(),
+        flags: flags.iter().map(|f| f.to_string()).collect(),
     }
 }
 
@@ -142,6 +142,8 @@ fn tack_template(chart: &Path, set: &ValueSet) -> String {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tack"));
     cmd.args(["template", "--name", RELEASE])
         .arg(chart)
+        // beside the chart: no `values/` folder of the working directory is taken for its layers
+        .current_dir(chart.parent().expect("chart has a parent folder"))
         .args(["--namespace", NAMESPACE, "--kube-version", KUBE_VERSION])
         .env("NO_COLOR", "1")
         .env_remove("KUBECONFIG");
@@ -500,4 +502,50 @@ fn helm_module_test_charts_render_identically() {
         results.push((label, report, took, failures));
     }
     assert_all_identical(results);
+}
+
+/// `tack convert --env-layers` turns `values-<env>.yaml` into `values/<env>.yaml` layers of the converted
+/// chart: `tack template OUT --env E` renders what `helm template -f values-E.yaml` renders.
+#[test]
+fn env_layers_render_as_helm_with_the_env_file() {
+    let helm = helm();
+    let chart = common::repo().join("tests/fixtures/helm/envs");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("converted");
+    let opts = ConvertOptions {
+        env_layers: true,
+        ..ConvertOptions::default()
+    };
+    let report = convert(&chart, &out, &opts).expect("convert");
+    assert_eq!(report.layers, vec!["dev".to_string(), "prod".to_string()]);
+    assert!(!out.join("values-prod.yaml").exists());
+    let mut failures = Vec::new();
+    for env in ["dev", "prod"] {
+        let file = chart.join(format!("values-{env}.yaml"));
+        let helm_set = ValueSet {
+            name: "env file",
+            flags: vec!["-f".into(), file.to_string_lossy().into_owned()],
+        };
+        let tack_set = ValueSet {
+            name: "env layer",
+            flags: vec!["--env".into(), env.into()],
+        };
+        let h = objects(&helm_template(&helm, &chart, &helm_set), "helm");
+        let t = objects(&tack_template(&out, &tack_set), "tack");
+        assert!(!h.is_empty(), "helm rendered nothing for {env}");
+        if h != t {
+            let diff: String = h
+                .iter()
+                .map(|(k, a)| match t.get(k) {
+                    Some(b) if a == b => String::new(),
+                    Some(b) => format!("  {k} differs:\n{}", object_diff(a, b)),
+                    None => format!("  {k}: only helm renders it\n"),
+                })
+                .collect();
+            failures.push(format!("env {env}:\n{diff}"));
+        } else {
+            eprintln!("identical: env layer {env} ({} objects)", h.len());
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
