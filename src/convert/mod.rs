@@ -11,6 +11,7 @@ mod emit;
 mod expr;
 mod funcs;
 mod lexer;
+mod operands;
 mod parser;
 
 use std::collections::BTreeMap;

@@ -95,17 +95,19 @@ mod tests {
         .unwrap()
     }
 
-    /// (condition, tags, parent values, top tags, enabled) — Helm's rules: a condition that resolves wins,
+    type Case = (
+        Option<&'static str>,
+        &'static [&'static str],
+        serde_json::Value,
+        serde_json::Value,
+        bool,
+    );
+
+    /// Cases are (condition, tags, parent values, top tags, enabled) — Helm's rules: a condition that resolves wins,
     /// then any true tag enables, all set tags false disables, nothing set leaves it on.
     #[test]
     fn conditions_then_tags_decide_as_helm_does() {
-        let cases: &[(
-            Option<&str>,
-            &[&str],
-            serde_json::Value,
-            serde_json::Value,
-            bool,
-        )] = &[
+        let cases: &[Case] = &[
             (None, &[], json!({}), json!({}), true),
             (
                 Some("db.enabled"),
