@@ -127,14 +127,10 @@ pub fn run(
                 )
                 .await?
                 {
-                    Deployed::DryRun(changes) => Ok(Done {
+                    Deployed::DryRun(run) => Ok(Done {
                         revision: None,
                         result: "dry run".into(),
-                        text: scrub(release::dry_run_text(
-                            &target.name,
-                            &target.namespace,
-                            &changes,
-                        )),
+                        text: scrub(release::dry_run_text(&target.name, &target.namespace, &run)),
                     }),
                     Deployed::Done(out) => {
                         let verb = install::verb(op, &out.release);

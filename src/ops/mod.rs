@@ -8,6 +8,7 @@ pub mod dependency;
 pub mod deploy;
 pub mod deployer;
 pub mod diff;
+pub mod dry_run;
 pub mod hooks;
 pub mod inspect;
 pub mod install;

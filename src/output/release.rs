@@ -3,6 +3,7 @@
 
 use super::{table, Style};
 use crate::ops::deploy::Change;
+use crate::ops::dry_run::{DryRun, NewNamespace};
 use crate::release::{Release, Status, Summary};
 use std::fmt::Write;
 
@@ -37,13 +38,49 @@ pub fn outcome_text(style: Style, verb: &str, release: &Release, changes: &[Chan
     out
 }
 
-/// The lines of a server-side dry run.
-pub fn dry_run_text(name: &str, ns: &str, changes: &[Change]) -> String {
+/// The lines of a server-side dry run: for a namespace that does not exist yet, what the server could and
+/// could not check, then one line per object.
+pub fn dry_run_text(name: &str, ns: &str, run: &DryRun) -> String {
     let mut out =
         format!("dry run (server): release `{name}` in namespace `{ns}`; nothing was written\n");
-    for c in changes {
+    if let Some(new) = &run.new_namespace {
+        out.push_str(&new_namespace_text(new));
+    }
+    for c in &run.changes {
         let _ = writeln!(out, "  {:<12} {}", format!("{} (dry)", c.action), c.object);
     }
+    out
+}
+
+/// What a dry run into a namespace that does not exist yet validated against the server, and what not.
+fn new_namespace_text(new: &NewNamespace) -> String {
+    let (ns, stand_in) = (&new.name, &new.stand_in);
+    let labels: Vec<String> = new.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let labels = if labels.is_empty() {
+        String::new()
+    } else {
+        format!(" with labels {}", labels.join(", "))
+    };
+    let mut out = format!(
+        "  namespace `{ns}` does not exist yet; --create-namespace would create it{labels}\n\
+         \x20 validated by the server: the creation of namespace `{ns}`; the {n} object{s} for it, in the stand-in namespace `{stand_in}` \
+         (kinds served, schema, field validation, defaults, cluster-wide admission)\n\
+         \x20 not validated by the server: admission inside `{ns}` ",
+        n = new.objects,
+        s = if new.objects == 1 { "" } else { "s" },
+    );
+    match new.labels.get("pod-security.kubernetes.io/enforce") {
+        Some(level) => {
+            let _ = write!(
+                out,
+                "(Pod Security `{level}`, checked by tack's tier policy instead; "
+            );
+        }
+        None => out.push('('),
+    }
+    out.push_str(
+        "webhooks that select it by its labels; no ResourceQuota or LimitRange can exist in it yet)\n",
+    );
     out
 }
 
