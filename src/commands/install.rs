@@ -94,6 +94,7 @@ pub fn run(
                 .map(|p| crate::policy::namespace_labels(p.level))
                 .unwrap_or_default();
             prepared.emit_warnings();
+            let needed = crate::ops::served::needed(&prepared);
             let desired = install::desired(&prepared, install::layers_record(&target, &prepared));
             let show = rs.show_secrets;
             let scrub = move |text: String| prepared.scrub(text, show);
@@ -111,6 +112,7 @@ pub fn run(
             let c = clusters.get(&target);
             async move {
                 let c = c?;
+                crate::ops::served::check(&c, &needed, "nothing was written").await?;
                 if let Some(p) = &dopts.plan {
                     let rendered =
                         ops_plan::Rendered::of(&desired.chart, &desired.values, &desired.manifest);

@@ -20,6 +20,7 @@ pub mod recall;
 pub mod records;
 pub mod render;
 pub mod rollback;
+pub mod served;
 pub mod share;
 pub mod stack;
 pub mod target;
