@@ -132,8 +132,16 @@ pub fn status_text(style: Style, r: &Release, view: &crate::ops::inspect::Status
         let _ = writeln!(out, "{} {}", b("LOCK:"), style.yellow(l));
     }
     let _ = writeln!(out, "{} ({})", b("OBJECTS:"), r.objects.len());
-    for o in &r.objects {
-        let _ = writeln!(out, "  {o}");
+    if view.live.is_empty() {
+        for o in &r.objects {
+            let _ = writeln!(out, "  {o}");
+        }
+    } else {
+        let ready = view.live.iter().filter(|l| l.ends_with(": ready")).count();
+        for l in &view.live {
+            let _ = writeln!(out, "  {l}");
+        }
+        let _ = writeln!(out, "  ({ready} of {} ready)", view.live.len());
     }
     if !view.hooks.is_empty() {
         let _ = writeln!(out, "{} ({})", b("HOOKS:"), view.hooks.len());
