@@ -57,4 +57,5 @@ async fn upgrade_install_twice_from_ci_is_plain_and_the_second_run_writes_nothin
         before,
         "no object written"
     );
+    delete_namespace(&client, &ns).await;
 }

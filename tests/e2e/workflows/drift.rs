@@ -140,4 +140,5 @@ async fn scale_restart_and_edit_are_drift_and_a_forced_upgrade_restores_only_wha
     // after the upgrade nothing has drifted
     let (o, out, _) = run(&mut shop("diff", &ns, &["--exit-code"]));
     assert_eq!(o.status.code(), Some(0), "{out}");
+    delete_namespace(&client, &ns).await;
 }

@@ -52,4 +52,5 @@ async fn a_secret_from_kubectl_is_never_adopted_nor_pruned() {
     for text in [&out, &manifest, &status] {
         assert!(!text.contains("s3cr3t") && !text.contains("db-pa55"));
     }
+    delete_namespace(&client, &ns).await;
 }

@@ -49,4 +49,5 @@ async fn a_kind_the_cluster_does_not_serve_is_named_before_any_write() {
 
     // switched off, the same chart installs
     ok(&mut shop("upgrade", &ns, &["--install"]));
+    delete_namespace(&client, &ns).await;
 }

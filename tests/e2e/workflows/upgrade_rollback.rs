@@ -101,4 +101,5 @@ async fn diff_upgrade_history_rollback_previous_and_numbered() {
             .any(|l| l.starts_with('4') && l.contains("deployed") && l.contains('2')),
         "{hist}"
     );
+    delete_namespace(&client, &ns).await;
 }
