@@ -120,6 +120,7 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
             } = job;
             prepared.emit_warnings();
             let desired: Vec<Value> = prepared.docs.iter().map(|d| d.object.clone()).collect();
+            let needed = crate::ops::served::needed(&prepared);
             let secrets: Vec<Value> = desired
                 .iter()
                 .filter(|o| o["kind"] == "Secret")
@@ -136,6 +137,7 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
             let (c, plans, options, saved) = (clusters.get(&target), &plans, &options, &saved);
             async move {
                 let c = c?;
+                crate::ops::served::check(&c, &needed, "nothing was compared").await?;
                 let mut counters = Counters::default();
                 let store = SecretStore::new(c.client.clone());
                 let (name, ns) = (&target.name, &target.namespace);

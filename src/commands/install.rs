@@ -97,6 +97,7 @@ pub fn run(
                 .map(|p| crate::policy::namespace_labels(p.level))
                 .unwrap_or_default();
             prepared.emit_warnings();
+            let needed = crate::ops::served::needed(&prepared);
             let desired = install::desired(&prepared, install::layers_record(&target, &prepared));
             let show = rs.show_secrets;
             let scrub = move |text: String| prepared.scrub(text, show);
@@ -115,6 +116,7 @@ pub fn run(
             let c = clusters.get(&target);
             async move {
                 let c = c?;
+                crate::ops::served::check(&c, &needed, "nothing was written").await?;
                 if let Some(p) = &dopts.plan {
                     let rendered =
                         ops_plan::Rendered::of(&desired.chart, &desired.values, &desired.manifest);
@@ -131,14 +133,14 @@ pub fn run(
                 )
                 .await?
                 {
-                    Deployed::DryRun(changes) => Ok(Done {
+                    Deployed::DryRun(run) => Ok(Done {
                         revision: None,
                         result: "dry run".into(),
                         text: scrub(super::formatted(
                             format,
                             from_stack,
-                            || release::dry_run_text(&target.name, &target.namespace, &changes),
-                            &release::dry_run_data(&target.name, &target.namespace, &changes),
+                            || release::dry_run_text(&target.name, &target.namespace, &run),
+                            &release::dry_run_data(&target.name, &target.namespace, &run),
                         )?),
                     }),
                     Deployed::Done(out) => {

@@ -31,6 +31,10 @@ pub struct StatusView {
     #[serde(flatten)]
     pub summary: Summary,
     pub objects: Vec<String>,
+    /// The live readiness of each object of the deployed revision (`Deployment ns/x: ready`); empty for an
+    /// older revision.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub live: Vec<String>,
     pub notes: Option<String>,
     pub lock: Option<String>,
     /// Each hook with its last run.
@@ -82,6 +86,7 @@ pub async fn read_status<S: ReleaseStore>(
     let view = StatusView {
         summary: release.summary(),
         objects: release.objects.iter().map(|o| o.to_string()).collect(),
+        live: Vec::new(),
         notes: release.notes.clone(),
         lock: lock_text,
         hooks: release.hooks.iter().map(hook_line).collect(),
@@ -121,7 +126,29 @@ pub async fn status(
     name: &str,
     revision: Option<u64>,
 ) -> Result<(Release, StatusView)> {
-    read_status(&SecretStore::new(c.client.clone()), ns, name, revision).await
+    let (rel, mut view) =
+        read_status(&SecretStore::new(c.client.clone()), ns, name, revision).await?;
+    if rel.status == Status::Deployed {
+        view.live = live_readiness(c, &rel).await?;
+    }
+    Ok((rel, view))
+}
+
+/// `Kind ns/name: ready` (or `in progress: ...`, `failed: ...`, `missing`) for each object of `rel`, read
+/// from the cluster once.
+async fn live_readiness(c: &Cluster, rel: &Release) -> Result<Vec<String>> {
+    use crate::cluster::apply::{read_live, to_ref, Stats};
+    use crate::cluster::resources::Resolver;
+    let refs: Vec<_> = rel.objects.iter().map(to_ref).collect();
+    let resolver = Resolver::new(c.client.clone());
+    let live = read_live(c, &resolver, &refs, &Stats::default()).await?;
+    Ok(refs
+        .iter()
+        .map(|r| match live.get(r) {
+            Some(obj) => format!("{r}: {}", crate::cluster::wait::readiness(obj)),
+            None => format!("{r}: missing"),
+        })
+        .collect())
 }
 
 /// The latest revision of every release in `ns` (all namespaces with `None`), optionally of one status.

@@ -1,8 +1,9 @@
 //! Install and upgrade of a rendered target: make sure its namespace exists, then hand the objects to the
 //! lifecycle core, or ask the API server for a dry run that writes nothing.
 
-use super::deploy::{self, Change, DeployOptions, Deployer, Desired, Op, Outcome};
+use super::deploy::{self, DeployOptions, Desired, Op, Outcome};
 use super::deployer::ClusterDeployer;
+use super::dry_run::DryRun;
 use super::render::Prepared;
 use super::target::Target;
 use crate::cluster;
@@ -73,7 +74,7 @@ pub fn desired(prepared: &Prepared, layers: Layers) -> Desired {
 /// What [`deploy_rendered`] did.
 pub enum Deployed {
     /// A server-side dry run: what would change; nothing was written.
-    DryRun(Vec<Change>),
+    DryRun(DryRun),
     /// The lifecycle core ran.
     Done(Box<Outcome>),
 }
@@ -89,7 +90,7 @@ pub async fn deploy_rendered(
     server_dry_run: bool,
     stats: bool,
 ) -> Result<Deployed> {
-    cluster::namespace::ensure_namespace(
+    let state = cluster::namespace::ensure_namespace(
         c,
         &dopts.namespace,
         create_namespace,
@@ -97,14 +98,13 @@ pub async fn deploy_rendered(
         namespace_labels,
     )
     .await?;
-    let mut deployer = ClusterDeployer::new(c.clone());
     if server_dry_run {
-        deployer.dry_run = true;
-        // hooks are not objects of the release: a dry run does not create them
-        let (plain, _) = super::hooks::split(desired.objects)?;
-        let objects = deployer.prepare(plain, dopts).await?;
-        return Ok(Deployed::DryRun(deployer.apply(&objects, dopts).await?));
+        let run =
+            super::dry_run::server_dry_run(c, desired.objects, dopts, state, namespace_labels)
+                .await?;
+        return Ok(Deployed::DryRun(run));
     }
+    let deployer = ClusterDeployer::new(c.clone());
     let store = SecretStore::new(c.client.clone());
     let out = deploy::run(&store, &deployer, op, desired, dopts).await;
     if stats {

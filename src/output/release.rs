@@ -3,6 +3,7 @@
 
 use super::{table, Style};
 use crate::ops::deploy::Change;
+use crate::ops::dry_run::{DryRun, NewNamespace};
 use crate::release::{Release, Status, Summary};
 use std::fmt::Write;
 
@@ -68,29 +69,76 @@ pub fn outcome_data(release: &Release, changes: &[Change]) -> serde_json::Value 
     v
 }
 
-/// A server-side dry run as data for `-o json|yaml`.
-pub fn dry_run_data(name: &str, ns: &str, changes: &[Change]) -> serde_json::Value {
-    serde_json::json!({
+/// A server-side dry run as data for `-o json|yaml`; `newNamespace` says what the server could not check in a
+/// namespace that does not exist yet.
+pub fn dry_run_data(name: &str, ns: &str, run: &DryRun) -> serde_json::Value {
+    let mut v = serde_json::json!({
         "name": name,
         "namespace": ns,
         "dryRun": "server",
-        "objects": changes.iter().map(|c| serde_json::json!({
+        "objects": run.changes.iter().map(|c| serde_json::json!({
             "apiVersion": c.object.api_version,
             "kind": c.object.kind,
             "namespace": c.object.namespace,
             "name": c.object.name,
             "action": c.action,
         })).collect::<Vec<_>>(),
-    })
+    });
+    if let Some(new) = &run.new_namespace {
+        v["newNamespace"] = serde_json::json!({
+            "name": new.name,
+            "labels": new.labels,
+            "standIn": new.stand_in,
+            "objectsCheckedInStandIn": new.objects,
+            "notValidated": "admission inside the new namespace (Pod Security, webhooks selecting it by label, ResourceQuota, LimitRange)",
+        });
+    }
+    v
 }
 
-/// The lines of a server-side dry run.
-pub fn dry_run_text(name: &str, ns: &str, changes: &[Change]) -> String {
+/// The lines of a server-side dry run: for a namespace that does not exist yet, what the server could and
+/// could not check, then one line per object.
+pub fn dry_run_text(name: &str, ns: &str, run: &DryRun) -> String {
     let mut out =
         format!("dry run (server): release `{name}` in namespace `{ns}`; nothing was written\n");
-    for c in changes {
+    if let Some(new) = &run.new_namespace {
+        out.push_str(&new_namespace_text(new));
+    }
+    for c in &run.changes {
         let _ = writeln!(out, "  {:<12} {}", format!("{} (dry)", c.action), c.object);
     }
+    out
+}
+
+/// What a dry run into a namespace that does not exist yet validated against the server, and what not.
+fn new_namespace_text(new: &NewNamespace) -> String {
+    let (ns, stand_in) = (&new.name, &new.stand_in);
+    let labels: Vec<String> = new.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let labels = if labels.is_empty() {
+        String::new()
+    } else {
+        format!(" with labels {}", labels.join(", "))
+    };
+    let mut out = format!(
+        "  namespace `{ns}` does not exist yet; --create-namespace would create it{labels}\n\
+         \x20 validated by the server: the creation of namespace `{ns}`; the {n} object{s} for it, in the stand-in namespace `{stand_in}` \
+         (kinds served, schema, field validation, defaults, cluster-wide admission)\n\
+         \x20 not validated by the server: admission inside `{ns}` ",
+        n = new.objects,
+        s = if new.objects == 1 { "" } else { "s" },
+    );
+    match new.labels.get("pod-security.kubernetes.io/enforce") {
+        Some(level) => {
+            let _ = write!(
+                out,
+                "(Pod Security `{level}`, checked by tack's tier policy instead; "
+            );
+        }
+        None => out.push('('),
+    }
+    out.push_str(
+        "webhooks that select it by its labels; no ResourceQuota or LimitRange can exist in it yet)\n",
+    );
     out
 }
 
@@ -142,8 +190,16 @@ pub fn status_text(style: Style, r: &Release, view: &crate::ops::inspect::Status
         let _ = writeln!(out, "{} {}", b("LOCK:"), style.yellow(l));
     }
     let _ = writeln!(out, "{} ({})", b("OBJECTS:"), r.objects.len());
-    for o in &r.objects {
-        let _ = writeln!(out, "  {o}");
+    if view.live.is_empty() {
+        for o in &r.objects {
+            let _ = writeln!(out, "  {o}");
+        }
+    } else {
+        let ready = view.live.iter().filter(|l| l.ends_with(": ready")).count();
+        for l in &view.live {
+            let _ = writeln!(out, "  {l}");
+        }
+        let _ = writeln!(out, "  ({ready} of {} ready)", view.live.len());
     }
     if !view.hooks.is_empty() {
         let _ = writeln!(out, "{} ({})", b("HOOKS:"), view.hooks.len());

@@ -24,4 +24,5 @@ mod registry_deps;
 mod reliability;
 mod stack;
 mod stack_diff;
+mod workflows;
 mod workloads;
