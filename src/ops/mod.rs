@@ -9,6 +9,7 @@ pub mod deploy;
 pub mod deployer;
 pub mod diff;
 pub mod hooks;
+pub mod import;
 pub mod inspect;
 pub mod install;
 pub mod lint;
