@@ -9,6 +9,7 @@ mod dependency;
 mod diff;
 mod get;
 mod history;
+mod import;
 mod install;
 mod lint;
 mod list;
@@ -106,6 +107,7 @@ pub fn run() -> i32 {
         Command::Pull(a) => package::pull(&ctx, a),
         Command::Registry(c) => registry::run(&ctx, c),
         Command::Dependency(c) => dependency::run(&ctx, c),
+        Command::Import(c) => import::run(&ctx, c),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             let mut out = Vec::new();

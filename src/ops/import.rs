@@ -76,6 +76,8 @@ pub struct ImportReport {
     /// Helm's records, by location.
     pub helm_records: Vec<String>,
     pub helm_records_removed: usize,
+    /// `--remove-helm-records` was given.
+    pub remove_helm_records: bool,
 }
 
 /// Import Helm release `opts.name` of `opts.namespace`.
@@ -147,6 +149,7 @@ pub async fn import_helm(c: &Cluster, opts: &ImportOptions) -> Result<ImportRepo
         records_written: 0,
         helm_records: records.iter().map(HelmRecord::location).collect(),
         helm_records_removed: 0,
+        remove_helm_records: opts.remove_helm_records,
     };
     if opts.dry_run {
         // the server checks every patch (managedFields included) and persists nothing
@@ -267,7 +270,7 @@ fn check_existing(
     });
     if let Some(s) = foreign {
         bail!(
-            "a tack release `{name}` already exists in namespace `{ns}` (revision {}: {}), and it is not an earlier import of this Helm release\n\nnothing was changed\n\nhint: `tack history {name} -n {ns}` shows it; import into another namespace is not possible, so uninstall or rename one of them first",
+            "a tack release `{name}` already exists in namespace `{ns}` (revision {}: {}), and it is not an earlier import of this Helm release\n\nnothing was changed\n\nhint: `tack history {name} -n {ns}` shows it: either tack already manages this release since an earlier import (nothing left to import), or the name is taken by another tack release",
             s.revision,
             s.description
         );
