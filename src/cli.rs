@@ -910,7 +910,7 @@ annotations are replaced by tack's, and the fields Helm's field manager owned ar
 manager, so the next `tack upgrade` neither conflicts nor leaves stale fields behind. Refused while a Helm operation \
 is pending, and when a tack release of that name exists that is not an earlier import of this one (importing again is \
 safe). Helm's records are kept unless --remove-helm-records. See docs/coming-from-helm.md.",
-        after_help = "Examples:\n  tack import helm web -n shop --dry-run          # revisions, objects and field managers; writes nothing\n  tack import helm web -n shop\n  tack import helm web -n shop --remove-helm-records   # `helm list` no longer shows it\n  tack diff web ./web-chart -n shop                # then: the converted chart against the live objects"
+        after_help = "Examples:\n  tack import helm web -n shop --dry-run    # revisions, objects, field managers\n  tack import helm web -n shop\n  tack import helm web -n shop --remove-helm-records   # gone from `helm list`\n  tack convert ./web ./web-tack && tack diff web ./web-tack -n shop   # then"
     )]
     Helm(ImportHelmArgs),
 }
