@@ -8,6 +8,7 @@ mod clusters;
 mod connect;
 mod diff;
 mod hooks;
+mod import_helm;
 mod layers_memory;
 mod lifecycle;
 mod locks;
