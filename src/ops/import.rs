@@ -112,6 +112,11 @@ pub async fn import_helm(c: &Cluster, opts: &ImportOptions) -> Result<ImportRepo
         .map(|h| helm_record::to_release(h, ns, &namespaced))
         .collect::<Result<_>>()?;
 
+    // a record too large to store is refused before any object is touched
+    for r in &releases {
+        crate::release::encode(r)?;
+    }
+
     let store = SecretStore::new(c.client.clone());
     let existing = read_history(&store, ns, name).await?;
     let again = check_existing(&existing, &releases, ns, name)?;
