@@ -12,6 +12,7 @@ use crate::manifest::{
     ObjectRef, FIELD_MANAGER, RELEASE_NAMESPACE_ANNOTATION, RELEASE_NAME_ANNOTATION,
 };
 use anyhow::Result;
+use futures::{stream, StreamExt};
 use kube::api::{Patch, PatchParams};
 use serde_json::{json, Map, Value};
 
@@ -41,6 +42,8 @@ pub struct Takeover {
     pub managers_after: Vec<String>,
     patch: Value,
     revert: Value,
+    /// The manager the revert is sent as: Helm's, so that the annotations it puts back are Helm's again.
+    revert_manager: String,
 }
 
 /// An entry's manager as shown to people.
@@ -147,6 +150,7 @@ pub fn plan_one(
             managers_after: vec![],
             patch: Value::Null,
             revert: Value::Null,
+            revert_manager: String::new(),
         });
     };
     let ann = &live["metadata"]["annotations"];
@@ -209,6 +213,13 @@ pub fn plan_one(
         restore.insert(k.to_string(), ann[k].clone());
     }
     let revert = json!({"metadata": {"managedFields": entries, "annotations": restore}});
+    let revert_manager = entries
+        .iter()
+        .find(|e| is_helm(e, helm_managers))
+        .and_then(|e| e["manager"].as_str())
+        .or(helm_managers.first().map(String::as_str))
+        .unwrap_or("helm")
+        .to_string();
     Ok(Takeover {
         object: object.clone(),
         action,
@@ -216,6 +227,7 @@ pub fn plan_one(
         managers_after: after.iter().map(describe_entry).collect(),
         patch,
         revert,
+        revert_manager,
     })
 }
 
@@ -250,7 +262,7 @@ async fn patch(
     c: &Cluster,
     resolver: &Resolver,
     object: &ObjectRef,
-    body: &Value,
+    (body, manager): (&Value, &str),
     dry_run: bool,
 ) -> Result<()> {
     let (resource, namespaced) = resolver.resolve(&object.api_version, &object.kind).await?;
@@ -261,13 +273,17 @@ async fn patch(
         object.namespace.as_deref(),
     );
     let mut params = PatchParams {
-        field_manager: Some(FIELD_MANAGER.to_string()),
+        field_manager: Some(manager.to_string()),
         ..PatchParams::default()
     };
     if dry_run {
         params = params.dry_run();
     }
-    let what = format!("take over {object}");
+    let what = if manager == FIELD_MANAGER {
+        format!("take over {object}")
+    } else {
+        format!("give {object} back to Helm")
+    };
     let body = Patch::Merge(body);
     retry(Budget::default(), || {
         api.patch(&object.name, &params, &body)
@@ -277,24 +293,47 @@ async fn patch(
     Ok(())
 }
 
-/// Send the patch of every object to take (with `dry_run`, as a server-side dry run that writes nothing).
-/// On the first failure the objects already patched are restored (their managers and annotations as they
-/// were) and the error says whether that worked. Returns how many objects were patched.
+/// Objects patched at once.
+const CONCURRENCY: usize = 8;
+
+/// Send the patch of every object to take, a few at once (with `dry_run`, as a server-side dry run that
+/// writes nothing). When one fails, the objects patched are restored (their managers and annotations as
+/// they were) and the error says whether that worked. Returns how many objects were patched.
 pub async fn take(
     c: &Cluster,
     resolver: &Resolver,
     plans: &[Takeover],
     dry_run: bool,
 ) -> Result<usize> {
-    let mut done: Vec<&Takeover> = Vec::new();
-    for t in plans.iter().filter(|t| t.action == Action::Take) {
-        if let Err(e) = patch(c, resolver, &t.object, &t.patch, dry_run).await {
-            let restored = restore(c, resolver, &done).await;
-            return Err(e.context(restored));
+    let todo: Vec<&Takeover> = plans.iter().filter(|t| t.action == Action::Take).collect();
+    let results: Vec<(&Takeover, Result<()>)> = stream::iter(todo)
+        .map(|t| async move {
+            (
+                t,
+                patch(c, resolver, &t.object, (&t.patch, FIELD_MANAGER), dry_run).await,
+            )
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    let mut done = Vec::new();
+    let mut first_error = None;
+    for (t, r) in results {
+        match r {
+            Ok(()) => done.push(t),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
         }
-        done.push(t);
     }
-    Ok(done.len())
+    match first_error {
+        None => Ok(done.len()),
+        Some(e) if dry_run => Err(e),
+        Some(e) => {
+            let restored = restore(c, resolver, &done).await;
+            Err(e.context(restored))
+        }
+    }
 }
 
 /// Put back the managers and annotations of objects taken over (after a later step failed). Returns a
@@ -302,7 +341,15 @@ pub async fn take(
 pub async fn restore(c: &Cluster, resolver: &Resolver, taken: &[&Takeover]) -> String {
     let mut failed = Vec::new();
     for t in taken {
-        if let Err(e) = patch(c, resolver, &t.object, &t.revert, false).await {
+        if let Err(e) = patch(
+            c,
+            resolver,
+            &t.object,
+            (&t.revert, &t.revert_manager),
+            false,
+        )
+        .await
+        {
             failed.push(format!("{}: {e:#}", t.object));
         }
     }

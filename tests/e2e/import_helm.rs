@@ -378,3 +378,51 @@ async fn a_pending_helm_operation_is_refused() {
         "no object touched"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_import_gives_the_objects_back_and_leaves_no_record() {
+    let client = client().await;
+    let ns = namespace(&client, "e2e-import-undo").await;
+    let home = tempfile::tempdir().unwrap();
+    let chart = create_chart(home.path());
+    let chart_s = chart.to_str().unwrap();
+    ok(&mut helm(
+        home.path(),
+        &["install", "web", chart_s, "-n", &ns],
+    ));
+    ok(&mut helm(
+        home.path(),
+        &["upgrade", "web", chart_s, "-n", &ns],
+    ));
+    // a Secret squatting on the name of revision 2's tack record (not a record: history does not list it)
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), &ns);
+    let squatter: Secret =
+        serde_json::from_value(serde_json::json!({"metadata": {"name": "tack.release.v1.web.v2"}}))
+            .unwrap();
+    secrets
+        .create(&kube::api::PostParams::default(), &squatter)
+        .await
+        .unwrap();
+    let before = objects(&client, &ns, "web").await;
+
+    let (out, stdout, stderr) = run(tack().args(["import", "helm", "web", "-n", &ns]));
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("revision 2")
+            && stderr.contains("the 1 record(s) written before were deleted"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("given back to Helm"), "{stderr}");
+    assert_eq!(
+        tack_records(&client, &ns).await,
+        0,
+        "no tack record is left"
+    );
+    let after = objects(&client, &ns, "web").await;
+    assert_eq!(
+        after, before,
+        "annotations and field managers are Helm's again"
+    );
+    let list = ok(&mut helm(home.path(), &["list", "-n", &ns, "-q"]));
+    assert_eq!(list.trim(), "web");
+}
