@@ -104,3 +104,74 @@ fn list(managers: &[String]) -> String {
         managers.join(", ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::import::{ImportedObject, ImportedRevision};
+    use crate::release::Status;
+
+    fn report(dry_run: bool, removed: usize) -> ImportReport {
+        ImportReport {
+            name: "web".into(),
+            namespace: "shop".into(),
+            dry_run,
+            again: false,
+            deployed: 2,
+            revisions: vec![ImportedRevision {
+                revision: 2,
+                helm_status: "deployed".into(),
+                status: Status::Deployed,
+                chart: "web-0.1.0".into(),
+                updated: "2026-12-01T10:00:00Z".into(),
+                description: "imported from Helm revision 2".into(),
+                record: "create",
+            }],
+            objects: vec![
+                ImportedObject {
+                    object: "Deployment shop/web".into(),
+                    action: "take",
+                    managers_before: vec!["helm (Update)".into()],
+                    managers_after: vec!["tack (Apply)".into()],
+                },
+                ImportedObject {
+                    object: "Service shop/web".into(),
+                    action: "missing",
+                    managers_before: vec![],
+                    managers_after: vec![],
+                },
+            ],
+            objects_taken: 1,
+            records_written: 1,
+            helm_records: vec!["secret shop/sh.helm.release.v1.web.v2".into()],
+            helm_records_removed: removed,
+            remove_helm_records: removed > 0,
+        }
+    }
+
+    #[test]
+    fn a_dry_run_says_what_would_happen_and_an_import_what_did() {
+        let dry = report_text(Style::PLAIN, &report(true, 0), 0.2);
+        assert!(
+            dry.starts_with(
+                "dry run: import of Helm release `web` in namespace `shop`; nothing was written"
+            ),
+            "{dry}"
+        );
+        assert!(
+            dry.contains("would take     Deployment shop/web\n"),
+            "{dry}"
+        );
+        assert!(dry.contains("helm (Update) -> tack (Apply)"), "{dry}");
+        assert!(dry.contains("missing        Service shop/web\n"), "{dry}");
+        assert!(dry.contains("Helm's records (1): kept"), "{dry}");
+
+        let done = report_text(Style::PLAIN, &report(false, 1), 0.25);
+        assert!(done.starts_with("imported Helm release `web` in namespace `shop`: 1 revision(s), 1 object(s) taken over, in 0.2s"), "{done}");
+        assert!(
+            done.contains("taken          Deployment shop/web"),
+            "{done}"
+        );
+        assert!(done.contains("Helm's records (1): 1 removed"), "{done}");
+    }
+}
