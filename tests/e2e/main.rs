@@ -9,6 +9,7 @@ mod connect;
 mod diff;
 mod hooks;
 mod import_helm;
+mod import_helm_safety;
 mod layers_memory;
 mod lifecycle;
 mod locks;
