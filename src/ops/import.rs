@@ -99,6 +99,12 @@ pub async fn import_helm(c: &Cluster, opts: &ImportOptions) -> Result<ImportRepo
         })?
         .clone();
 
+    if let Some(later) = helm.iter().rev().find(|h| h.version > deployed.version) {
+        events::warn(format!(
+            "revision {} (`{}`) came after the deployed revision {}: only the deployed revision's objects are taken over; objects that revision {} alone created keep Helm's annotations",
+            later.version, later.info.status, deployed.version, later.version
+        ));
+    }
     let resolver = Resolver::for_cluster(c);
     let scopes = scopes(&resolver, &helm).await?;
     let namespaced = |av: &str, kind: &str| {
