@@ -116,6 +116,9 @@ else). See docs/convert.md.",
     /// Manage a chart's dependencies and its Chart.lock
     #[command(subcommand)]
     Dependency(DependencyCommand),
+    /// Take over a release that Helm manages: its revisions become tack records, its objects tack's
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Print a shell completion script (it asks tack for env, tier, instance and release names)
     Completions {
         /// The shell to complete for
@@ -965,4 +968,45 @@ pub fn ordered_sets(matches: &ArgMatches) -> Vec<SetArg> {
     }
     out.sort_by_key(|(i, _)| *i);
     out.into_iter().map(|(_, s)| s).collect()
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Take over a Helm 3 or 4 release: every revision becomes a tack record, the live objects tack's
+    #[command(
+        long_about = "Take over a release that Helm 3 or 4 manages. Every revision in Helm's records (Secrets, or \
+ConfigMaps with HELM_DRIVER=configmap) becomes a tack record with its status, values, manifest, chart, notes and \
+timestamps. The live objects of the deployed revision become tack's without their specs changing: Helm's ownership \
+annotations are replaced by tack's, and the fields Helm's field manager owned are handed to tack's server-side apply \
+manager, so the next `tack upgrade` neither conflicts nor leaves stale fields behind. Refused while a Helm operation \
+is pending, and when a tack release of that name exists that is not an earlier import of this one (importing again is \
+safe). Helm's records are kept unless --remove-helm-records. See docs/coming-from-helm.md.",
+        after_help = "Examples:\n  tack import helm web -n shop --dry-run    # revisions, objects, field managers\n  tack import helm web -n shop\n  tack import helm web -n shop --remove-helm-records   # gone from `helm list`\n  tack convert ./web ./web-tack && tack diff web ./web-tack -n shop   # then"
+    )]
+    Helm(ImportHelmArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportHelmArgs {
+    /// Name of the Helm release (the tack release gets the same name, in the same namespace)
+    pub name: String,
+    /// Show what the import would do (revisions, objects, field managers) without writing anything
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Delete Helm's records once the import succeeded (`helm list` no longer shows the release)
+    #[arg(long)]
+    pub remove_helm_records: bool,
+    /// A field manager whose fields tack takes over (repeatable; Helm uses the name of its binary)
+    #[arg(
+        long = "helm-field-manager",
+        value_name = "NAME",
+        default_value = "helm"
+    )]
+    pub helm_field_managers: Vec<String>,
+    /// Wait for another operation on the release to finish instead of failing (default 5m)
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "5m", value_parser = parse_duration)]
+    pub wait_for_lock: Option<std::time::Duration>,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: ReadFormat,
 }

@@ -12,6 +12,7 @@ pub mod convert;
 pub mod diff;
 pub mod error;
 pub mod events;
+pub mod helm_record;
 pub mod limits;
 pub mod manifest;
 pub mod oci;

@@ -2,12 +2,14 @@
 //! server facts. Nothing above this module builds a kube client itself.
 
 pub mod apply;
+pub mod helm_records;
 pub mod hooks;
 pub mod live_diff;
 pub mod lookup;
 pub mod namespace;
 pub mod resources;
 pub mod retry;
+pub mod takeover;
 pub mod versions;
 pub mod wait;
 

@@ -11,6 +11,7 @@ mod diff;
 mod examples;
 mod get;
 mod history;
+mod import;
 mod install;
 mod lint;
 mod list;
@@ -111,6 +112,7 @@ pub fn run() -> i32 {
         Command::Pull(a) => package::pull(&ctx, a),
         Command::Registry(c) => registry::run(&ctx, c),
         Command::Dependency(c) => dependency::run(&ctx, c),
+        Command::Import(c) => import::run(&ctx, c),
         Command::Completions { shell, r#static } => complete::script(*shell, *r#static)
             .map(|s| ctx.printer.stdout(&s))
             .map_err(Into::into),

@@ -10,6 +10,7 @@ pub mod deployer;
 pub mod diff;
 pub mod dry_run;
 pub mod hooks;
+pub mod import;
 pub mod inspect;
 pub mod install;
 pub mod lint;

@@ -3,6 +3,7 @@
 //! honours `--quiet`, shows the operations' events (warnings, notes, live progress) and prints errors. The text
 //! renderers beside it turn operation results into text for a given [`Style`].
 
+pub mod import;
 pub mod live;
 pub mod release;
 pub mod runs;

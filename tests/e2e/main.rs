@@ -9,6 +9,8 @@ mod connect;
 mod daily;
 mod diff;
 mod hooks;
+mod import_helm;
+mod import_helm_safety;
 mod layers_memory;
 mod lifecycle;
 mod locks;
