@@ -24,6 +24,7 @@ fn rel(revision: u64, status: Status) -> Release {
         last_deployed: t,
         deleted: None,
         hooks: vec![],
+        labels: Default::default(),
     }
 }
 
