@@ -365,6 +365,8 @@ current-context: tack-testenv
 EOF
 }
 
+# The fake node is large (5,000 pods): the e2e suite leaves its namespaces behind for inspection, and a full
+# run schedules hundreds of pods that a real node's 110 would not hold.
 node_json() {
 	cat <<EOF
 {
@@ -379,8 +381,8 @@ node_json() {
     }
   },
   "status": {
-    "capacity": {"cpu": "32", "memory": "256Gi", "pods": "110", "ephemeral-storage": "1Ti"},
-    "allocatable": {"cpu": "32", "memory": "256Gi", "pods": "110", "ephemeral-storage": "1Ti"},
+    "capacity": {"cpu": "1000", "memory": "4Ti", "pods": "5000", "ephemeral-storage": "100Ti"},
+    "allocatable": {"cpu": "1000", "memory": "4Ti", "pods": "5000", "ephemeral-storage": "100Ti"},
     "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux", "kubeletVersion": "fake", "kubeProxyVersion": "fake"}
   }
 }
