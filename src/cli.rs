@@ -370,6 +370,14 @@ pub struct LintArgs {
     /// Also write the tier policy report to stdout in this format (for code scanning and CI test reports)
     #[arg(short = 'o', long, value_enum, default_value = "text")]
     pub output: LintFormat,
+    /// A Secret or ConfigMap the pods use that is created outside the chart, e.g. `Secret/db-credentials`
+    /// (repeatable): no warning that the chart does not render it; with --cluster, checked to exist
+    #[arg(long, value_name = "KIND/NAME")]
+    pub external: Vec<String>,
+    /// Also check against the cluster (read only): every kind is served, and every Secret and ConfigMap
+    /// the pods need that the chart does not render exists in the release namespace (-n)
+    #[arg(long)]
+    pub cluster: bool,
 }
 
 /// Output format of `tack lint`'s policy report.

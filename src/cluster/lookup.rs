@@ -52,3 +52,25 @@ impl crate::render::tpl::Lookup for ClusterLookup {
         })
     }
 }
+
+/// Whether a Secret or ConfigMap exists, read as metadata only (a Secret's data is never fetched).
+pub async fn config_exists(
+    c: &super::Cluster,
+    kind: &str,
+    namespace: &str,
+    name: &str,
+) -> Result<bool> {
+    use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+    use kube::Api;
+    let found = match kind {
+        "Secret" => Api::<Secret>::namespaced(c.client.clone(), namespace)
+            .get_metadata_opt(name)
+            .await?
+            .is_some(),
+        _ => Api::<ConfigMap>::namespaced(c.client.clone(), namespace)
+            .get_metadata_opt(name)
+            .await?
+            .is_some(),
+    };
+    Ok(found)
+}

@@ -30,10 +30,15 @@ pub fn run(ctx: &Ctx, args: &LintArgs, sets: &[SetArg]) -> Result<()> {
         return lint_stack(ctx, &targets, &rs, args.strict, args.output);
     }
     let target = &targets.all[0];
+    let declared = external_flags(&args.external)?;
     if args.matrix {
         return run_matrix(ctx, args, target, &rs);
     }
-    let report = lint_target(target, &rs);
+    let mut report = lint_target(target, &rs);
+    crate::ops::lint::external(&mut report, &declared);
+    if args.cluster {
+        against_cluster(ctx, target, &mut report, &declared)?;
+    }
     let printer = &ctx.printer;
     let reports: Vec<&crate::policy::Report> = report.policy.iter().collect();
     if let Some(doc) = policy_document(args.output, &reports, &chart_shown(target)) {
@@ -47,6 +52,61 @@ pub fn run(ctx: &Ctx, args: &LintArgs, sets: &[SetArg]) -> Result<()> {
     ));
     print_report(printer, &report);
     finish(printer, &report, args.strict, 1)
+}
+
+/// `--external KIND/NAME` flags, checked: only Secrets and ConfigMaps are referenced by pods.
+fn external_flags(flags: &[String]) -> Result<Vec<String>> {
+    flags
+        .iter()
+        .map(|f| match f.split_once('/') {
+            Some((kind @ ("Secret" | "ConfigMap"), name))
+                if !name.is_empty() && !name.contains('/') =>
+            {
+                Ok(format!("{kind}/{name}"))
+            }
+            _ => Err(crate::error::usage(format!(
+                "invalid --external `{f}`: expected `Secret/NAME` or `ConfigMap/NAME`"
+            ))),
+        })
+        .collect()
+}
+
+/// `--cluster`: check the kinds are served and the Secrets and ConfigMaps from outside exist. Read only.
+fn against_cluster(
+    ctx: &Ctx,
+    target: &Target,
+    report: &mut Report,
+    declared: &[String],
+) -> Result<()> {
+    let (rt, c) = super::connect(ctx)?;
+    if let Err(e) = rt.block_on(crate::ops::served::check(
+        &c,
+        &report.needed,
+        "lint reads the cluster and writes nothing",
+    )) {
+        report.errors.push(format!("{e:#}"));
+    }
+    for r in &report.references {
+        let ns = r
+            .namespace
+            .clone()
+            .unwrap_or_else(|| target.namespace.clone());
+        let exists = rt.block_on(crate::cluster::lookup::config_exists(
+            &c, &r.kind, &ns, &r.name,
+        ))?;
+        match (exists, declared.contains(&r.key())) {
+            (true, _) => {}
+            (false, true) => report.errors.push(format!(
+                "{} `{}` is declared external (--external {}) but does not exist in namespace `{ns}`: {} would not start\n  hint: create it first (e.g. `kubectl create secret generic {} -n {ns} ...`)",
+                r.kind, r.name, r.key(), r.from, r.name
+            )),
+            (false, false) => report.warnings.push(format!(
+                "{} `{}` does not exist in namespace `{ns}` either",
+                r.kind, r.name
+            )),
+        }
+    }
+    Ok(())
 }
 
 fn ensure_newline(mut s: String) -> String {
@@ -150,7 +210,8 @@ fn run_matrix(ctx: &Ctx, args: &LintArgs, target: &Target, rs: &RenderSettings) 
         let mut t = target.clone();
         t.layers.env = env.clone();
         t.layers.tier = tier.clone();
-        let report = lint_target(&t, rs);
+        let mut report = lint_target(&t, rs);
+        crate::ops::lint::external(&mut report, &external_flags(&args.external)?);
         if !report.errors.is_empty() || !report.warnings.is_empty() {
             let layers = LayerArgs {
                 env: env.clone(),

@@ -17,6 +17,34 @@ pub struct Report {
     pub objects: usize,
     /// The tier policy's own report, for `-o json|sarif|junit`.
     pub policy: Option<crate::policy::Report>,
+    /// Secrets and ConfigMaps the pods need that the chart does not render (see [`external`]).
+    pub references: Vec<super::references::Reference>,
+    /// Objects whose kinds the cluster must serve (checked with `--cluster`).
+    pub needed: Vec<super::served::Needed>,
+}
+
+/// Turn the unrendered references of `report` into warnings, except those declared with `--external
+/// KIND/NAME`; a declared name that nothing references is a warning too (a stale declaration).
+pub fn external(report: &mut Report, declared: &[String]) {
+    for r in &report.references {
+        if !declared.iter().any(|d| d == &r.key()) {
+            report.warnings.push(format!(
+                "{}: {} references {} `{}`, which the chart does not render: it must exist before the pods start\n  hint: if it is created outside the chart (`kubectl create secret`, an operator), say so with `--external {}`",
+                r.template,
+                r.from,
+                r.kind,
+                r.name,
+                r.key()
+            ));
+        }
+    }
+    for d in declared {
+        if !report.references.iter().any(|r| &r.key() == d) {
+            report.warnings.push(format!(
+                "--external {d}: no pod of this chart references it (or the chart renders it itself)"
+            ));
+        }
+    }
 }
 
 /// Lint one target: render it offline and check the result; every problem lands in the report.
@@ -76,6 +104,8 @@ pub fn lint_prepared(target: &Target, prepared: &Prepared, report: &mut Report) 
     for doc in &prepared.docs {
         check_object(doc, report);
     }
+    report.references = super::references::unrendered(&prepared.docs);
+    report.needed = super::served::needed(prepared);
     report.objects = prepared.docs.len();
     match super::policy::check(target, prepared) {
         Ok((_, policy)) => {

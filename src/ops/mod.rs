@@ -19,6 +19,7 @@ pub mod plan;
 pub mod policy;
 pub mod recall;
 pub mod records;
+pub mod references;
 pub mod render;
 pub mod rollback;
 pub mod served;

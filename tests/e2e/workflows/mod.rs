@@ -7,6 +7,7 @@ mod ci;
 mod drift;
 mod external_secret;
 mod first_deploy;
+mod lint_cluster;
 mod tiers;
 mod unserved_kind;
 mod upgrade_rollback;
