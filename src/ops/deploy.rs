@@ -180,6 +180,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         super::plan::check_revision(plan, current.as_ref().map(|c| c.revision))?;
         deployer.check_plan(plan).await?;
     }
+    deployer.preflight(&objects, opts).await?;
     held.fence(store, "writing the pending revision").await?;
     match store.create(&release).await {
         Ok(_) => {}
@@ -359,7 +360,16 @@ async fn apply_revision<S: ReleaseStore, D: Deployer>(
         changes.extend(deployer.delete(to_prune, opts).await?);
     }
     if opts.wait {
-        deployer.wait(ids, opts.timeout).await?;
+        let (wait, skipped) =
+            super::wait_scope::wait_targets(objects, ids, opts.wait_skip_load_balancers);
+        if !skipped.is_empty() {
+            let names: Vec<String> = skipped.iter().map(ToString::to_string).collect();
+            events::note(format!(
+                "not waiting for {} (type LoadBalancer, --wait-skip-load-balancers)",
+                names.join(", ")
+            ));
+        }
+        deployer.wait(&wait, opts.timeout).await?;
     }
     Ok(changes)
 }

@@ -102,6 +102,7 @@ pub async fn deploy_rendered(
         // hooks are not objects of the release: a dry run does not create them
         let (plain, _) = super::hooks::split(desired.objects)?;
         let objects = deployer.prepare(plain, dopts).await?;
+        deployer.preflight(&objects, dopts).await?;
         return Ok(Deployed::DryRun(deployer.apply(&objects, dopts).await?));
     }
     let store = SecretStore::new(c.client.clone());

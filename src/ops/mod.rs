@@ -23,5 +23,6 @@ pub mod share;
 pub mod stack;
 pub mod target;
 pub mod uninstall;
+pub mod wait_scope;
 
 pub use render::{prepare, Prepared};

@@ -151,5 +151,7 @@ pub fn uninstall_options(
         command: command.to_string(),
         no_hooks: false,
         plan: None,
+        delete_crds: false,
+        wait_skip_load_balancers: false,
     }
 }
