@@ -195,12 +195,14 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     let (pre, post) = hook_events(op, status);
     let mut runs: Vec<(ObjectId, HookRun)> = Vec::new();
     // --timeout bounds the hooks, applying, pruning and waiting, however slow each request is
+    let deadline = tokio::time::Instant::now() + opts.timeout;
     let applied = tokio::time::timeout(opts.timeout, async {
         if !opts.no_hooks {
             hooks::run_event(deployer, &hook_list, pre, opts, &mut runs).await?;
         }
         let changes =
-            apply_revision((store, held), deployer, &objects, &ids, &to_prune, opts).await?;
+            apply_revision((store, held), deployer, &objects, (&ids, &to_prune), opts, deadline)
+                .await?;
         if !opts.no_hooks {
             hooks::run_event(deployer, &hook_list, post, opts, &mut runs).await?;
         }
@@ -344,14 +346,15 @@ fn hook_events(op: Op, status: Status) -> (Event, Event) {
     }
 }
 
-/// Apply, prune, wait; the lock is checked before each write.
+/// Apply, prune, wait until `deadline` (a little before, so the wait's own report of what is not ready
+/// comes out rather than a bare timeout); the lock is checked before each write.
 async fn apply_revision<S: ReleaseStore, D: Deployer>(
     (store, held): (&S, &lock::Lock),
     deployer: &D,
     objects: &[Value],
-    ids: &[ObjectId],
-    to_prune: &[ObjectId],
+    (ids, to_prune): (&[ObjectId], &[ObjectId]),
     opts: &DeployOptions,
+    deadline: tokio::time::Instant,
 ) -> Result<Vec<Change>> {
     held.fence(store, "applying").await?;
     let mut changes = deployer.apply(objects, opts).await?;
@@ -369,7 +372,9 @@ async fn apply_revision<S: ReleaseStore, D: Deployer>(
                 names.join(", ")
             ));
         }
-        deployer.wait(&wait, opts.timeout).await?;
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let margin = (left / 10).min(Duration::from_secs(1));
+        deployer.wait(&wait, left - margin).await?;
     }
     Ok(changes)
 }
@@ -397,7 +402,16 @@ async fn restore<S: ReleaseStore, D: Deployer>(
         .filter(|o| !ids.contains(o))
         .cloned()
         .collect();
-    apply_revision((store, held), deployer, &objects, &ids, &extra, opts).await?;
+    let deadline = tokio::time::Instant::now() + opts.timeout;
+    apply_revision(
+        (store, held),
+        deployer,
+        &objects,
+        (&ids, &extra),
+        opts,
+        deadline,
+    )
+    .await?;
     // the previous revision is live again and still recorded as deployed
     set_status(
         store,

@@ -6,6 +6,7 @@ mod harness;
 mod apply;
 mod clusters;
 mod connect;
+mod crds;
 mod diff;
 mod hooks;
 mod layers_memory;
