@@ -6,6 +6,7 @@
 pub use super::core::{object_id, Change, DeployOptions, Deployer, Desired, Op, Outcome};
 use super::hooks;
 use super::lock;
+use super::prune::{guard_namespace, not_in, prune_list};
 use super::records::prune_history;
 pub use super::records::{current_deployed, load, read_history, set_status};
 use crate::events;
@@ -16,7 +17,6 @@ use crate::storage::{ReleaseStore, StoreError};
 use anyhow::{anyhow, bail, Result};
 use serde_json::Value;
 use std::cell::Cell;
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// Run `op` under the release lock. Ctrl-C or a lost lock marks the pending revision failed and releases
@@ -397,11 +397,7 @@ async fn restore<S: ReleaseStore, D: Deployer>(
     let (objects, _) = hooks::split(manifest_objects(prev)?)?;
     let objects = deployer.prepare(objects, opts).await?;
     let ids: Vec<ObjectId> = objects.iter().map(object_id).collect();
-    let extra: Vec<ObjectId> = failed_ids
-        .iter()
-        .filter(|o| !ids.contains(o))
-        .cloned()
-        .collect();
+    let extra = not_in(failed_ids, &ids);
     let deadline = tokio::time::Instant::now() + opts.timeout;
     apply_revision(
         (store, held),
@@ -423,38 +419,6 @@ async fn restore<S: ReleaseStore, D: Deployer>(
     )
     .await?;
     Ok(format!("rolled back to revision {}", prev.revision))
-}
-
-/// Objects of the previous revision that the new one no longer has.
-fn prune_list(previous: Option<&Release>, ids: &[ObjectId]) -> Vec<ObjectId> {
-    let keep: BTreeSet<&ObjectId> = ids.iter().collect();
-    previous
-        .map(|p| {
-            p.objects
-                .iter()
-                .filter(|o| !keep.contains(o))
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Refuse to prune the Namespace that holds the release records (they would go with it).
-fn guard_namespace(to_prune: &[ObjectId], opts: &DeployOptions) -> Result<()> {
-    if opts.allow_namespace_prune {
-        return Ok(());
-    }
-    if to_prune
-        .iter()
-        .any(|o| o.kind == "Namespace" && o.name == opts.namespace)
-    {
-        bail!(
-            "the chart no longer renders Namespace `{}`, which holds the records of release `{}`; pruning it would delete the release history\n\nhint: keep rendering the Namespace, or pass --allow-namespace-delete if that is really what you want",
-            opts.namespace,
-            opts.name
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -197,6 +197,33 @@ async fn install_then_upgrade_supersedes_and_prunes_dropped_objects() {
     );
 }
 
+#[test]
+fn an_object_named_by_another_version_of_its_group_is_not_pruned() {
+    let id = |api_version: &str, kind: &str, name: &str| ObjectId {
+        api_version: api_version.into(),
+        kind: kind.into(),
+        namespace: Some("shop".into()),
+        name: name.into(),
+    };
+    let previous = [
+        id("example.com/v1", "Widget", "w1"),
+        id("autoscaling/v2beta2", "HorizontalPodAutoscaler", "web"),
+        id("v1", "ConfigMap", "gone"),
+        id("other.io/v1", "Widget", "w2"),
+    ];
+    let now = [
+        id("example.com/v2", "Widget", "w1"),
+        id("autoscaling/v2", "HorizontalPodAutoscaler", "web"),
+        id("example.com/v1", "Widget", "w2"),
+    ];
+    let pruned: Vec<String> = not_in(&previous, &now)
+        .iter()
+        .map(|o| format!("{} {}", o.api_version, o.name))
+        .collect();
+    // a Widget of another group is another object
+    assert_eq!(pruned, ["v1 gone", "other.io/v1 w2"]);
+}
+
 #[tokio::test]
 async fn a_failed_preflight_writes_nothing() {
     let (store, fake) = (MemoryStore::new(), Fake::default());

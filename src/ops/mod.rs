@@ -15,6 +15,7 @@ pub mod lint;
 pub mod lock;
 pub mod plan;
 pub mod policy;
+pub mod prune;
 pub mod recall;
 pub mod records;
 pub mod render;

@@ -305,9 +305,21 @@ async fn an_upgrade_dropping_a_stored_crd_version_is_refused_before_any_write() 
     };
     assert_eq!(history(&ns), 1);
 
-    // v2 becomes the only version, but Widget w1 is stored as v1
+    // the CRD gains v3 (now stored) and w1 moves to it in the same upgrade: it waits until v3 is served
     Chart {
-        widget_versions: &["v2"],
+        widget_versions: &["v3", "v1", "v2"],
+        ..Chart::new(&group)
+    }
+    .write(&path);
+    let out = ok(&mut tack_in(&ns, &["upgrade", "c", chart]));
+    // the same object, named by another version: neither created again nor pruned
+    assert!(!out.contains(&format!("Widget {ns}/w1")), "unchanged: {out}");
+    let w1 = custom(&client, &ns, &group, "v3", "Widget").get("w1").await;
+    assert_eq!(w1.unwrap().data["spec"]["size"], 3);
+
+    // v3 becomes the only version, but the cluster still stores Widgets as v1
+    Chart {
+        widget_versions: &["v3"],
         ..Chart::new(&group)
     }
     .write(&path);
@@ -325,11 +337,11 @@ async fn an_upgrade_dropping_a_stored_crd_version_is_refused_before_any_write() 
         assert!(stderr.contains("no object was changed"), "{stderr}");
         assert!(stderr.contains("storedVersions"), "{stderr}");
     }
-    assert_eq!(history(&ns), 1, "no revision was recorded");
+    assert_eq!(history(&ns), 2, "no revision was recorded");
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
     let live = crds.get(&format!("widgets.{group}")).await.unwrap();
     let served: Vec<String> = live.spec.versions.iter().map(|v| v.name.clone()).collect();
-    assert_eq!(served, ["v1", "v2"], "the CRD was not changed");
+    assert_eq!(served, ["v3", "v1", "v2"], "the CRD was not changed");
     ok(&mut tack_in(&ns, &["uninstall", "c", "--delete-crds"]));
     cleanup(&client, &group).await;
 }
