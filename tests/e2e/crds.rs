@@ -244,6 +244,23 @@ async fn upgrade_prunes_crds_and_kept_objects_only_when_told() {
         ..Chart::new(&group)
     }
     .write(&path);
+    // the diff says so first, and does not count them as deletions
+    let (_, diff, stderr) = run(&mut tack_in(&ns, &["diff", "c", chart, "-o", "json"]));
+    let plan: serde_json::Value =
+        serde_json::from_str(&diff).unwrap_or_else(|e| panic!("{e}: {diff}\n{stderr}"));
+    let text = plan.to_string();
+    assert!(
+        text.contains(&format!(
+            "CustomResourceDefinition gadgets.{group} is no longer rendered but is kept: a CRD"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "ConfigMap {ns}/kept is no longer rendered but is kept: helm.sh/resource-policy: keep"
+        )),
+        "{text}"
+    );
     let out = ok(&mut tack_in(&ns, &["upgrade", "c", chart]));
     assert!(
         out.contains(&format!(
@@ -313,7 +330,10 @@ async fn an_upgrade_dropping_a_stored_crd_version_is_refused_before_any_write() 
     .write(&path);
     let out = ok(&mut tack_in(&ns, &["upgrade", "c", chart]));
     // the same object, named by another version: neither created again nor pruned
-    assert!(!out.contains(&format!("Widget {ns}/w1")), "unchanged: {out}");
+    assert!(
+        !out.contains(&format!("Widget {ns}/w1")),
+        "unchanged: {out}"
+    );
     let w1 = custom(&client, &ns, &group, "v3", "Widget").get("w1").await;
     assert_eq!(w1.unwrap().data["spec"]["size"], 3);
 
