@@ -9,7 +9,7 @@ mod keep;
 mod live;
 mod subset;
 
-pub use crds::check_stored_versions;
+pub use crds::{check_stored_versions, removed_stored_versions};
 pub use engine::apply;
 pub use error::{parse_conflict, parse_conflict_message, ApplyError};
 pub use keep::{kept_reason, RESOURCE_POLICY_ANNOTATIONS};

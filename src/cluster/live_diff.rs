@@ -104,11 +104,25 @@ pub async fn gather(
 
     let mut inputs: Vec<Input> = done
         .into_iter()
-        .map(|(i, after, notes)| Input {
-            object: refs[i].clone(),
-            before: live.get(&refs[i]).cloned(),
-            after,
-            notes,
+        .map(|(i, after, mut notes)| {
+            let before = live.get(&refs[i]).cloned();
+            // the operation refuses a CRD that drops a stored version before any write
+            if let Some(why) = before
+                .as_ref()
+                .filter(|_| apply::is_crd(&objects[i]))
+                .and_then(|l| apply::removed_stored_versions(&objects[i], l))
+            {
+                notes.push(Note::new(
+                    NoteLevel::Error,
+                    format!("{why}; the operation refuses it before any write (see docs/crds.md)"),
+                ));
+            }
+            Input {
+                object: refs[i].clone(),
+                before,
+                after,
+                notes,
+            }
         })
         .collect();
     for r in prune.iter().rev() {

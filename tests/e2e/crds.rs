@@ -343,6 +343,14 @@ async fn an_upgrade_dropping_a_stored_crd_version_is_refused_before_any_write() 
         ..Chart::new(&group)
     }
     .write(&path);
+    // the diff shows it first
+    let (_, diff, _) = run(&mut tack_in(&ns, &["diff", "c", chart, "-o", "json"]));
+    assert!(
+        diff.contains(&format!(
+            "CustomResourceDefinition widgets.{group} would drop version v1"
+        )) && diff.contains("refuses it before any write"),
+        "{diff}"
+    );
     for extra in [&[][..], &["--dry-run=server"][..]] {
         let mut cmd = tack_in(&ns, &["upgrade", "c", chart]);
         cmd.args(extra);
