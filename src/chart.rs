@@ -45,6 +45,9 @@ pub struct Dependency {
     pub condition: Option<String>,
     #[serde(default)]
     pub alias: Option<String>,
+    /// Tags that switch it on or off together with others: `tags.<tag>` in the top chart's values.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 impl Dependency {

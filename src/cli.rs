@@ -82,8 +82,11 @@ first words: diff a release named like one with `tack diff upgrade NAME CHART`. 
     Status(StatusArgs),
     /// List releases
     List(ListArgs),
-    /// Print the manifest, values, notes or hooks stored with a revision
+    /// Print what a revision holds: all, manifest, values, metadata, notes or hooks
     Get(GetArgs),
+    /// Print a chart's files before installing it: values (with comments), chart, readme, crds, layers, all
+    #[command(disable_version_flag = true)]
+    Show(ShowArgs),
     /// Remove the operation lock of a release whose holder is gone
     Unlock(UnlockArgs),
     /// Run the tests of a release (its `helm.sh/hook: test` objects) and report each; exit 1 if any fails
@@ -113,10 +116,13 @@ else). See docs/convert.md.",
     /// Manage a chart's dependencies and its Chart.lock
     #[command(subcommand)]
     Dependency(DependencyCommand),
-    /// Print a shell completion script
+    /// Print a shell completion script (it asks tack for env, tier, instance and release names)
     Completions {
         /// The shell to complete for
         shell: clap_complete::Shell,
+        /// Print the fixed script generated from the flags alone, which never calls back into tack
+        #[arg(long = "static")]
+        r#static: bool,
     },
 }
 
@@ -460,6 +466,12 @@ pub struct DeployArgs {
     /// without it they are kept
     #[arg(long)]
     pub delete_crds: bool,
+    /// Record this description with the revision instead of `install complete` and the like (shown by `history`)
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Output format of the result: the release's revision, status, objects and notes as JSON or YAML
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: ReadFormat,
 }
 
 #[derive(Debug, Args)]
@@ -488,6 +500,10 @@ pub struct InstallArgs {
     /// Refuse (instead of warning) when the values folder has env or tier layers and none is named
     #[arg(long)]
     pub strict: bool,
+    /// Labels of the release, e.g. `team=shop,owner=payments` (repeatable); an upgrade keeps earlier ones,
+    /// `KEY=null` removes one. `tack list -l` selects on them.
+    #[arg(long, value_name = "KEY=VAL")]
+    pub labels: Vec<String>,
 }
 
 /// How an upgrade treats the values the previous revision was given (`-f` files and `--set*` flags).
@@ -737,6 +753,9 @@ pub struct ListArgs {
     /// Only releases whose name matches this regular expression
     #[arg(short = 'f', long, value_name = "REGEX")]
     pub filter: Option<String>,
+    /// Only releases whose labels (`--labels`) match, e.g. `team=shop`, `tier!=public`, `env in (prod,staging)`
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
     /// Print release names only, one per line
     #[arg(long)]
     pub short: bool,
@@ -747,14 +766,24 @@ pub struct ListArgs {
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum GetWhat {
+    /// Metadata, values (given and computed), hooks, manifest and notes, one section each
+    All,
+    /// The objects the revision applied (Secret values masked)
     Manifest,
+    /// The values the user gave (env and tier layers named, -f and --set merged); --all for the computed values
     Values,
+    /// Name, namespace, revision, status, chart, env, tier, labels, times and description
+    Metadata,
+    /// The chart's NOTES, as rendered for the revision
     Notes,
-    // the revision's hooks: their objects, events, weights, delete policies and last runs
+    /// The revision's hooks: their objects, events, weights, delete policies and last runs
     Hooks,
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  tack get all web -n shop\n  tack get values web -n shop            # what was given: env, tier, -f, --set\n  tack get values web -n shop --all -o json\n  tack get manifest web -n shop --revision 3\n  tack get metadata web -n shop -o yaml"
+)]
 pub struct GetArgs {
     /// What to print
     #[arg(value_enum)]
@@ -767,6 +796,48 @@ pub struct GetArgs {
     /// Print Secret data and secret-looking values instead of masking them
     #[arg(long)]
     pub show_secrets: bool,
+    /// With `values`: the computed values (chart defaults and every layer merged), not only the given ones
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Output format of `values` and `metadata` (`table` is YAML with a comment for values)
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: ReadFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ShowWhat {
+    /// Chart.yaml, values.yaml, the env and tier layers, the README and the CRDs, separated by `---`
+    All,
+    /// Chart.yaml
+    Chart,
+    /// values.yaml as written, comments kept
+    Values,
+    /// The env and tier layers of the values folder (--values-dir), each after a comment naming it
+    Layers,
+    /// The chart's README
+    Readme,
+    /// The files under crds/
+    Crds,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  tack show values ./charts/webapp\n  tack show layers ./charts/webapp        # ./values/prod.yaml, ./values/public.yaml, ...\n  tack show chart oci://registry.example.com/charts/webapp --version '^1.4'\n  tack show all ./webapp-1.4.0.tgz"
+)]
+pub struct ShowArgs {
+    /// What to print
+    #[arg(value_enum)]
+    pub what: ShowWhat,
+    /// Chart: a folder, a package (.tgz) or a registry chart (oci://HOST/PATH/NAME)
+    pub chart: PathBuf,
+    /// Version of a registry chart: exact, or a semver range such as `^1.4` (default: the highest)
+    #[arg(long = "version", value_name = "VERSION")]
+    pub chart_version: Option<String>,
+    /// Folder holding the env and tier layers (for `layers` and `all`)
+    #[arg(long, value_name = "DIR", default_value = "values")]
+    pub values_dir: PathBuf,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 #[derive(Debug, Args)]

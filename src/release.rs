@@ -4,6 +4,7 @@
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{Read, Write};
 
@@ -167,6 +168,9 @@ pub struct Release {
     /// The hooks of this revision (their objects are in the manifest, never in `objects`), with their last run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hooks: Vec<HookRecord>,
+    /// The user's labels of the release (`--labels`), kept from revision to revision; `tack list -l` selects on them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 /// A hook of a revision: which object, when it runs, and how its last run went.
@@ -209,6 +213,9 @@ pub struct Summary {
     /// The registry chart a revision was pulled from (`oci://...@sha256:...`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The release's labels (`--labels`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 impl Release {
@@ -223,8 +230,104 @@ impl Release {
             updated: self.last_deployed.to_string(),
             description: self.description.clone(),
             source: self.chart.source.clone(),
+            labels: self.labels.clone(),
         }
     }
+}
+
+/// One `--labels` change: set a label, or (`key=null`) remove it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelChange {
+    pub key: String,
+    /// `None` removes the label.
+    pub value: Option<String>,
+}
+
+/// Parse `--labels` flags (`team=shop,tier=public`, repeatable; `key=null` removes a label kept from the previous
+/// revision). Keys and values follow Kubernetes' label syntax; keys under `tack.dev/` are tack's own.
+pub fn parse_labels(flags: &[String]) -> Result<Vec<LabelChange>> {
+    let mut out = Vec::new();
+    for item in flags.iter().flat_map(|f| f.split(',')).map(str::trim) {
+        if item.is_empty() {
+            continue;
+        }
+        let Some((key, value)) = item.split_once('=') else {
+            bail!("invalid --labels `{item}`: expected KEY=VALUE\n\nhint: e.g. `--labels team=shop,owner=payments`; `KEY=null` removes a label");
+        };
+        let (key, value) = (key.trim(), value.trim());
+        check_label_key(key).with_context(|| format!("invalid --labels key `{key}`"))?;
+        if key.starts_with("tack.dev/") || key == "tack.dev" {
+            bail!("invalid --labels key `{key}`: keys under `tack.dev/` are tack's own\n\nhint: pick another prefix, e.g. `example.com/{}`", key.trim_start_matches("tack.dev/"));
+        }
+        let value = (value != "null").then(|| value.to_string());
+        if let Some(v) = &value {
+            let ok = v.len() <= 63
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                && (v.is_empty()
+                    || (v.starts_with(|c: char| c.is_ascii_alphanumeric())
+                        && v.ends_with(|c: char| c.is_ascii_alphanumeric())));
+            if !ok {
+                bail!("invalid --labels value `{v}` for `{key}`: a label value is at most 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit");
+            }
+        }
+        out.push(LabelChange {
+            key: key.to_string(),
+            value,
+        });
+    }
+    Ok(out)
+}
+
+fn check_label_key(key: &str) -> Result<()> {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    let name_ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if !name_ok {
+        bail!("a label name is 1 to 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit");
+    }
+    if let Some(p) = prefix {
+        let ok = !p.is_empty()
+            && p.len() <= 253
+            && p.split('.').all(|part| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    && !part.starts_with('-')
+                    && !part.ends_with('-')
+            });
+        if !ok {
+            bail!("a label prefix is a DNS subdomain such as `example.com`");
+        }
+    }
+    Ok(())
+}
+
+/// Apply `--labels` changes to a release's labels.
+pub fn apply_labels(
+    mut labels: BTreeMap<String, String>,
+    changes: &[LabelChange],
+) -> BTreeMap<String, String> {
+    for c in changes {
+        match &c.value {
+            Some(v) => {
+                labels.insert(c.key.clone(), v.clone());
+            }
+            None => {
+                labels.remove(&c.key);
+            }
+        }
+    }
+    labels
 }
 
 /// Check a release name: it becomes part of Secret names and labels.

@@ -30,6 +30,7 @@ pub(crate) fn sample(rev: u64, status: Status) -> Release {
         last_deployed: jiff::Timestamp::from_second(1_700_000_000).unwrap(),
         deleted: None,
         hooks: Vec::new(),
+        labels: BTreeMap::from([("team".into(), "shop".into())]),
     }
 }
 

@@ -13,7 +13,7 @@ use crate::stack::runner::RunOptions;
 use crate::stack::{self, Instance, Selection, Stack};
 use crate::values::{LayerRequest, SetArg};
 use anyhow::{Context, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 pub mod gitops;
@@ -147,7 +147,21 @@ pub fn deploy_options(namespace: &str, name: &str, a: &DeployArgs, command: &str
         plan: None,
         delete_crds: a.delete_crds,
         wait_skip_load_balancers: a.wait_skip_load_balancers,
+        description: a.description.clone(),
+        labels: Vec::new(),
     }
+}
+
+/// The values folder of a single release: `--values-dir` (default `values`, beside the command); when that
+/// default does not exist and the chart carries its own `values/` folder (as `tack convert --env-layers`
+/// writes), the chart's.
+fn values_dir_for(given: &Path, chart: Option<&Path>) -> PathBuf {
+    if given == Path::new("values") && !given.is_dir() {
+        if let Some(own) = chart.map(|c| c.join("values")).filter(|d| d.is_dir()) {
+            return own;
+        }
+    }
+    given.to_path_buf()
 }
 
 /// The command line, for the lock record (values of `--set` flags left out: they may be secret).
@@ -219,6 +233,7 @@ pub fn targets(
         (true, None) => return Err(missing("CHART")),
         (_, c) => c.map(|c| c.to_path_buf()),
     };
+    let values_dir = values_dir_for(&layers.values_dir, chart.as_deref());
     Ok(Targets::one(Target {
         name,
         namespace: s.namespace(),
@@ -226,7 +241,7 @@ pub fn targets(
         layers: LayerRequest {
             previous: None,
             chart_values: None,
-            values_dir: layers.values_dir.clone(),
+            values_dir,
             env: layers.env.clone(),
             tier: layers.tier.clone(),
             files: layers.files.clone(),

@@ -36,13 +36,13 @@ fn helm() -> PathBuf {
 /// One `--set`-style value set: a label and flags given to both tools.
 struct ValueSet {
     name: &'static str,
-    flags: Vec<&'static str>,
+    flags: Vec<String>,
 }
 
 fn vs(name: &'static str, flags: &[&'static str]) -> ValueSet {
     ValueSet {
         name,
-        flags: flags.to_vec(),
+        flags: flags.iter().map(|f| f.to_string()).collect(),
     }
 }
 
@@ -117,6 +117,8 @@ fn helm_template(helm: &Path, chart: &Path, set: &ValueSet) -> String {
     cmd.args(["template", RELEASE])
         .arg(chart)
         .args(["--namespace", NAMESPACE, "--kube-version", KUBE_VERSION])
+        // tack always renders crds/ (`--skip-crds` leaves them out); Helm only when asked
+        .arg("--include-crds")
         .env(
             "HELM_CACHE_HOME",
             std::env::temp_dir().join("tack-helm-oracle/cache"),
@@ -140,6 +142,8 @@ fn tack_template(chart: &Path, set: &ValueSet) -> String {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tack"));
     cmd.args(["template", "--name", RELEASE])
         .arg(chart)
+        // beside the chart: no `values/` folder of the working directory is taken for its layers
+        .current_dir(chart.parent().expect("chart has a parent folder"))
         .args(["--namespace", NAMESPACE, "--kube-version", KUBE_VERSION])
         .env("NO_COLOR", "1")
         .env_remove("KUBECONFIG");
@@ -385,4 +389,163 @@ fn fixture_value_sets() -> Vec<(&'static str, Vec<ValueSet>)> {
             ),
         ],
     )]
+}
+
+/// The folder of the pinned Helm module's source, whose test charts are part of the corpus.
+fn helm_module() -> PathBuf {
+    let out = Command::new(common::repo().join("tests/oracle/helm.sh"))
+        .arg("module")
+        .output()
+        .expect("run tests/oracle/helm.sh module");
+    let dir = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        out.status.success() && Path::new(&dir).is_dir(),
+        "the Helm module's source is not in the Go module cache ({dir}): {}\n\nhint: run `tests/oracle/helm.sh build` (tests/run-all.sh does)",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(dir)
+}
+
+/// The test charts Helm ships in its module (read from the module cache, never copied here) that `helm
+/// template` renders objects from, each with value sets that flip what they switch on.
+#[test]
+fn helm_module_test_charts_render_identically() {
+    let helm = helm();
+    let module = helm_module();
+    let testcharts = module.join("cmd/helm/testdata/testcharts");
+    let chartutil = module.join("pkg/chartutil/testdata");
+    let corpus: Vec<(PathBuf, Vec<ValueSet>)> = vec![
+        (
+            testcharts.join("alpine"),
+            vec![
+                vs("defaults", &[]),
+                vs(
+                    "restart policy and name",
+                    &["--set", "restartPolicy=Always", "--set", "Name=other"],
+                ),
+            ],
+        ),
+        (
+            testcharts.join("subchart"),
+            vec![
+                vs("defaults", &[]),
+                vs(
+                    "tags off",
+                    &[
+                        "--set",
+                        "tags.front-end=false",
+                        "--set",
+                        "tags.back-end=false",
+                    ],
+                ),
+                vs(
+                    "conditions override tags",
+                    &[
+                        "--set",
+                        "tags.front-end=false",
+                        "--set",
+                        "subcharta.enabled=true",
+                    ],
+                ),
+                vs(
+                    "service type and port",
+                    &[
+                        "--set",
+                        "service.type=NodePort",
+                        "--set",
+                        "service.externalPort=8080",
+                    ],
+                ),
+            ],
+        ),
+        (
+            testcharts.join("chart-with-secret"),
+            vec![vs("defaults", &[])],
+        ),
+        (testcharts.join("object-order"), vec![vs("defaults", &[])]),
+        (
+            testcharts.join("chart-with-only-crds"),
+            vec![vs("defaults", &[])],
+        ),
+        (
+            chartutil.join("subpop"),
+            vec![
+                vs("defaults", &[]),
+                vs(
+                    "tags flipped",
+                    &[
+                        "--set",
+                        "tags.front-end=false",
+                        "--set",
+                        "tags.back-end=true",
+                    ],
+                ),
+                vs(
+                    "a condition beats its tag",
+                    &[
+                        "--set",
+                        "tags.back-end=false",
+                        "--set",
+                        "subchart2.enabled=true",
+                    ],
+                ),
+            ],
+        ),
+    ];
+    let mut results = Vec::new();
+    for (chart, sets) in corpus {
+        let label = format!(
+            "helm testdata {}",
+            chart.file_name().unwrap().to_string_lossy()
+        );
+        let (report, took, failures) = check_chart(&helm, &label, &chart, &sets);
+        results.push((label, report, took, failures));
+    }
+    assert_all_identical(results);
+}
+
+/// `tack convert --env-layers` turns `values-<env>.yaml` into `values/<env>.yaml` layers of the converted
+/// chart: `tack template OUT --env E` renders what `helm template -f values-E.yaml` renders.
+#[test]
+fn env_layers_render_as_helm_with_the_env_file() {
+    let helm = helm();
+    let chart = common::repo().join("tests/fixtures/helm/envs");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("converted");
+    let opts = ConvertOptions {
+        env_layers: true,
+        ..ConvertOptions::default()
+    };
+    let report = convert(&chart, &out, &opts).expect("convert");
+    assert_eq!(report.layers, vec!["dev".to_string(), "prod".to_string()]);
+    assert!(!out.join("values-prod.yaml").exists());
+    let mut failures = Vec::new();
+    for env in ["dev", "prod"] {
+        let file = chart.join(format!("values-{env}.yaml"));
+        let helm_set = ValueSet {
+            name: "env file",
+            flags: vec!["-f".into(), file.to_string_lossy().into_owned()],
+        };
+        let tack_set = ValueSet {
+            name: "env layer",
+            flags: vec!["--env".into(), env.into()],
+        };
+        let h = objects(&helm_template(&helm, &chart, &helm_set), "helm");
+        let t = objects(&tack_template(&out, &tack_set), "tack");
+        assert!(!h.is_empty(), "helm rendered nothing for {env}");
+        if h != t {
+            let diff: String = h
+                .iter()
+                .map(|(k, a)| match t.get(k) {
+                    Some(b) if a == b => String::new(),
+                    Some(b) => format!("  {k} differs:\n{}", object_diff(a, b)),
+                    None => format!("  {k}: only helm renders it\n"),
+                })
+                .collect();
+            failures.push(format!("env {env}:\n{diff}"));
+        } else {
+            eprintln!("identical: env layer {env} ({} objects)", h.len());
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -18,8 +18,16 @@ pub fn run(ctx: &Ctx, args: &ConvertArgs) -> Result<()> {
     for u in &report.unsupported {
         printer.stderr(&format!("{} {u}\n", err.yellow("not converted:")));
     }
-    for l in &report.layers {
-        printer.info(&format!("values layer: {l}"));
+    if !report.layers.is_empty() {
+        let dir = args.out_dir.join("values");
+        printer.info(&format!(
+            "env layers {} written to `{}`: `tack template {} --env {}` takes them when there is no `./values` folder (else add `--values-dir {}`)",
+            report.layers.join(", "),
+            dir.display(),
+            args.out_dir.display(),
+            report.layers[0],
+            dir.display()
+        ));
     }
     printer.stdout(&format!(
         "converted `{}` into `{}`: {} chart{}, {} template{}, {} macro{} ({} ms)\n",

@@ -2,8 +2,8 @@
 //! through the lifecycle core; `--dry-run=client` prints the plan without a cluster, `--dry-run=server` asks
 //! the API server and writes nothing.
 
-use super::{rendered_jobs, report, run_jobs, Ctx};
-use crate::cli::{DryRun, InstallArgs, ReuseArgs};
+use super::{rendered_jobs, run_jobs, Ctx};
+use crate::cli::{DryRun, InstallArgs, ReadFormat, ReuseArgs};
 use crate::manifest;
 use crate::ops::deploy::Op;
 use crate::ops::install::{self, Deployed};
@@ -34,6 +34,8 @@ pub fn run(
         needs_name: true,
         needs_chart: true,
     };
+    let labels = crate::release::parse_labels(&args.labels)
+        .map_err(|e| crate::error::usage(format!("{e:#}")))?;
     let mut targets = settings::targets(&ctx.settings, &args.stack, pos, &args.layers, sets)?;
     let mut rs = settings::render_settings(&args.render)?;
     rs.show_secrets = args.show_secrets;
@@ -77,13 +79,14 @@ pub fn run(
     let command = settings::command_line();
     let server = args.dry_run == Some(DryRun::Server);
     let (create, stats, style) = (args.create_namespace, ctx.settings.stats, ctx.printer.out());
+    let (format, from_stack) = (args.deploy.output, targets.from_stack);
     let all = run_jobs(
         ctx,
         (&rt, &clusters),
         &targets,
         jobs,
         decided,
-        true,
+        format == ReadFormat::Table,
         |job: RenderedJob| {
             let RenderedJob {
                 target,
@@ -108,6 +111,7 @@ pub fn run(
             let mut dopts =
                 settings::deploy_options(&target.namespace, &target.name, &args.deploy, &command);
             dopts.plan = approved.clone();
+            dopts.labels = labels.clone();
             let c = clusters.get(&target);
             async move {
                 let c = c?;
@@ -130,21 +134,29 @@ pub fn run(
                     Deployed::DryRun(changes) => Ok(Done {
                         revision: None,
                         result: "dry run".into(),
-                        text: scrub(release::dry_run_text(
-                            &target.name,
-                            &target.namespace,
-                            &changes,
-                        )),
+                        text: scrub(super::formatted(
+                            format,
+                            from_stack,
+                            || release::dry_run_text(&target.name, &target.namespace, &changes),
+                            &release::dry_run_data(&target.name, &target.namespace, &changes),
+                        )?),
                     }),
                     Deployed::Done(out) => {
                         let verb = install::verb(op, &out.release);
-                        let mut text = layer_changes;
-                        text.push_str(&release::outcome_text(
-                            style,
-                            verb,
-                            &out.release,
-                            &out.changes,
-                        ));
+                        let text = super::formatted(
+                            format,
+                            from_stack,
+                            || {
+                                layer_changes
+                                    + &release::outcome_text(
+                                        style,
+                                        verb,
+                                        &out.release,
+                                        &out.changes,
+                                    )
+                            },
+                            &release::outcome_data(&out.release, &out.changes),
+                        )?;
                         Ok(Done {
                             revision: Some(out.release.revision),
                             result: verb.into(),
@@ -155,7 +167,7 @@ pub fn run(
             }
         },
     );
-    report(ctx, &targets, all)
+    super::report_as(ctx, &targets, all, format)
 }
 
 /// `--dry-run` (client): render offline (a stack also passes the guard) and print each target's objects, with

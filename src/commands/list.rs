@@ -1,4 +1,5 @@
-//! `tack list`: the releases of a namespace (or of all with `-A`), latest revision each.
+//! `tack list`: the releases of a namespace (or of all with `-A`), latest revision each, filtered by status,
+//! name (`--filter`) and release labels (`-l`).
 
 use super::{connect, Ctx};
 use crate::cli::{ListArgs, ReadFormat};
@@ -18,10 +19,21 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
         })?),
         None => None,
     };
+    let selector = match &args.selector {
+        Some(s) => Some(crate::stack::selector::parse(s).map_err(|e| {
+            crate::error::usage(format!(
+                "invalid -l (it selects on the labels releases were given with `--labels`): {e:#}"
+            ))
+        })?),
+        None => None,
+    };
     let (rt, c) = connect(ctx)?;
     let mut latest = rt.block_on(inspect::list(&c, ns.as_deref(), wanted))?;
     if let Some(f) = &filter {
         latest.retain(|s| f.is_match(&s.name));
+    }
+    if let Some(sel) = &selector {
+        latest.retain(|s| sel.matches(&s.labels));
     }
     let printer = &ctx.printer;
     if args.short {

@@ -4,9 +4,11 @@
 //! instance and a summary table, a single release prints its result and its events as they happen).
 
 mod clusters;
+mod complete;
 mod convert;
 mod dependency;
 mod diff;
+mod examples;
 mod get;
 mod history;
 mod install;
@@ -15,6 +17,7 @@ mod list;
 mod package;
 mod registry;
 mod rollback;
+mod show;
 mod status;
 mod template;
 mod test;
@@ -47,7 +50,8 @@ pub struct Ctx {
 
 /// Parse the command line, run the command and return the process exit code.
 pub fn run() -> i32 {
-    let matches = match Cli::command().try_get_matches() {
+    complete::answer_if_asked();
+    let matches = match complete::command().try_get_matches() {
         Ok(m) => m,
         Err(e) => {
             let _ = e.print();
@@ -97,6 +101,7 @@ pub fn run() -> i32 {
         Command::Status(a) => status::run(&ctx, a),
         Command::List(a) => list::run(&ctx, a),
         Command::Get(a) => get::run(&ctx, a),
+        Command::Show(a) => show::run(&ctx, a),
         Command::Unlock(a) => unlock::run(&ctx, a),
         Command::Test(a) => test::run(&ctx, a),
         Command::Version(a) => version::run(&ctx, a),
@@ -106,13 +111,9 @@ pub fn run() -> i32 {
         Command::Pull(a) => package::pull(&ctx, a),
         Command::Registry(c) => registry::run(&ctx, c),
         Command::Dependency(c) => dependency::run(&ctx, c),
-        Command::Completions { shell } => {
-            let mut cmd = Cli::command();
-            let mut out = Vec::new();
-            clap_complete::generate(*shell, &mut cmd, "tack", &mut out);
-            ctx.printer.stdout(&String::from_utf8_lossy(&out));
-            Ok(())
-        }
+        Command::Completions { shell, r#static } => complete::script(*shell, *r#static)
+            .map(|s| ctx.printer.stdout(&s))
+            .map_err(Into::into),
     };
     match result {
         Ok(()) => error::OK,
@@ -414,6 +415,52 @@ fn report(ctx: &Ctx, targets: &Targets, all: Vec<InstanceRun>) -> Result<()> {
     let run = single(ctx, all)?;
     ctx.printer.stdout(&run.text);
     Ok(())
+}
+
+/// A run's output in the chosen format: `text()` for a table, else the data, pretty for one release and one
+/// JSON line for a stack instance (gathered into one list by [`report_as`]).
+fn formatted<T: serde::Serialize>(
+    format: crate::cli::ReadFormat,
+    from_stack: bool,
+    text: impl FnOnce() -> String,
+    data: &T,
+) -> Result<String> {
+    use crate::cli::ReadFormat;
+    Ok(match format {
+        ReadFormat::Table => text(),
+        _ if from_stack => serde_json::to_string(data)?,
+        f => crate::output::release::data_text(f == ReadFormat::Yaml, data)?,
+    })
+}
+
+/// [`report`] for commands with `-o json|yaml`: a stack's runs become one list of
+/// `{instance, namespace, release, error}`, each `release` the data its run returned.
+fn report_as(
+    ctx: &Ctx,
+    targets: &Targets,
+    all: Vec<InstanceRun>,
+    format: crate::cli::ReadFormat,
+) -> Result<()> {
+    use crate::cli::ReadFormat;
+    if format == ReadFormat::Table || !targets.from_stack {
+        return report(ctx, targets, all);
+    }
+    let list: Vec<serde_json::Value> = all
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "instance": r.name,
+                "namespace": r.namespace,
+                "release": serde_json::from_str::<serde_json::Value>(&r.text).ok(),
+                "error": r.error.as_deref().map(crate::output::strip_ansi),
+            })
+        })
+        .collect();
+    ctx.printer.stdout(&crate::output::release::data_text(
+        format == ReadFormat::Yaml,
+        &list,
+    )?);
+    runs::finish(&ctx.printer, &all)
 }
 
 /// The summary table of a stack's runs, with the cluster of each instance when the stack file names them.

@@ -1,6 +1,6 @@
 //! `tack rollback`: roll a release (or each selected stack instance) back to an earlier revision.
 
-use super::{report, run_jobs, Ctx};
+use super::{run_jobs, Ctx};
 use crate::cli::{LayerArgs, RollbackArgs};
 use crate::ops::rollback::rollback_release;
 use crate::ops::stack::target_jobs;
@@ -42,13 +42,14 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
     let (rt, clusters) = super::clusters::connect(ctx, &targets)?;
     let command = settings::command_line();
     let style = ctx.printer.out();
+    let (format, from_stack) = (args.deploy.output, targets.from_stack);
     let all = run_jobs(
         ctx,
         (&rt, &clusters),
         &targets,
         target_jobs(&targets),
         Vec::new(),
-        true,
+        format == crate::cli::ReadFormat::Table,
         |t: Target| {
             let dopts = settings::deploy_options(&t.namespace, &t.name, &args.deploy, &command);
             let c = clusters.get(&t);
@@ -59,10 +60,15 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
                 Ok(Done {
                     revision: Some(out.release.revision),
                     result: format!("rolled back to {rev}"),
-                    text: release::outcome_text(style, &verb, &out.release, &out.changes),
+                    text: super::formatted(
+                        format,
+                        from_stack,
+                        || release::outcome_text(style, &verb, &out.release, &out.changes),
+                        &release::outcome_data(&out.release, &out.changes),
+                    )?,
                 })
             }
         },
     );
-    report(ctx, &targets, all)
+    super::report_as(ctx, &targets, all, format)
 }

@@ -1,12 +1,12 @@
 //! `tack status`: the state of a release (or of each selected stack instance): revision, status, objects,
 //! notes and any held lock; `-o json|yaml` for machines (one list for a stack).
 
-use super::{report, run_jobs, Ctx};
+use super::{run_jobs, Ctx};
 use crate::cli::{LayerArgs, ReadFormat, StatusArgs};
 use crate::ops::inspect;
 use crate::ops::stack::target_jobs;
 use crate::ops::target::Target;
-use crate::output::{release, runs, strip_ansi};
+use crate::output::release;
 use crate::settings::{self, Positionals};
 use crate::stack::runner::Done;
 use anyhow::Result;
@@ -22,7 +22,7 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
     let (revision, format) = (args.revision, args.output);
     let style = ctx.printer.out();
     let table = format == ReadFormat::Table;
-    let (yaml, from_stack) = (format == ReadFormat::Yaml, targets.from_stack);
+    let from_stack = targets.from_stack;
     let all = run_jobs(
         ctx,
         (&rt, &clusters),
@@ -35,11 +35,12 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
             async move {
                 let c = c?;
                 let (rel, view) = inspect::status(&c, &t.namespace, &t.name, revision).await?;
-                let text = match format {
-                    ReadFormat::Table => release::status_text(style, &rel, &view),
-                    _ if from_stack => serde_json::to_string(&view)?,
-                    _ => release::data_text(yaml, &view)?,
-                };
+                let text = super::formatted(
+                    format,
+                    from_stack,
+                    || release::status_text(style, &rel, &view),
+                    &view,
+                )?;
                 Ok(Done {
                     revision: Some(rel.revision),
                     result: rel.status.as_str().to_string(),
@@ -48,20 +49,5 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
             }
         },
     );
-    if table || !from_stack {
-        return report(ctx, &targets, all);
-    }
-    let list: Vec<serde_json::Value> = all
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "instance": r.name,
-                "namespace": r.namespace,
-                "release": serde_json::from_str::<serde_json::Value>(&r.text).ok(),
-                "error": r.error.as_deref().map(strip_ansi),
-            })
-        })
-        .collect();
-    ctx.printer.stdout(&release::data_text(yaml, &list)?);
-    runs::finish(&ctx.printer, &all)
+    super::report_as(ctx, &targets, all, format)
 }

@@ -545,7 +545,10 @@ impl<'a> Gen<'a> {
                 "Capabilities" => Val::Part(Part::Capabilities),
                 "Files" => Val::Part(Part::Files),
                 "Template" => Val::Part(Part::Template),
-                other => Val::Expr(self.unsupported(&format!("`.{other}`"))),
+                "Subcharts" => Val::Expr(self.unsupported("`.Subcharts`")),
+                // Helm's root is a map of the names above: any other field is missing, which Go templates
+                // (missingkey=zero) read as nil
+                _ => Val::Expr(J::atom("none", Kind::Any)),
             },
             Val::Part(Part::Release) => match name {
                 "Name" => s("release.name", Kind::Str),

@@ -19,6 +19,9 @@ pub struct Desired {
     pub values: Value,
     pub layers: Layers,
     pub notes: Option<String>,
+    /// The release labels to start from (a rollback's target revision); install and upgrade start from the
+    /// deployed revision's and apply `DeployOptions::labels`.
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// Which operation is running.
@@ -69,6 +72,10 @@ pub struct DeployOptions {
     pub delete_crds: bool,
     /// `--wait` does not wait for Services of type LoadBalancer (`--wait-skip-load-balancers`).
     pub wait_skip_load_balancers: bool,
+    /// `--description`: recorded instead of `install complete` and the like when the operation succeeds.
+    pub description: Option<String>,
+    /// `--labels` changes to the release's labels.
+    pub labels: Vec<crate::release::LabelChange>,
 }
 
 /// What one object went through.

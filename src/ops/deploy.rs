@@ -159,6 +159,13 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     };
     let now = jiff::Timestamp::now();
     let first_deployed = previous.as_ref().map(|p| p.first_deployed).unwrap_or(now);
+    let labels = match op {
+        Op::Rollback(_) => desired.labels,
+        _ => previous
+            .as_ref()
+            .map(|p| p.labels.clone())
+            .unwrap_or(desired.labels),
+    };
     let mut release = Release {
         name: name.to_string(),
         namespace: ns.to_string(),
@@ -175,6 +182,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         last_deployed: now,
         deleted: None,
         hooks: hooks::records(&hook_list),
+        labels: crate::release::apply_labels(labels, &opts.labels),
     };
     if let Some(plan) = &opts.plan {
         super::plan::check_revision(plan, current.as_ref().map(|c| c.revision))?;
@@ -227,6 +235,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         Ok(changes) => {
             held.fence(store, "recording the revision deployed").await?;
             let description = match op {
+                _ if opts.description.is_some() => opts.description.clone().unwrap_or_default(),
                 Op::Rollback(to) => format!("rollback to revision {to} complete"),
                 _ if status == Status::PendingInstall => "install complete".to_string(),
                 _ => "upgrade complete".to_string(),

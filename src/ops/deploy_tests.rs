@@ -130,6 +130,8 @@ fn opts() -> DeployOptions {
         plan: None,
         delete_crds: false,
         wait_skip_load_balancers: false,
+        description: None,
+        labels: Vec::new(),
     }
 }
 
@@ -156,6 +158,7 @@ fn desired(names: &[&str]) -> Desired {
         values: serde_json::json!({}),
         layers: Layers::default(),
         notes: None,
+        labels: Default::default(),
     }
 }
 
@@ -561,6 +564,7 @@ async fn rollback_reapplies_a_stored_revision_as_a_new_one() {
         values: target.values.clone(),
         layers: target.layers.clone(),
         notes: target.notes.clone(),
+        labels: target.labels.clone(),
     };
     let out = run(&store, &fake, Op::Rollback(1), d, &opts())
         .await

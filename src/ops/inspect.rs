@@ -150,6 +150,101 @@ pub async fn get(c: &Cluster, ns: &str, name: &str, revision: Option<u64>) -> Re
     deploy::load(&store, ns, name, rev).await
 }
 
+/// What `tack get metadata` shows, also its JSON/YAML form.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metadata {
+    pub name: String,
+    pub namespace: String,
+    pub revision: u64,
+    pub status: Status,
+    pub chart: String,
+    pub version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values_files: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub set_keys: Vec<String>,
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub first_deployed: String,
+    pub last_deployed: String,
+    pub description: String,
+}
+
+/// The metadata of a stored revision.
+pub fn metadata(rel: &Release) -> Metadata {
+    Metadata {
+        name: rel.name.clone(),
+        namespace: rel.namespace.clone(),
+        revision: rel.revision,
+        status: rel.status,
+        chart: rel.chart.name.clone(),
+        version: rel.chart.version.clone(),
+        app_version: rel.chart.app_version.clone(),
+        source: rel.chart.source.clone(),
+        env: rel.layers.env.clone(),
+        tier: rel.layers.tier.clone(),
+        values_files: rel.layers.files.clone(),
+        set_keys: rel.layers.set_keys.clone(),
+        labels: rel.labels.clone(),
+        first_deployed: rel.first_deployed.to_string(),
+        last_deployed: rel.last_deployed.to_string(),
+        description: rel.description.clone(),
+    }
+}
+
+/// The values the user gave a revision: what its `-f` files and `--set*` flags merged to (the env and tier
+/// layers are files of the chart; [`layers_line`] names them). Secret-looking values masked unless asked.
+pub fn given_values(rel: &Release, show_secrets: bool) -> serde_json::Value {
+    let v = rel
+        .layers
+        .overrides
+        .clone()
+        .unwrap_or_else(|| serde_json::json!({}));
+    if show_secrets {
+        v
+    } else {
+        crate::values::redacted(&v)
+    }
+}
+
+/// The computed values of a revision: chart defaults and every layer merged.
+pub fn computed_values(rel: &Release, show_secrets: bool) -> serde_json::Value {
+    if show_secrets {
+        rel.values.clone()
+    } else {
+        crate::values::redacted(&rel.values)
+    }
+}
+
+/// One line naming a revision's layers: `env prod, tier public, -f a.yaml, --set image.tag`.
+pub fn layers_line(rel: &Release) -> String {
+    let l = &rel.layers;
+    let mut parts = Vec::new();
+    match &l.env {
+        Some(e) => parts.push(format!("env {e}")),
+        None => parts.push("no env".to_string()),
+    }
+    match &l.tier {
+        Some(t) => parts.push(format!("tier {t}")),
+        None => parts.push("no tier".to_string()),
+    }
+    for f in &l.files {
+        parts.push(format!("-f {f}"));
+    }
+    for k in &l.set_keys {
+        parts.push(format!("--set {k}"));
+    }
+    parts.join(", ")
+}
+
 /// A stored manifest with every Secret's values masked.
 pub fn masked_manifest(rel: &Release) -> String {
     let mut problems = Vec::new();

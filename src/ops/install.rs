@@ -66,6 +66,7 @@ pub fn desired(prepared: &Prepared, layers: Layers) -> Desired {
         values: prepared.resolved.values.clone(),
         layers,
         notes: prepared.notes.clone(),
+        labels: Default::default(),
     }
 }
 

@@ -21,6 +21,7 @@ pub mod records;
 pub mod render;
 pub mod rollback;
 pub mod share;
+pub mod show;
 pub mod stack;
 pub mod target;
 pub mod uninstall;

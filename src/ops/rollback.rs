@@ -67,6 +67,7 @@ pub async fn rollback_release(
         values: stored.values,
         layers: stored.layers,
         notes: stored.notes,
+        labels: stored.labels,
     };
     let deployer = ClusterDeployer::new(c.clone());
     let out = deploy::run(&store, &deployer, Op::Rollback(rev), desired, dopts).await?;
@@ -88,6 +89,7 @@ mod tests {
             updated: String::new(),
             description: String::new(),
             source: None,
+            labels: Default::default(),
         }
     }
 

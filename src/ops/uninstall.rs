@@ -153,5 +153,7 @@ pub fn uninstall_options(
         plan: None,
         delete_crds: false,
         wait_skip_load_balancers: false,
+        description: None,
+        labels: Vec::new(),
     }
 }

@@ -37,6 +37,53 @@ pub fn outcome_text(style: Style, verb: &str, release: &Release, changes: &[Chan
     out
 }
 
+/// What an operation did, as data for `-o json|yaml`: the release's summary (name, namespace, revision, status,
+/// chart, description, labels), what happened to each object, the hooks and the notes. No values, no manifest.
+pub fn outcome_data(release: &Release, changes: &[Change]) -> serde_json::Value {
+    let objects: Vec<serde_json::Value> = changes
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "apiVersion": c.object.api_version,
+                "kind": c.object.kind,
+                "namespace": c.object.namespace,
+                "name": c.object.name,
+                "action": c.action,
+            })
+        })
+        .collect();
+    let mut v = serde_json::to_value(release.summary()).unwrap_or_default();
+    v["firstDeployed"] = serde_json::json!(release.first_deployed.to_string());
+    v["objects"] = serde_json::Value::Array(objects);
+    if !release.hooks.is_empty() {
+        v["hooks"] = serde_json::json!(release
+            .hooks
+            .iter()
+            .map(crate::ops::inspect::hook_line)
+            .collect::<Vec<_>>());
+    }
+    if let Some(notes) = release.notes.as_deref().filter(|n| !n.trim().is_empty()) {
+        v["notes"] = serde_json::json!(notes);
+    }
+    v
+}
+
+/// A server-side dry run as data for `-o json|yaml`.
+pub fn dry_run_data(name: &str, ns: &str, changes: &[Change]) -> serde_json::Value {
+    serde_json::json!({
+        "name": name,
+        "namespace": ns,
+        "dryRun": "server",
+        "objects": changes.iter().map(|c| serde_json::json!({
+            "apiVersion": c.object.api_version,
+            "kind": c.object.kind,
+            "namespace": c.object.namespace,
+            "name": c.object.name,
+            "action": c.action,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// The lines of a server-side dry run.
 pub fn dry_run_text(name: &str, ns: &str, changes: &[Change]) -> String {
     let mut out =
@@ -165,6 +212,41 @@ pub fn test_text(style: Style, name: &str, suite: &crate::ops::chart_tests::Suit
         style.bold("RESULT:"),
         suite.outcomes.len() - failed
     );
+    out
+}
+
+/// The lines of `tack get metadata` (and the head of `tack get all`).
+pub fn metadata_text(style: Style, m: &crate::ops::inspect::Metadata, layers: &str) -> String {
+    let mut out = String::new();
+    let mut line = |k: &str, v: String| {
+        let _ = writeln!(out, "{} {v}", style.bold(&format!("{k}:")));
+    };
+    line("NAME", m.name.clone());
+    line("NAMESPACE", m.namespace.clone());
+    line("REVISION", m.revision.to_string());
+    line("STATUS", status_cell(style, m.status));
+    let app = m
+        .app_version
+        .as_deref()
+        .map(|a| format!(" (app version {a})"))
+        .unwrap_or_default();
+    line("CHART", format!("{} {}{app}", m.chart, m.version));
+    if let Some(s) = &m.source {
+        line("SOURCE", s.clone());
+    }
+    line("LAYERS", layers.to_string());
+    let labels: Vec<String> = m.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    line(
+        "LABELS",
+        if labels.is_empty() {
+            "none".to_string()
+        } else {
+            labels.join(",")
+        },
+    );
+    line("FIRST DEPLOYED", m.first_deployed.clone());
+    line("LAST DEPLOYED", m.last_deployed.clone());
+    line("DESCRIPTION", m.description.clone());
     out
 }
 

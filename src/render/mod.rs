@@ -142,6 +142,7 @@ pub fn render_chart(
         errs: Vec::new(),
         budget: budget::Budget::start(opts.fuel, opts.max_output),
         seen: seen.clone(),
+        tags: values.get("tags").cloned().unwrap_or(Values::Null),
     };
     render_into(chart, values, "", &chart.meta.name, true, &mut run);
     let Run { mut out, errs, .. } = run;
@@ -160,6 +161,8 @@ struct Run<'a> {
     errs: Vec<TemplateError>,
     budget: budget::Budget,
     seen: tpl::SeenSecrets,
+    /// The top chart's `tags` values: they enable or disable dependencies at every depth.
+    tags: Values,
 }
 
 fn render_into(
@@ -172,7 +175,7 @@ fn render_into(
 ) {
     let opts = run.opts;
     for (dep, sub) in chart.dependencies() {
-        if sub.is_library() || !dependency_enabled(dep.condition.as_deref(), values) {
+        if sub.is_library() || !dependency_enabled(&dep, values, &run.tags) {
             continue;
         }
         let key = dep.values_key();

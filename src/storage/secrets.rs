@@ -28,6 +28,8 @@ const ANN_APP_VERSION: &str = "tack.dev/app-version";
 const ANN_UPDATED: &str = "tack.dev/updated";
 const ANN_DESCRIPTION: &str = "tack.dev/description";
 const ANN_SOURCE: &str = "tack.dev/chart-source";
+/// The release's `--labels`, as a JSON object, so `list -l` selects without decoding payloads.
+const ANN_LABELS: &str = "tack.dev/labels";
 
 /// Name of the record Secret of one revision.
 pub fn record_name(release: &str, revision: u64) -> String {
@@ -150,6 +152,12 @@ impl SecretStore {
                             .clone()
                             .map(|s| (ANN_SOURCE.to_string(), s)),
                     )
+                    .chain((!rel.labels.is_empty()).then(|| {
+                        (
+                            ANN_LABELS.to_string(),
+                            serde_json::to_string(&rel.labels).unwrap_or_default(),
+                        )
+                    }))
                     .collect(),
                 ),
                 ..Default::default()
@@ -256,6 +264,11 @@ fn summary_of(m: &ObjectMeta) -> Result<Summary> {
         updated: ann.get(ANN_UPDATED).cloned().unwrap_or_default(),
         description: ann.get(ANN_DESCRIPTION).cloned().unwrap_or_default(),
         source: ann.get(ANN_SOURCE).cloned().filter(|s| !s.is_empty()),
+        labels: match ann.get(ANN_LABELS) {
+            Some(text) => serde_json::from_str(text)
+                .context("annotation `tack.dev/labels` is not a JSON object of strings")?,
+            None => Default::default(),
+        },
     })
 }
 

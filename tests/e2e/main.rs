@@ -7,6 +7,7 @@ mod apply;
 mod clusters;
 mod connect;
 mod crds;
+mod daily;
 mod diff;
 mod hooks;
 mod layers_memory;

@@ -2,9 +2,10 @@
 # The Helm CLI used only as a test oracle by the conversion compatibility tests (tests/convert_compat.rs):
 # built from the Go module pinned in tests/oracle/helm/go.mod and cached outside the repository.
 #
-# Usage: tests/oracle/helm.sh build|path
+# Usage: tests/oracle/helm.sh build|path|module
 #   build  build the binary (or reuse the cached one); prints its path
 #   path   print the path the binary has (or will have) for the pinned version; exits 1 if it is not built
+#   module print the folder of the pinned module's source (its test charts are part of the conversion corpus)
 #
 # environment:
 #   XDG_CACHE_HOME  the binary goes to $XDG_CACHE_HOME/tack-oracle/<key>/bin/helm (default ~/.cache)
@@ -86,11 +87,23 @@ cmd_build() {
 	printf '%s\n' "$bin"
 }
 
+# The folder of the pinned Helm module's source (in the Go module cache, where the build put it): the tests read
+# the charts Helm ships as its own test data from there, never from a copy in this repository.
+cmd_module() {
+	need go
+	local dir
+	dir=$(cd "$MOD_DIR" && GOWORK=off GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' helm.sh/helm/v3) ||
+		die "cannot locate the helm.sh/helm/v3 module (run: tests/oracle/helm.sh build)"
+	[[ -d $dir ]] || die "the helm.sh/helm/v3 module is not in the module cache (run: tests/oracle/helm.sh build)"
+	printf '%s\n' "$dir"
+}
+
 case ${1:-} in
 build) cmd_build ;;
 path) cmd_path ;;
+module) cmd_module ;;
 *)
-	sed -n '2,10p' "$0" >&2
+	sed -n '2,11p' "$0" >&2
 	exit 2
 	;;
 esac

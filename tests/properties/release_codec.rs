@@ -70,6 +70,7 @@ fn release() -> impl Strategy<Value = Release> {
                     last_deployed: at,
                     deleted: None,
                     hooks: Vec::new(),
+                    labels: Default::default(),
                 }
             },
         )
