@@ -512,10 +512,7 @@ fn env_layers_render_as_helm_with_the_env_file() {
     let chart = common::repo().join("tests/fixtures/helm/envs");
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = tmp.path().join("converted");
-    let opts = ConvertOptions {
-        env_layers: true,
-        ..ConvertOptions::default()
-    };
+    let opts = ConvertOptions { env_layers: true };
     let report = convert(&chart, &out, &opts).expect("convert");
     assert_eq!(report.layers, vec!["dev".to_string(), "prod".to_string()]);
     assert!(!out.join("values-prod.yaml").exists());

@@ -99,13 +99,14 @@ mod tests {
     /// then any true tag enables, all set tags false disables, nothing set leaves it on.
     #[test]
     fn conditions_then_tags_decide_as_helm_does() {
-        let cases: &[(
-            Option<&str>,
-            &[&str],
+        type Case<'a> = (
+            Option<&'a str>,
+            &'a [&'a str],
             serde_json::Value,
             serde_json::Value,
             bool,
-        )] = &[
+        );
+        let cases: &[Case] = &[
             (None, &[], json!({}), json!({}), true),
             (
                 Some("db.enabled"),
