@@ -469,6 +469,14 @@ pub struct DeployArgs {
     /// Do not run the chart's hooks (they are still recorded with the revision)
     #[arg(long)]
     pub no_hooks: bool,
+    /// With --wait, do not wait for Services of type LoadBalancer (for clusters without a load balancer
+    /// controller); they are still applied
+    #[arg(long)]
+    pub wait_skip_load_balancers: bool,
+    /// Prune CustomResourceDefinitions the chart no longer has (this deletes every custom resource of them);
+    /// without it they are kept
+    #[arg(long)]
+    pub delete_crds: bool,
     /// Record this description with the revision instead of `install complete` and the like (shown by `history`)
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
@@ -707,6 +715,10 @@ pub struct UninstallArgs {
     /// Do not run the pre-delete and post-delete hooks
     #[arg(long)]
     pub no_hooks: bool,
+    /// Delete the release's CustomResourceDefinitions too, and with them every custom resource of them in
+    /// every namespace; without it they are kept
+    #[arg(long)]
+    pub delete_crds: bool,
     /// How long each delete hook may take, e.g. `90s`, `5m`
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     pub timeout: std::time::Duration,

@@ -145,6 +145,8 @@ pub fn deploy_options(namespace: &str, name: &str, a: &DeployArgs, command: &str
         command: command.to_string(),
         no_hooks: a.no_hooks,
         plan: None,
+        delete_crds: a.delete_crds,
+        wait_skip_load_balancers: a.wait_skip_load_balancers,
         description: a.description.clone(),
         labels: Vec::new(),
     }

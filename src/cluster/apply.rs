@@ -2,13 +2,17 @@
 //! ownership annotations), refusing to take over what is not ours, skipping what is already in place,
 //! and deleting only what we own. The types here are what `action` codes against.
 
+mod crds;
 mod engine;
 mod error;
+mod keep;
 mod live;
 mod subset;
 
+pub use crds::{check_stored_versions, removed_stored_versions};
 pub use engine::apply;
 pub use error::{parse_conflict, parse_conflict_message, ApplyError};
+pub use keep::{kept_reason, RESOURCE_POLICY_ANNOTATIONS};
 pub use live::{
     delete, describe_owner, owner, ownership_violation, read_live, DeleteOutcome, Owner,
 };
@@ -38,6 +42,10 @@ pub struct ApplyOptions {
     pub dry_run: bool,
     /// Requests in flight at once within a kind group.
     pub concurrency: usize,
+    /// Delete CustomResourceDefinitions too (`--delete-crds`); without it they are kept.
+    pub delete_crds: bool,
+    /// Keep objects marked `helm.sh/resource-policy: keep` (false only where hooks replace their objects).
+    pub honour_keep: bool,
 }
 
 impl ApplyOptions {
@@ -50,12 +58,15 @@ impl ApplyOptions {
             force_conflicts: false,
             dry_run: false,
             concurrency: 8,
+            delete_crds: false,
+            honour_keep: true,
         }
     }
 }
 
 impl Default for ApplyOptions {
-    /// No release names (set them), no adoption, no forcing, real writes, 8 requests at once.
+    /// No release names (set them), no adoption, no forcing, real writes, 8 requests at once, CRDs and
+    /// objects marked keep are kept.
     fn default() -> Self {
         ApplyOptions::new("", "")
     }

@@ -26,7 +26,13 @@ pub async fn delete_and_wait(
     timeout: Duration,
     stats: &Stats,
 ) -> Result<bool> {
-    let done = delete(cluster, resolver, std::slice::from_ref(r), opts, stats).await?;
+    // a hook's object is replaced on every run, whatever its resource policy says
+    let opts = ApplyOptions {
+        honour_keep: false,
+        delete_crds: true,
+        ..opts.clone()
+    };
+    let done = delete(cluster, resolver, std::slice::from_ref(r), &opts, stats).await?;
     match done.first().map(|(_, o)| o) {
         Some(DeleteOutcome::Deleted) => {}
         Some(DeleteOutcome::KeptNotOwned(owner)) => bail!(

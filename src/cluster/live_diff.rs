@@ -43,14 +43,24 @@ pub async fn gather(
     let resolver = Resolver::for_cluster(cluster);
     let objects = apply::prepare(&resolver, desired, opts).await?;
     let refs: Vec<ObjectRef> = objects.iter().map(ObjectRef::of).collect();
-    let rendered: BTreeSet<&ObjectRef> = refs.iter().collect();
+    // an object is the same whatever version of its group names it
+    let same = |r: &ObjectRef| {
+        let group = r.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        (
+            group.to_string(),
+            r.kind.clone(),
+            r.namespace.clone(),
+            r.name.clone(),
+        )
+    };
+    let rendered: BTreeSet<_> = refs.iter().map(same).collect();
     let mut notes = Vec::new();
 
     let prune: Vec<ObjectRef> = record
         .map(|r| r.objects.iter().map(to_ref).collect::<Vec<_>>())
         .unwrap_or_default()
         .into_iter()
-        .filter(|r| !rendered.contains(r))
+        .filter(|r| !rendered.contains(&same(r)))
         .collect();
     let recorded: Vec<Value> = match record {
         Some(rel) => match recorded_objects(&resolver, rel, opts).await {
@@ -94,11 +104,25 @@ pub async fn gather(
 
     let mut inputs: Vec<Input> = done
         .into_iter()
-        .map(|(i, after, notes)| Input {
-            object: refs[i].clone(),
-            before: live.get(&refs[i]).cloned(),
-            after,
-            notes,
+        .map(|(i, after, mut notes)| {
+            let before = live.get(&refs[i]).cloned();
+            // the operation refuses a CRD that drops a stored version before any write
+            if let Some(why) = before
+                .as_ref()
+                .filter(|_| apply::is_crd(&objects[i]))
+                .and_then(|l| apply::removed_stored_versions(&objects[i], l))
+            {
+                notes.push(Note::new(
+                    NoteLevel::Error,
+                    format!("{why}; the operation refuses it before any write (see docs/crds.md)"),
+                ));
+            }
+            Input {
+                object: refs[i].clone(),
+                before,
+                after,
+                notes,
+            }
         })
         .collect();
     for r in prune.iter().rev() {
@@ -111,6 +135,10 @@ pub async fn gather(
                 "{r} is no longer rendered but is kept: it belongs to {}",
                 describe_owner(&who)
             ));
+            continue;
+        }
+        if let Some(why) = apply::kept_reason(l, opts) {
+            notes.push(format!("{r} is no longer rendered but is kept: {why}"));
             continue;
         }
         let mut obj_notes = Vec::new();

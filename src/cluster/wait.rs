@@ -1,6 +1,7 @@
 //! Waiting for applied objects to become ready: poll their status in bulk, report progress, fail fast on a
 //! failure that will not heal, and explain what is stuck with the objects' recent Warning events.
 
+mod load_balancer;
 mod readiness;
 #[cfg(test)]
 mod readiness_tests;
@@ -37,6 +38,8 @@ pub struct WaitError {
     pub events: BTreeMap<ObjectRef, Vec<String>>,
     /// The last error reading the cluster, if any.
     pub last_error: Option<String>,
+    /// Some objects not ready are Services of type LoadBalancer (`--wait-skip-load-balancers` helps).
+    pub load_balancers: bool,
 }
 
 impl fmt::Display for WaitError {
@@ -74,6 +77,12 @@ impl fmt::Display for WaitError {
         }
         if let Some(e) = &self.last_error {
             writeln!(f, "\nthe last attempt to read the objects failed: {e}")?;
+        }
+        if self.load_balancers {
+            writeln!(
+                f,
+                "\nhint: --wait-skip-load-balancers does not wait for Services of type LoadBalancer (they are still applied); without a load balancer controller, type NodePort or ClusterIP fits better"
+            )?;
         }
         if self.timed_out {
             write!(
@@ -149,6 +158,7 @@ async fn wait_with(
     let mut last: Option<Vec<(ObjectRef, Readiness)>> = None;
     let mut last_error: Option<String>;
     let mut seen: BTreeMap<ObjectRef, (String, bool)> = BTreeMap::new();
+    let mut load_balancers: BTreeMap<ObjectRef, Option<String>> = BTreeMap::new();
     loop {
         match read_live(cluster, resolver, objects, stats).await {
             Ok(live) => {
@@ -158,6 +168,9 @@ async fn wait_with(
                     let state = match live.get(r) {
                         Some(obj) => {
                             let state = judge(obj);
+                            if let Some(class) = load_balancer::class_of(obj) {
+                                load_balancers.insert(r.clone(), class);
+                            }
                             let uid = obj["metadata"]["uid"].as_str().unwrap_or("").to_string();
                             let ready = state == Readiness::Ready
                                 || seen.get(r).is_some_and(|(u, ready)| *u == uid && *ready);
@@ -206,11 +219,16 @@ async fn wait_with(
         .iter()
         .any(|(_, s)| matches!(s, Readiness::Failed(_)));
     not_ready.sort_by_key(|(_, s)| !matches!(s, Readiness::Failed(_)));
+    load_balancer::explain(cluster, &load_balancers, &mut not_ready, stats).await;
+    let any_load_balancer = not_ready
+        .iter()
+        .any(|(r, _)| load_balancers.contains_key(r));
     let (events, events_error) = warning_events(cluster, &not_ready, stats).await;
     Err(WaitError {
         timed_out,
         timeout,
         not_ready,
+        load_balancers: any_load_balancer,
         events,
         last_error: last_error.or(events_error),
     })
@@ -444,6 +462,7 @@ mod tests {
             ],
             events,
             last_error: None,
+            load_balancers: false,
         };
         let text = e.to_string();
         assert!(
@@ -466,5 +485,14 @@ mod tests {
         assert!(timed
             .to_string()
             .starts_with("timed out after 60s waiting for 2 objects"));
+        assert!(!timed.to_string().contains("--wait-skip-load-balancers"));
+        let lb = WaitError {
+            load_balancers: true,
+            ..timed
+        };
+        assert!(
+            lb.to_string().contains("hint: --wait-skip-load-balancers"),
+            "{lb}"
+        );
     }
 }

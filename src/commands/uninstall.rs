@@ -19,7 +19,7 @@ pub fn run(ctx: &Ctx, args: &UninstallArgs) -> Result<()> {
     let targets = settings::targets(&ctx.settings, &args.stack, pos, &LayerArgs::default(), &[])?;
     let (rt, clusters) = super::clusters::connect(ctx, &targets)?;
     let (keep, wait_for_lock) = (args.keep_history, args.wait_for_lock);
-    let (no_hooks, timeout) = (args.no_hooks, args.timeout);
+    let (no_hooks, timeout, delete_crds) = (args.no_hooks, args.timeout, args.delete_crds);
     let command = settings::command_line();
     let style = ctx.printer.out();
     let all = run_jobs(
@@ -34,6 +34,7 @@ pub fn run(ctx: &Ctx, args: &UninstallArgs) -> Result<()> {
             let mut opts = uninstall_options(&t.namespace, &t.name, wait_for_lock, &command);
             opts.no_hooks = no_hooks;
             opts.timeout = timeout;
+            opts.delete_crds = delete_crds;
             async move {
                 let c = c?;
                 let (changes, rev) = uninstall_release(&c, &opts, keep).await?;

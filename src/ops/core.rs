@@ -67,6 +67,11 @@ pub struct DeployOptions {
     pub no_hooks: bool,
     /// An approved plan (`upgrade --plan`): applied only if nothing it showed changed.
     pub plan: Option<std::sync::Arc<SavedPlan>>,
+    /// Delete CustomResourceDefinitions the release no longer has (or all of them on uninstall); without
+    /// it they are kept (`--delete-crds`).
+    pub delete_crds: bool,
+    /// `--wait` does not wait for Services of type LoadBalancer (`--wait-skip-load-balancers`).
+    pub wait_skip_load_balancers: bool,
     /// `--description`: recorded instead of `install complete` and the like when the operation succeeds.
     pub description: Option<String>,
     /// `--labels` changes to the release's labels.
@@ -100,6 +105,11 @@ pub trait Deployer {
     /// What a hook's pods report, one line each: phase and exit codes, and with `logs` the tail of their
     /// logs when the cluster has them. Best effort: nothing when it cannot be read.
     async fn hook_report(&self, hook: &ObjectId, logs: bool) -> Vec<String>;
+    /// Checks of prepared objects against the cluster made before anything is written (CRD versions
+    /// still stored).
+    async fn preflight(&self, _objects: &[Value], _opts: &DeployOptions) -> Result<()> {
+        Ok(())
+    }
     /// Check that nothing an approved plan showed changed in the cluster since it was saved.
     async fn check_plan(&self, _plan: &SavedPlan) -> Result<()> {
         Ok(())

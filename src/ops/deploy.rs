@@ -6,6 +6,7 @@
 pub use super::core::{object_id, Change, DeployOptions, Deployer, Desired, Op, Outcome};
 use super::hooks;
 use super::lock;
+use super::prune::{guard_namespace, not_in, prune_list};
 use super::records::prune_history;
 pub use super::records::{current_deployed, load, read_history, set_status};
 use crate::events;
@@ -16,7 +17,6 @@ use crate::storage::{ReleaseStore, StoreError};
 use anyhow::{anyhow, bail, Result};
 use serde_json::Value;
 use std::cell::Cell;
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// Run `op` under the release lock. Ctrl-C or a lost lock marks the pending revision failed and releases
@@ -188,6 +188,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         super::plan::check_revision(plan, current.as_ref().map(|c| c.revision))?;
         deployer.check_plan(plan).await?;
     }
+    deployer.preflight(&objects, opts).await?;
     held.fence(store, "writing the pending revision").await?;
     match store.create(&release).await {
         Ok(_) => {}
@@ -202,12 +203,14 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     let (pre, post) = hook_events(op, status);
     let mut runs: Vec<(ObjectId, HookRun)> = Vec::new();
     // --timeout bounds the hooks, applying, pruning and waiting, however slow each request is
+    let deadline = tokio::time::Instant::now() + opts.timeout;
     let applied = tokio::time::timeout(opts.timeout, async {
         if !opts.no_hooks {
             hooks::run_event(deployer, &hook_list, pre, opts, &mut runs).await?;
         }
         let changes =
-            apply_revision((store, held), deployer, &objects, &ids, &to_prune, opts).await?;
+            apply_revision((store, held), deployer, &objects, (&ids, &to_prune), opts, deadline)
+                .await?;
         if !opts.no_hooks {
             hooks::run_event(deployer, &hook_list, post, opts, &mut runs).await?;
         }
@@ -352,14 +355,15 @@ fn hook_events(op: Op, status: Status) -> (Event, Event) {
     }
 }
 
-/// Apply, prune, wait; the lock is checked before each write.
+/// Apply, prune, wait until `deadline` (a little before, so the wait's own report of what is not ready
+/// comes out rather than a bare timeout); the lock is checked before each write.
 async fn apply_revision<S: ReleaseStore, D: Deployer>(
     (store, held): (&S, &lock::Lock),
     deployer: &D,
     objects: &[Value],
-    ids: &[ObjectId],
-    to_prune: &[ObjectId],
+    (ids, to_prune): (&[ObjectId], &[ObjectId]),
     opts: &DeployOptions,
+    deadline: tokio::time::Instant,
 ) -> Result<Vec<Change>> {
     held.fence(store, "applying").await?;
     let mut changes = deployer.apply(objects, opts).await?;
@@ -368,7 +372,18 @@ async fn apply_revision<S: ReleaseStore, D: Deployer>(
         changes.extend(deployer.delete(to_prune, opts).await?);
     }
     if opts.wait {
-        deployer.wait(ids, opts.timeout).await?;
+        let (wait, skipped) =
+            super::wait_scope::wait_targets(objects, ids, opts.wait_skip_load_balancers);
+        if !skipped.is_empty() {
+            let names: Vec<String> = skipped.iter().map(ToString::to_string).collect();
+            events::note(format!(
+                "not waiting for {} (type LoadBalancer, --wait-skip-load-balancers)",
+                names.join(", ")
+            ));
+        }
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let margin = (left / 10).min(Duration::from_secs(1));
+        deployer.wait(&wait, left - margin).await?;
     }
     Ok(changes)
 }
@@ -391,12 +406,17 @@ async fn restore<S: ReleaseStore, D: Deployer>(
     let (objects, _) = hooks::split(manifest_objects(prev)?)?;
     let objects = deployer.prepare(objects, opts).await?;
     let ids: Vec<ObjectId> = objects.iter().map(object_id).collect();
-    let extra: Vec<ObjectId> = failed_ids
-        .iter()
-        .filter(|o| !ids.contains(o))
-        .cloned()
-        .collect();
-    apply_revision((store, held), deployer, &objects, &ids, &extra, opts).await?;
+    let extra = not_in(failed_ids, &ids);
+    let deadline = tokio::time::Instant::now() + opts.timeout;
+    apply_revision(
+        (store, held),
+        deployer,
+        &objects,
+        (&ids, &extra),
+        opts,
+        deadline,
+    )
+    .await?;
     // the previous revision is live again and still recorded as deployed
     set_status(
         store,
@@ -408,38 +428,6 @@ async fn restore<S: ReleaseStore, D: Deployer>(
     )
     .await?;
     Ok(format!("rolled back to revision {}", prev.revision))
-}
-
-/// Objects of the previous revision that the new one no longer has.
-fn prune_list(previous: Option<&Release>, ids: &[ObjectId]) -> Vec<ObjectId> {
-    let keep: BTreeSet<&ObjectId> = ids.iter().collect();
-    previous
-        .map(|p| {
-            p.objects
-                .iter()
-                .filter(|o| !keep.contains(o))
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Refuse to prune the Namespace that holds the release records (they would go with it).
-fn guard_namespace(to_prune: &[ObjectId], opts: &DeployOptions) -> Result<()> {
-    if opts.allow_namespace_prune {
-        return Ok(());
-    }
-    if to_prune
-        .iter()
-        .any(|o| o.kind == "Namespace" && o.name == opts.namespace)
-    {
-        bail!(
-            "the chart no longer renders Namespace `{}`, which holds the records of release `{}`; pruning it would delete the release history\n\nhint: keep rendering the Namespace, or pass --allow-namespace-delete if that is really what you want",
-            opts.namespace,
-            opts.name
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -18,6 +18,8 @@ struct Fake {
     log: Mutex<Vec<String>>,
     fail_hooks: Mutex<Vec<String>>,
     present: Mutex<BTreeSet<String>>,
+    waited: Mutex<Vec<Vec<ObjectId>>>,
+    fail_preflight: Mutex<Option<String>>,
 }
 
 impl Deployer for Fake {
@@ -68,9 +70,16 @@ impl Deployer for Fake {
             })
             .collect())
     }
-    async fn wait(&self, _: &[ObjectId], _: Duration) -> Result<()> {
+    async fn wait(&self, objects: &[ObjectId], _: Duration) -> Result<()> {
         self.log.lock().unwrap().push("wait".into());
+        self.waited.lock().unwrap().push(objects.to_vec());
         Ok(())
+    }
+    async fn preflight(&self, _: &[Value], _: &DeployOptions) -> Result<()> {
+        match self.fail_preflight.lock().unwrap().clone() {
+            Some(msg) => bail!("{msg}"),
+            None => Ok(()),
+        }
     }
     async fn delete_hook(&self, hook: &ObjectId, _: &DeployOptions) -> Result<bool> {
         let existed = self.present.lock().unwrap().remove(&hook.name);
@@ -119,6 +128,8 @@ fn opts() -> DeployOptions {
         command: "tack test".into(),
         no_hooks: false,
         plan: None,
+        delete_crds: false,
+        wait_skip_load_balancers: false,
         description: None,
         labels: Vec::new(),
     }
@@ -187,6 +198,85 @@ async fn install_then_upgrade_supersedes_and_prunes_dropped_objects() {
         store.read_lock("shop", "web").await.unwrap().is_none(),
         "lock released"
     );
+}
+
+#[test]
+fn an_object_named_by_another_version_of_its_group_is_not_pruned() {
+    let id = |api_version: &str, kind: &str, name: &str| ObjectId {
+        api_version: api_version.into(),
+        kind: kind.into(),
+        namespace: Some("shop".into()),
+        name: name.into(),
+    };
+    let previous = [
+        id("example.com/v1", "Widget", "w1"),
+        id("autoscaling/v2beta2", "HorizontalPodAutoscaler", "web"),
+        id("v1", "ConfigMap", "gone"),
+        id("other.io/v1", "Widget", "w2"),
+    ];
+    let now = [
+        id("example.com/v2", "Widget", "w1"),
+        id("autoscaling/v2", "HorizontalPodAutoscaler", "web"),
+        id("example.com/v1", "Widget", "w2"),
+    ];
+    let pruned: Vec<String> = not_in(&previous, &now)
+        .iter()
+        .map(|o| format!("{} {}", o.api_version, o.name))
+        .collect();
+    // a Widget of another group is another object
+    assert_eq!(pruned, ["v1 gone", "other.io/v1 w2"]);
+}
+
+#[tokio::test]
+async fn a_failed_preflight_writes_nothing() {
+    let (store, fake) = (MemoryStore::new(), Fake::default());
+    run(&store, &fake, Op::Install, desired(&["a"]), &opts())
+        .await
+        .unwrap();
+    *fake.fail_preflight.lock().unwrap() = Some("would drop stored version v1".into());
+    let err = run(
+        &store,
+        &fake,
+        Op::Upgrade { install: false },
+        desired(&["a", "b"]),
+        &opts(),
+    )
+    .await
+    .unwrap_err();
+    assert!(format!("{err:#}").contains("stored version v1"), "{err:#}");
+    assert_eq!(statuses(&store).await, [(1, Status::Deployed)], "no record");
+    assert_eq!(fake.applied.lock().unwrap().len(), 1, "nothing applied");
+    assert!(store.read_lock("shop", "web").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn wait_skip_load_balancers_leaves_load_balancer_services_out_of_the_wait() {
+    let (store, fake) = (MemoryStore::new(), Fake::default());
+    let mut d = desired(&["a"]);
+    d.objects
+        .push(serde_json::json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "lb"}, "spec": {"type": "LoadBalancer"}}));
+    let o = DeployOptions {
+        wait: true,
+        wait_skip_load_balancers: true,
+        ..opts()
+    };
+    run(&store, &fake, Op::Install, d.clone(), &o)
+        .await
+        .unwrap();
+    let waited = fake.waited.lock().unwrap().clone();
+    let names: Vec<&str> = waited[0].iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["a"]);
+    // without the flag the Service is waited on like anything else
+    let plain = DeployOptions {
+        wait: true,
+        ..opts()
+    };
+    run(&store, &fake, Op::Upgrade { install: false }, d, &plain)
+        .await
+        .unwrap();
+    let waited = fake.waited.lock().unwrap().clone();
+    assert_eq!(waited[1].len(), 2);
 }
 
 #[tokio::test]

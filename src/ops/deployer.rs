@@ -13,6 +13,9 @@ use anyhow::Result;
 use serde_json::Value;
 use std::time::Duration;
 
+/// The action of a dry run's object whose kind a CRD of the same release defines.
+const NOT_VALIDATED: &str = "created (not validated: its CustomResourceDefinition is part of this release and not installed yet, so the server cannot check it)";
+
 /// Applies through the API server.
 pub struct ClusterDeployer {
     pub cluster: Cluster,
@@ -34,12 +37,11 @@ impl ClusterDeployer {
 
     fn options(&self, opts: &DeployOptions) -> ApplyOptions {
         ApplyOptions {
-            release_name: opts.name.clone(),
-            release_namespace: opts.namespace.clone(),
             adopt: opts.adopt,
             force_conflicts: opts.force_conflicts,
             dry_run: self.dry_run,
-            concurrency: 8,
+            delete_crds: opts.delete_crds,
+            ..ApplyOptions::new(&opts.name, &opts.namespace)
         }
     }
 }
@@ -63,10 +65,12 @@ impl Deployer for ClusterDeployer {
             .into_iter()
             .map(|a| Change {
                 object: to_id(&a.object),
-                action: match a.outcome {
-                    Outcome::Created => "created",
-                    Outcome::Configured => "configured",
-                    Outcome::Unchanged => "unchanged",
+                action: match (a.outcome, &a.result) {
+                    // a dry run installs no CRD, so the server cannot check objects of a kind it defines
+                    (Outcome::Created, None) => NOT_VALIDATED,
+                    (Outcome::Created, _) => "created",
+                    (Outcome::Configured, _) => "configured",
+                    (Outcome::Unchanged, _) => "unchanged",
                 }
                 .to_string(),
             })
@@ -91,9 +95,14 @@ impl Deployer for ClusterDeployer {
                     DeleteOutcome::Deleted => "deleted".to_string(),
                     DeleteOutcome::AlreadyGone => "already gone".to_string(),
                     DeleteOutcome::KeptNotOwned(owner) => format!("kept ({owner})"),
+                    DeleteOutcome::Kept(why) => format!("kept ({why})"),
                 },
             })
             .collect())
+    }
+
+    async fn preflight(&self, objects: &[Value], _opts: &DeployOptions) -> Result<()> {
+        apply::check_stored_versions(&self.cluster, &self.resolver, objects, &self.stats).await
     }
 
     async fn check_plan(&self, plan: &super::plan::SavedPlan) -> Result<()> {

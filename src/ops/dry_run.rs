@@ -46,6 +46,8 @@ pub async fn server_dry_run(
     // hooks are not objects of the release: a dry run does not create them
     let (plain, _) = super::hooks::split(objects)?;
     let objects = deployer.prepare(plain, dopts).await?;
+    // refusals the server would not make (a CRD dropping a stored version) come first, as in a real deploy
+    deployer.preflight(&objects, dopts).await?;
     if state != NamespaceState::WouldCreate {
         let changes = deployer.apply(&objects, dopts).await?;
         return Ok(DryRun {

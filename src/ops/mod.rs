@@ -17,6 +17,7 @@ pub mod lint;
 pub mod lock;
 pub mod plan;
 pub mod policy;
+pub mod prune;
 pub mod recall;
 pub mod records;
 pub mod references;
@@ -28,5 +29,6 @@ pub mod show;
 pub mod stack;
 pub mod target;
 pub mod uninstall;
+pub mod wait_scope;
 
 pub use render::{prepare, Prepared};

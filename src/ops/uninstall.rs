@@ -151,6 +151,8 @@ pub fn uninstall_options(
         command: command.to_string(),
         no_hooks: false,
         plan: None,
+        delete_crds: false,
+        wait_skip_load_balancers: false,
         description: None,
         labels: Vec::new(),
     }

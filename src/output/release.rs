@@ -21,9 +21,9 @@ pub fn outcome_text(style: Style, verb: &str, release: &Release, changes: &[Chan
     );
     let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
     for c in changes {
-        *counts.entry(c.action.as_str()).or_default() += 1;
+        *counts.entry(action_word(&c.action).0).or_default() += 1;
         if c.action != "unchanged" {
-            let _ = writeln!(out, "  {:<12} {}", c.action, c.object);
+            out.push_str(&change_line(c, ""));
         }
     }
     let summary: Vec<String> = counts.iter().map(|(a, n)| format!("{n} {a}")).collect();
@@ -105,7 +105,7 @@ pub fn dry_run_text(name: &str, ns: &str, run: &DryRun) -> String {
         out.push_str(&new_namespace_text(new));
     }
     for c in &run.changes {
-        let _ = writeln!(out, "  {:<12} {}", format!("{} (dry)", c.action), c.object);
+        out.push_str(&change_line(c, " (dry)"));
     }
     out
 }
@@ -156,9 +156,27 @@ pub fn uninstall_text(
         if keep_history { "; history kept" } else { "" }
     );
     for c in changes {
-        let _ = writeln!(out, "  {:<12} {}", c.action, c.object);
+        out.push_str(&change_line(c, ""));
     }
     out
+}
+
+/// An action split into its word and the reason in parentheses after it: `kept (a CRD: …)` is
+/// (`kept`, `a CRD: …`).
+fn action_word(action: &str) -> (&str, Option<&str>) {
+    match action.split_once(" (") {
+        Some((word, rest)) => (word, Some(rest.strip_suffix(')').unwrap_or(rest))),
+        None => (action, None),
+    }
+}
+
+/// `  kept         CustomResourceDefinition widgets.example.com: a CRD: …`, one line per change.
+fn change_line(c: &Change, suffix: &str) -> String {
+    let (word, why) = action_word(&c.action);
+    match why {
+        Some(why) => format!("  {:<12} {}: {why}\n", format!("{word}{suffix}"), c.object),
+        None => format!("  {:<12} {}\n", format!("{word}{suffix}"), c.object),
+    }
 }
 
 /// A status word, coloured by meaning.
@@ -364,5 +382,54 @@ pub fn data_text<T: serde::Serialize>(yaml: bool, data: &T) -> anyhow::Result<St
         ))
     } else {
         Ok(format!("{}\n", serde_json::to_string_pretty(data)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::release::ObjectId;
+
+    fn change(kind: &str, name: &str, action: &str) -> Change {
+        Change {
+            object: ObjectId {
+                api_version: "v1".into(),
+                kind: kind.into(),
+                namespace: None,
+                name: name.into(),
+            },
+            action: action.into(),
+        }
+    }
+
+    #[test]
+    fn kept_objects_say_why_after_the_object() {
+        let changes = [
+            change("ConfigMap", "a", "deleted"),
+            change("ConfigMap", "b", "kept (helm.sh/resource-policy: keep)"),
+            change("CustomResourceDefinition", "w.x", "kept (a CRD: every W)"),
+        ];
+        let text = uninstall_text(Style::default(), ("web", "shop"), 3, false, &changes);
+        assert!(text.contains("  deleted      ConfigMap a\n"), "{text}");
+        assert!(
+            text.contains("  kept         ConfigMap b: helm.sh/resource-policy: keep\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  kept         CustomResourceDefinition w.x: a CRD: every W\n"),
+            "{text}"
+        );
+        let dry = dry_run_text(
+            "web",
+            "shop",
+            &DryRun {
+                changes: vec![change("Widget", "w", "created (not validated)")],
+                new_namespace: None,
+            },
+        );
+        assert!(
+            dry.contains("  created (dry) Widget w: not validated\n"),
+            "{dry}"
+        );
     }
 }

@@ -297,6 +297,71 @@ async fn a_job_removed_by_its_ttl_counts_as_complete() {
     assert_eq!(history_of(&ns), [(1, "deployed".to_string())]);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uninstall_runs_pre_delete_hooks_before_deleting_and_post_delete_hooks_after() {
+    let client = client().await;
+    let ns = namespace(&client, "e2e-delhooks").await;
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns);
+    let configs: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
+    let uninstall = |ns: &str| {
+        let mut c = tack();
+        c.args(["uninstall", "h", "-n", ns, "--timeout", "60s"]);
+        c
+    };
+    let set = ["--set", "deleteHooks=true"];
+    ok(&mut hooked(
+        "install",
+        &ns,
+        &[set[0], set[1], "--set", "failDelete=true"],
+    ));
+    assert!(
+        uid(&jobs, "cleanup").await.is_none(),
+        "delete hooks do not run on install"
+    );
+
+    // a failing pre-delete hook stops the uninstall before anything is deleted
+    let (out, _, stderr) = run(&mut uninstall(&ns));
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("pre-delete hook Job cleanup failed"),
+        "{stderr}"
+    );
+    assert!(
+        configs.get_opt("app-0").await.unwrap().is_some(),
+        "nothing deleted"
+    );
+    assert!(
+        uid(&jobs, "farewell").await.is_none(),
+        "post-delete did not run"
+    );
+    assert_eq!(history_of(&ns), [(1, "deployed".to_string())]);
+
+    // fixed: pre-delete runs while the objects exist, post-delete after they are gone
+    ok(&mut hooked("upgrade", &ns, &set));
+    let (out, stdout, stderr) = run(&mut uninstall(&ns));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("pre-delete hooks: 1 ran"), "{stderr}");
+    assert!(stderr.contains("post-delete hooks: 1 ran"), "{stderr}");
+    assert!(
+        stdout.contains(&format!("deleted      ConfigMap {ns}/app-0")),
+        "{stdout}"
+    );
+    assert!(configs.get_opt("app-0").await.unwrap().is_none());
+    let cleanup = jobs.get("cleanup").await.unwrap();
+    let farewell = jobs.get("farewell").await.unwrap();
+    let cleaned = cleanup.status.unwrap().completion_time.unwrap().0;
+    assert!(
+        cleaned <= farewell.metadata.creation_timestamp.unwrap().0,
+        "post-delete was created after pre-delete completed"
+    );
+    assert!(
+        farewell.status.unwrap().completion_time.is_some(),
+        "post-delete completed"
+    );
+    let (out, _, _) = run(tack().args(["history", "h", "-n", &ns]));
+    assert!(!out.status.success(), "the records are gone");
+}
+
 fn history_of(ns: &str) -> Vec<(u64, String)> {
     let json: serde_json::Value =
         serde_json::from_str(&ok(tack().args(["history", "h", "-n", ns, "-o", "json"]))).unwrap();

@@ -6,6 +6,7 @@ mod harness;
 mod apply;
 mod clusters;
 mod connect;
+mod crds;
 mod daily;
 mod diff;
 mod hooks;

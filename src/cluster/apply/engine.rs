@@ -74,7 +74,7 @@ pub async fn apply(
         .filter(|r| !from_batch.contains(&(r.api_version.clone(), r.kind.clone())))
         .cloned()
         .collect();
-    let live = read_live(cluster, resolver, &known, stats)
+    let mut live = read_live(cluster, resolver, &known, stats)
         .await
         .map_err(ApplyError::Other)?;
     if !opts.adopt {
@@ -119,6 +119,22 @@ pub async fn apply(
         }
         if range.clone().any(|i| is_crd(&objects[i])) {
             resolver.invalidate();
+        }
+        if !crds.is_empty() && !opts.dry_run {
+            let changed: Vec<&Value> = range
+                .clone()
+                .filter(|&i| is_crd(&objects[i]) && applied[i].outcome != Outcome::Unchanged)
+                .map(|i| &objects[i])
+                .collect();
+            super::crds::wait_served(resolver, &changed)
+                .await
+                .map_err(ApplyError::Other)?;
+            let defined: Vec<ObjectRef> = refs[range.end..]
+                .iter()
+                .filter(|r| from_batch.contains(&(r.api_version.clone(), r.kind.clone())))
+                .cloned()
+                .collect();
+            live.extend(super::crds::read_defined(cluster, resolver, &defined, opts, stats).await?);
         }
     }
     Ok(applied)

@@ -180,10 +180,13 @@ pub enum DeleteOutcome {
     AlreadyGone,
     /// Kept because it belongs to someone else (the description says whom).
     KeptNotOwned(String),
+    /// Kept although this release owns it: a CRD without `--delete-crds`, or marked
+    /// `helm.sh/resource-policy: keep` (the text says which).
+    Kept(String),
 }
 
 /// Delete `objects` (given in install order) in reverse order, kind group by kind group; only objects
-/// annotated as this release's are deleted.
+/// annotated as this release's are deleted, and of those not the ones [`super::kept_reason`] keeps.
 pub async fn delete(
     cluster: &Cluster,
     resolver: &Resolver,
@@ -229,6 +232,9 @@ async fn delete_one(
     let who = owner(live, opts);
     if who != Owner::This {
         return Ok(DeleteOutcome::KeptNotOwned(describe_owner(&who)));
+    }
+    if let Some(why) = super::keep::kept_reason(live, opts) {
+        return Ok(DeleteOutcome::Kept(why));
     }
     let (resource, namespaced) = match resolver.resolve(&r.api_version, &r.kind).await {
         Ok(found) => found,

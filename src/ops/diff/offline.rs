@@ -1,9 +1,11 @@
 //! `tack diff --offline`: compare the new render with a saved manifest (`--against-manifest`, e.g. the output
 //! of `tack get manifest` or `tack template`) or with a second render (`--against-values`, `--against-set`,
 //! `--against-chart`), for CI jobs without cluster access. Makes no cluster call: `lookup` renders empty,
-//! namespaces are filled in from the built-in list of cluster-scoped kinds, and drift cannot be seen.
+//! namespaces are filled in from the built-in list of cluster-scoped kinds, and drift cannot be seen. Hooks
+//! are listed apart as what the upgrade would run, as in a live diff.
 
 use crate::diff::{self, normalize::fill_namespace, DriftCheck, Plan};
+use crate::manifest::hooks::Event;
 use crate::ops::render::{render_target, Phase, RenderSettings};
 use crate::ops::target::Target;
 use crate::values::{SetArg, SetKind};
@@ -73,14 +75,13 @@ pub fn plan(
         against: against_what,
         drift: DriftCheck::Offline,
     };
+    // hooks are not objects of the release: listed apart, as what the upgrade would run
+    let (after, hooks) = crate::ops::hooks::split(after)?;
+    let (before, _) = crate::ops::hooks::split(before)?;
     let inputs = diff::plan::pair(before, after);
-    Ok(diff::build(
-        subject,
-        inputs,
-        Vec::new(),
-        Vec::new(),
-        options,
-    ))
+    let mut plan = diff::build(subject, inputs, Vec::new(), Vec::new(), options);
+    plan.hooks = super::will_run(&hooks, &[Event::PreUpgrade, Event::PostUpgrade]);
+    Ok(plan)
 }
 
 /// Render a target without a cluster and place its objects in the release namespace.
