@@ -10,12 +10,17 @@ mod dependency;
 mod diff;
 mod examples;
 mod get;
+mod hints;
 mod history;
 mod import;
 mod install;
 mod lint;
 mod list;
 mod package;
+mod present;
+
+use hints::usage_hint;
+use present::{formatted, report, report_as, single, summary};
 mod registry;
 mod rollback;
 mod show;
@@ -36,9 +41,9 @@ use crate::ops::target::Targets;
 use crate::output::{runs, Printer};
 use crate::render::tpl::Lookup;
 use crate::settings::Settings;
-use crate::stack::runner::{self, Done, InstanceRun, Job, State};
+use crate::stack::runner::{self, Done, InstanceRun, Job};
 use anyhow::Result;
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 use clusters::Clusters;
 use std::future::Future;
 use std::sync::Arc;
@@ -126,66 +131,6 @@ pub fn run() -> i32 {
             error::exit_code(&e)
         }
     }
-}
-
-/// Flags users type from Helm habit, and tack's own.
-const HELM_FLAGS: &[(&str, &str)] = &[
-    ("--take-ownership", "--adopt"),
-    ("--rollback-on-failure", "--atomic"),
-    ("--detailed-exitcode", "--exit-code"),
-    ("--force", "--force-conflicts"),
-    ("--reuse-values", "--reuse-values (on upgrade and diff)"),
-    ("--output-dir", "--output-dir (on template)"),
-    (
-        "--include-crds",
-        "nothing: crds/ files are always included (leave them out with --skip-crds)",
-    ),
-    (
-        "--create-namespace",
-        "--create-namespace (on install and upgrade)",
-    ),
-    ("--skip-tests", "nothing: tests run only with `tack test`"),
-    (
-        "--disable-openapi-validation",
-        "nothing: the API server validates every object",
-    ),
-    ("--debug", "nothing: errors already show their causes"),
-];
-
-/// A hint for a command line clap refused: the tack spelling of a Helm flag, the `=` a `--dry-run` value
-/// needs, or the nearest flag of the subcommand.
-fn usage_hint(err: &clap::Error, argv: &[String]) -> Option<String> {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    if err.kind() != ErrorKind::UnknownArgument {
-        return None;
-    }
-    let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg) else {
-        return None;
-    };
-    let flag = arg.split('=').next().unwrap_or(arg);
-    if let Some((_, tack)) = HELM_FLAGS.iter().find(|(helm, _)| *helm == flag) {
-        return Some(format!("`{flag}` is Helm's; in tack use {tack}"));
-    }
-    let pos = argv.iter().position(|a| a == arg)?;
-    if pos > 0 && argv[pos - 1] == "--dry-run" && matches!(arg.as_str(), "client" | "server") {
-        return Some(format!(
-            "a --dry-run value is attached with `=`: `--dry-run={arg}`"
-        ));
-    }
-    let flag = flag.strip_prefix("--")?;
-    let cmd = Cli::command();
-    let sub = argv
-        .iter()
-        .skip(1)
-        .find_map(|a| cmd.find_subcommand(a.as_str()))
-        .unwrap_or(&cmd);
-    let longs: Vec<&str> = sub
-        .get_arguments()
-        .chain(cmd.get_arguments())
-        .filter_map(|a| a.get_long())
-        .collect();
-    crate::suggest::closest(flag, longs.iter().copied())
-        .map(|best| format!("did you mean `--{best}`?"))
 }
 
 /// A runtime and a connected client.
@@ -405,94 +350,4 @@ where
     let order = targets.selected_names();
     all.sort_by_key(|r| order.iter().position(|s| s == &r.name));
     all
-}
-
-/// Present finished runs: for a stack the summary table and the closing line; for a single release its
-/// events and output, or its error as the command's error.
-fn report(ctx: &Ctx, targets: &Targets, all: Vec<InstanceRun>) -> Result<()> {
-    if targets.from_stack {
-        ctx.printer.stdout(&summary(ctx, targets, &all));
-        return runs::finish(&ctx.printer, &all);
-    }
-    let run = single(ctx, all)?;
-    ctx.printer.stdout(&run.text);
-    Ok(())
-}
-
-/// A run's output in the chosen format: `text()` for a table, else the data, pretty for one release and one
-/// JSON line for a stack instance (gathered into one list by [`report_as`]).
-fn formatted<T: serde::Serialize>(
-    format: crate::cli::ReadFormat,
-    from_stack: bool,
-    text: impl FnOnce() -> String,
-    data: &T,
-) -> Result<String> {
-    use crate::cli::ReadFormat;
-    Ok(match format {
-        ReadFormat::Table => text(),
-        _ if from_stack => serde_json::to_string(data)?,
-        f => crate::output::release::data_text(f == ReadFormat::Yaml, data)?,
-    })
-}
-
-/// [`report`] for commands with `-o json|yaml`: a stack's runs become one list of
-/// `{instance, namespace, release, error}`, each `release` the data its run returned.
-fn report_as(
-    ctx: &Ctx,
-    targets: &Targets,
-    all: Vec<InstanceRun>,
-    format: crate::cli::ReadFormat,
-) -> Result<()> {
-    use crate::cli::ReadFormat;
-    if format == ReadFormat::Table || !targets.from_stack {
-        return report(ctx, targets, all);
-    }
-    let list: Vec<serde_json::Value> = all
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "instance": r.name,
-                "namespace": r.namespace,
-                "release": serde_json::from_str::<serde_json::Value>(&r.text).ok(),
-                "error": r.error.as_deref().map(crate::output::strip_ansi),
-            })
-        })
-        .collect();
-    ctx.printer.stdout(&crate::output::release::data_text(
-        format == ReadFormat::Yaml,
-        &list,
-    )?);
-    runs::finish(&ctx.printer, &all)
-}
-
-/// The summary table of a stack's runs, with the cluster of each instance when the stack file names them.
-fn summary(ctx: &Ctx, targets: &Targets, all: &[InstanceRun]) -> String {
-    let cluster_of = |name: &str| {
-        targets
-            .all
-            .iter()
-            .find(|t| t.name == name)
-            .and_then(|t| t.cluster_name())
-    };
-    runs::summary_in(ctx.printer.out(), all, &cluster_of)
-}
-
-/// The one run of a single release: its captured events are shown, a failure becomes the command's error.
-fn single(ctx: &Ctx, all: Vec<InstanceRun>) -> Result<InstanceRun> {
-    let Some(mut run) = all.into_iter().next() else {
-        anyhow::bail!("nothing was selected");
-    };
-    for e in std::mem::take(&mut run.captured) {
-        crate::events::Sink::event(&*ctx.printer, e);
-    }
-    match run.state {
-        State::Ok => Ok(run),
-        _ => Err(match run.failure.take().map(Arc::try_unwrap) {
-            Some(Ok(e)) => e,
-            _ => {
-                let text = run.error.clone().unwrap_or_else(|| run.text.clone());
-                anyhow::anyhow!("{}", text.trim().trim_start_matches("error: "))
-            }
-        }),
-    }
 }
