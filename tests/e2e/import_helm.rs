@@ -187,7 +187,7 @@ async fn import_takes_over_a_helm_release_without_recreating_anything() {
     assert_eq!(revs, [(1, "superseded"), (2, "deployed")]);
     assert_eq!(h[0].2, "imported from Helm revision 1: Install complete");
     assert_eq!(h[1].2, "imported from Helm revision 2: Upgrade complete");
-    let values = ok(tack().args(["get", "values", "web", "-n", &ns, "--show-secrets"]));
+    let values = ok(tack().args(["get", "values", "web", "-n", &ns, "--show-secrets", "--all"]));
     assert!(
         values.contains("example/stale") && values.contains("replicaCount"),
         "{values}"
