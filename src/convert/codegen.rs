@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use super::emit::{Out, TagKind};
 use super::expr::{snake, Kind, Val, J, P_ATOM, RESERVED};
 use super::lexer::Tag;
-use super::operands::singular;
 use super::parser::{Cond, Node, Pipe, RangeNode};
 use super::Unsupported;
 
@@ -402,5 +401,15 @@ impl<'a> Gen<'a> {
             self.scopes.pop();
         }
         out.block("endfor", r.end.trim_l, r.end.trim_r);
+    }
+}
+
+fn singular(word: &str) -> String {
+    if let Some(stem) = word.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
+        word[..word.len() - 1].to_string()
+    } else {
+        "item".to_string()
     }
 }

@@ -247,16 +247,6 @@ impl<'a> Gen<'a> {
     }
 }
 
-pub(super) fn singular(word: &str) -> String {
-    if let Some(stem) = word.strip_suffix("ies") {
-        format!("{stem}y")
-    } else if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
-        word[..word.len() - 1].to_string()
-    } else {
-        "item".to_string()
-    }
-}
-
 /// A Go number literal as a Jinja literal.
 fn number(n: &str) -> Option<J> {
     let clean = n.replace('_', "");
