@@ -64,8 +64,8 @@ fn resolve(dir: &Path, dep: &Dependency, repo: &str) -> Result<(Locked, Vec<u8>)
     }
     if let Some(rel) = repo.strip_prefix("file://") {
         let src = dir.join(rel);
-        let pkg =
-            package::pack(&src).with_context(|| format!("dependency `{}` (`{repo}`)", dep.name))?;
+        let pkg = super::share::pack(&src)
+            .with_context(|| format!("dependency `{}` (`{repo}`)", dep.name))?;
         if pkg.name != dep.name {
             bail!(
                 "dependency `{}`: `{}` holds chart `{}`\n\nhint: name the dependency after the chart it points to",
@@ -206,7 +206,7 @@ pub fn build(dir: &Path) -> Result<Outcome> {
                 .with_context(|| format!("dependency `{}`", locked.name))?;
             pulled.archive
         } else if let Some(rel) = locked.repository.strip_prefix("file://") {
-            package::pack(&dir.join(rel))
+            super::share::pack(&dir.join(rel))
                 .with_context(|| format!("dependency `{}`", locked.name))?
                 .bytes
         } else {

@@ -47,7 +47,11 @@ fn update_locks_build_restores_and_render_refuses_a_disagreeing_charts_folder() 
     // charts/ holds another version: refused, naming the dependency
     fs::remove_file(&pkg).unwrap();
     chart(&redis, "redis", "7.1.0", "");
-    package::write(&package::pack(&redis).unwrap(), &shop.join("charts")).unwrap();
+    package::write(
+        &crate::ops::share::pack(&redis).unwrap(),
+        &shop.join("charts"),
+    )
+    .unwrap();
     let e = format!("{:#}", Chart::load(&shop).unwrap_err());
     assert!(
         e.contains("dependency `redis` disagrees") && e.contains("redis-7.1.0.tgz"),

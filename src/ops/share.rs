@@ -6,9 +6,15 @@ use crate::package::{self, cache, unpack, Package};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
+/// Package the chart folder `dir`: it must load as a chart (which also gives its name, version and digest).
+pub fn pack(dir: &Path) -> Result<Package> {
+    let chart = crate::chart::Chart::load(dir)?;
+    package::pack(dir, (&chart.meta.name, &chart.meta.version, &chart.digest))
+}
+
 /// `tack package`: the package and where it was written.
 pub fn package(chart: &Path, dest: &Path) -> Result<(Package, PathBuf)> {
-    let pkg = package::pack(chart)?;
+    let pkg = pack(chart)?;
     let path = package::write(&pkg, dest)?;
     Ok((pkg, path))
 }

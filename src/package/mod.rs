@@ -5,7 +5,6 @@
 pub mod cache;
 pub mod unpack;
 
-use crate::chart::Chart;
 use anyhow::{bail, Context, Result};
 use flate2::{write::GzEncoder, Compression, GzBuilder};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -43,10 +42,10 @@ pub fn digest_of(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
-/// Package the chart folder `dir`: it must load as a chart; files matched by `.tackignore` and hidden files
-/// are left out. Entries are `NAME/...` in sorted order with mtime 0, owner 0:0 and mode 0644.
-pub fn pack(dir: &Path) -> Result<Package> {
-    let chart = Chart::load(dir)?;
+/// Package the chart folder `dir` of chart `name` `version` (whose digest is `chart_digest`; the caller
+/// loaded it, see `ops::share::pack`): files matched by `.tackignore` and hidden files are left out. Entries
+/// are `NAME/...` in sorted order with mtime 0, owner 0:0 and mode 0644.
+pub fn pack(dir: &Path, (name, version, chart_digest): (&str, &str, &str)) -> Result<Package> {
     let ignore = ignore_rules(dir)?;
     let mut files = Vec::new();
     collect(dir, dir, &ignore, &mut files)?;
@@ -57,7 +56,7 @@ pub fn pack(dir: &Path) -> Result<Package> {
             dir.display()
         );
     }
-    let name = chart.meta.name.clone();
+    let name = name.to_string();
     let gz = GzBuilder::new()
         .mtime(0)
         .operating_system(255)
@@ -86,9 +85,9 @@ pub fn pack(dir: &Path) -> Result<Package> {
     let bytes = gz.finish().context("failed to compress the archive")?;
     Ok(Package {
         name,
-        version: chart.meta.version.clone(),
+        version: version.to_string(),
         digest: digest_of(&bytes),
-        chart_digest: chart.digest,
+        chart_digest: chart_digest.to_string(),
         bytes,
         files,
     })

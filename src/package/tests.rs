@@ -1,5 +1,11 @@
 use super::*;
+use crate::chart::Chart;
 use std::fs;
+
+/// Packages as `tack package` makes them: the chart loaded first (the loading is the operation's).
+fn pack(dir: &Path) -> Result<Package> {
+    crate::ops::share::pack(dir)
+}
 
 fn chart(dir: &Path, name: &str, version: &str) {
     fs::create_dir_all(dir.join("templates")).unwrap();
