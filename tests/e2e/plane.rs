@@ -41,6 +41,13 @@ impl Plane {
         plane
     }
 
+    /// A handle that restarts this plane's API server from another thread (it does not stop the plane).
+    pub fn clone_handle(&self) -> Restarter {
+        Restarter {
+            dir: self.dir.clone(),
+        }
+    }
+
     /// A `tack` command against this control plane.
     pub fn tack(&self) -> Command {
         let mut c = tack();
@@ -50,6 +57,18 @@ impl Plane {
 
     /// Stop kube-apiserver (SIGKILL: etcd keeps its data), keep it down `down` long, start it again and wait
     /// for /readyz. Returns how long it was unavailable in all.
+    pub fn restart_apiserver(&self, down: Duration) -> Duration {
+        self.clone_handle().restart_apiserver(down)
+    }
+}
+
+/// Restarts the API server of a [`Plane`].
+pub struct Restarter {
+    dir: PathBuf,
+}
+
+impl Restarter {
+    /// See [`Plane::restart_apiserver`].
     pub fn restart_apiserver(&self, down: Duration) -> Duration {
         let start = Instant::now();
         let secs = format!("{:.1}", down.as_secs_f64());

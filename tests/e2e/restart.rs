@@ -47,10 +47,21 @@ fn history_on(p: &Plane, ns: &str) -> Vec<(u64, String)> {
 }
 
 fn upgrade(p: &Plane, chart: &Path, ns: &str, count: u32, version: &str) -> Command {
+    upgrade_within(p, chart, ns, count, version, "120s")
+}
+
+fn upgrade_within(
+    p: &Plane,
+    chart: &Path,
+    ns: &str,
+    count: u32,
+    version: &str,
+    timeout: &str,
+) -> Command {
     let mut c = p.tack();
     c.args(["upgrade", "many"])
         .arg(chart)
-        .args(["-n", ns, "--timeout", "120s", "--set"])
+        .args(["-n", ns, "--timeout", timeout, "--set"])
         .arg(format!("count={count}"))
         .arg("--set")
         .arg(format!("version={version}"));
@@ -90,6 +101,20 @@ async fn config_maps(c: &kube::Client, ns: &str, version: &str) -> (usize, usize
         })
         .count();
     (ours.len(), with)
+}
+
+fn wait_for_pending(p: &Plane, ns: &str) {
+    let start = Instant::now();
+    while !history_on(p, ns)
+        .iter()
+        .any(|(_, s)| s == "pending-upgrade")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no pending revision"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,4 +184,60 @@ async fn an_api_server_restarted_mid_apply_is_waited_for_and_nothing_is_lost() {
         &(3, "deployed".to_string())
     );
     assert_eq!(config_maps(&client, ns, "3").await, (10, 10));
+
+    // an outage longer than --timeout: the upgrade ends at its --timeout (plus at most 2s each to try to
+    // record the failure and to give the lock back) with a clear error and leaves its
+    // revision pending (the server is still down to record it); the next upgrade takes the lock over, marks
+    // that revision failed and succeeds
+    let victim = upgrade_within(&plane, &chart, ns, 800, "4", "4s")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_pending(&plane, ns);
+    let restarter = {
+        let dir = plane.clone_handle();
+        std::thread::spawn(move || dir.restart_apiserver(Duration::from_secs(10)))
+    };
+    let start = Instant::now();
+    let out = tokio::task::spawn_blocking(move || victim.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let took = start.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        took < Duration::from_secs(16),
+        "ended at its --timeout: {took:?}\n{err}"
+    );
+    assert!(
+        err.contains("timed out after 4s applying revision 4 (--timeout)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("revision 4 of `many` is left pending")
+            && err.contains("the next operation on it marks it failed"),
+        "{err}"
+    );
+    restarter.join().unwrap();
+    let (o, stdout, err) = run(&mut upgrade(&plane, &chart, ns, 10, "5"));
+    assert!(o.status.success(), "{stdout}{err}");
+    assert!(err.contains("took over the stale lock"), "{err}");
+    assert!(
+        err.contains("revision 4 of `many` was left pending-upgrade"),
+        "{err}"
+    );
+    assert_eq!(
+        history_on(&plane, ns)[2..],
+        [
+            (3, "superseded".to_string()),
+            (4, "failed".to_string()),
+            (5, "deployed".to_string())
+        ]
+    );
+    // revision 5's objects are all there; objects only the failed revision 4 created before the timeout stay
+    // (pruning compares with the deployed revision, as after any failed upgrade)
+    let (all, at_5) = config_maps(&client, ns, "5").await;
+    assert_eq!(at_5, 10, "{all} ConfigMaps");
 }
