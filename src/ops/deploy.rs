@@ -19,10 +19,6 @@ use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-/// How long recording a failed revision may take: the server may be what failed, and requests to it are
-/// otherwise retried while it cannot be reached.
-const RECORD_WITHIN: Duration = Duration::from_secs(2);
-
 /// Run `op` under the release lock. Ctrl-C or a lost lock marks the pending revision failed and releases
 /// the lock before returning.
 pub async fn run<S: ReleaseStore, D: Deployer>(
@@ -58,7 +54,7 @@ pub async fn run<S: ReleaseStore, D: Deployer>(
             Status::Failed,
             Some(format!("{} failed: {e:#}", op.verb())),
         );
-        let unmarked = match tokio::time::timeout(RECORD_WITHIN, mark).await {
+        let unmarked = match tokio::time::timeout(Duration::from_secs(2), mark).await {
             Ok(Ok(_)) => false,
             Ok(Err(err)) => {
                 events::warn(format!("could not mark revision {rev} failed: {err:#}"));
@@ -280,19 +276,15 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         }
         Err(err) => {
             let failed_desc = format!("{} failed: {err:#}", op.verb());
-            let mark = set_status(
+            set_status(
                 store,
                 &opts.namespace,
                 &opts.name,
                 release.revision,
                 Status::Failed,
                 Some(failed_desc.clone()),
-            );
-            // a server that is down is not waited for: `run` tries once more and names the pending revision
-            match tokio::time::timeout(RECORD_WITHIN, mark).await {
-                Ok(marked) => marked?,
-                Err(_) => return Err(err),
-            };
+            )
+            .await?;
             pending.set(None);
             if !opts.atomic {
                 prune_history(

@@ -57,9 +57,6 @@ impl Watch {
     }
 }
 
-/// How long giving the lock back may take before it is left to expire (or to be taken over).
-const RELEASE_WITHIN: Duration = Duration::from_secs(2);
-
 /// How soon a renewal that found no server is tried again.
 const RENEW_RETRY: Duration = Duration::from_secs(1);
 
@@ -257,17 +254,8 @@ impl Lock {
     }
 
     /// Give the lock back, warning (not failing) when that is impossible: the lock then expires by itself.
-    /// Bounded by [`RELEASE_WITHIN`]: a server that is down is not waited for (reads are otherwise retried).
     pub async fn release_or_warn<S: ReleaseStore>(&self, store: &S) {
-        let released = tokio::time::timeout(RELEASE_WITHIN, self.release(store))
-            .await
-            .unwrap_or_else(|_| {
-                Err(anyhow::anyhow!(
-                    "the API server did not answer within {}s",
-                    RELEASE_WITHIN.as_secs()
-                ))
-            });
-        if let Err(e) = released {
+        if let Err(e) = self.release(store).await {
             events::warn(format!(
                 "could not release the lock of `{}`: {e:#}; the next operation takes it over (at once on this machine, after {}s without renewal elsewhere)",
                 self.name,

@@ -185,10 +185,8 @@ async fn an_api_server_restarted_mid_apply_is_waited_for_and_nothing_is_lost() {
     );
     assert_eq!(config_maps(&client, ns, "3").await, (10, 10));
 
-    // an outage longer than --timeout: the upgrade ends at its --timeout (plus at most 2s each to try to
-    // record the failure and to give the lock back) with a clear error and leaves its
-    // revision pending (the server is still down to record it); the next upgrade takes the lock over, marks
-    // that revision failed and succeeds
+    // an outage longer than --timeout: the upgrade fails at its --timeout with a clear error, records the
+    // failure once the server is back (within 20s) and gives the lock back; the next upgrade succeeds
     let victim = upgrade_within(&plane, &chart, ns, 800, "4", "4s")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -207,34 +205,24 @@ async fn an_api_server_restarted_mid_apply_is_waited_for_and_nothing_is_lost() {
     let took = start.elapsed();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        took < Duration::from_secs(16),
-        "ended at its --timeout: {took:?}\n{err}"
-    );
+    assert!(took < Duration::from_secs(40), "bounded: {took:?}\n{err}");
     assert!(
         err.contains("timed out after 4s applying revision 4 (--timeout)"),
         "{err}"
     );
-    assert!(
-        err.contains("revision 4 of `many` is left pending")
-            && err.contains("the next operation on it marks it failed"),
-        "{err}"
-    );
     restarter.join().unwrap();
-    let (o, stdout, err) = run(&mut upgrade(&plane, &chart, ns, 10, "5"));
-    assert!(o.status.success(), "{stdout}{err}");
-    assert!(err.contains("took over the stale lock"), "{err}");
-    assert!(
-        err.contains("revision 4 of `many` was left pending-upgrade"),
-        "{err}"
-    );
     assert_eq!(
         history_on(&plane, ns)[2..],
-        [
-            (3, "superseded".to_string()),
-            (4, "failed".to_string()),
-            (5, "deployed".to_string())
-        ]
+        [(3, "deployed".to_string()), (4, "failed".to_string())]
+    );
+    assert!(
+        leases.get_opt("tack.lock.many").await.unwrap().is_none(),
+        "the lock was given back"
+    );
+    ok(&mut upgrade(&plane, &chart, ns, 10, "5"));
+    assert_eq!(
+        history_on(&plane, ns).last().unwrap(),
+        &(5, "deployed".to_string())
     );
     // revision 5's objects are all there; objects only the failed revision 4 created before the timeout stay
     // (pruning compares with the deployed revision, as after any failed upgrade)
