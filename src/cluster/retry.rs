@@ -1,8 +1,56 @@
-//! Bounded retries of API requests that the server asks us to repeat (429 with `retryAfterSeconds`) or that
-//! failed transiently (etcd timeouts, 503/504), so one busy moment of the server does not fail a release.
+//! Bounded retries of API requests that the server asks us to repeat (429 with `retryAfterSeconds`), that
+//! failed transiently (etcd timeouts, 503/504), or that found no server (refused or dropped connections while
+//! the API server restarts), so one busy moment or one restart of the server does not fail a release.
 
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How long requests are repeated while the server cannot be reached at all (an API server restarting takes
+/// a few seconds); the caller's own bound (`--timeout`) may end them sooner.
+pub const UNREACHABLE_PATIENCE: Duration = Duration::from_secs(20);
+/// The longest pause between two attempts to reach a server that is not there.
+const UNREACHABLE_MAX_DELAY: Duration = Duration::from_secs(2);
+
+/// Whether `err` says the server could not be reached or dropped the connection (refused, reset, closed
+/// before answering): nothing came back, so an idempotent request can be sent again.
+pub fn unreachable(err: &kube::Error) -> bool {
+    if matches!(err, kube::Error::Api(_)) {
+        return false;
+    }
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            if matches!(
+                io.kind(),
+                ConnectionRefused
+                    | ConnectionReset
+                    | ConnectionAborted
+                    | BrokenPipe
+                    | UnexpectedEof
+                    | NotConnected
+            ) {
+                return true;
+            }
+        }
+        let text = e.to_string().to_ascii_lowercase();
+        if text.contains("connection refused")
+            || text.contains("connection reset")
+            || text.contains("connection closed before message completed")
+            || text.contains("broken pipe")
+        {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
+}
+
+/// [`unreachable`] for an error somewhere in an `anyhow` chain.
+pub fn unreachable_in(err: &anyhow::Error) -> bool {
+    err.chain()
+        .any(|e| e.downcast_ref::<kube::Error>().is_some_and(unreachable))
+}
 
 /// How often and how long to retry.
 #[derive(Debug, Clone, Copy)]
@@ -56,16 +104,43 @@ pub fn retry_delay(err: &kube::Error, attempt: u32, budget: &Budget) -> Option<D
     transient.then(|| server_delay.unwrap_or(backoff))
 }
 
-/// Run `op` until it succeeds, fails for good, or the budget is spent; the last error is returned.
-pub async fn retry<T, F, Fut>(budget: Budget, mut op: F) -> Result<T, kube::Error>
+/// Run `op` until it succeeds, fails for good, or the budget is spent; the last error is returned. While the
+/// server cannot be reached at all, `op` is repeated for up to [`UNREACHABLE_PATIENCE`] whatever the budget's
+/// attempts: `op` must be idempotent (reads, server-side apply, deletes).
+pub async fn retry<T, F, Fut>(budget: Budget, op: F) -> Result<T, kube::Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, kube::Error>>,
 {
-    let mut attempt = 0;
+    retry_within(budget, UNREACHABLE_PATIENCE, op).await
+}
+
+/// [`retry`] with its own patience for an unreachable server.
+pub async fn retry_within<T, F, Fut>(
+    budget: Budget,
+    patience: Duration,
+    mut op: F,
+) -> Result<T, kube::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, kube::Error>>,
+{
+    let start = Instant::now();
+    let (mut attempt, mut missed) = (0, 0u32);
     loop {
         match op().await {
             Ok(v) => return Ok(v),
+            Err(e) if unreachable(&e) => {
+                let delay = budget
+                    .base_delay
+                    .saturating_mul(1u32 << missed.min(16))
+                    .min(UNREACHABLE_MAX_DELAY);
+                missed += 1;
+                if start.elapsed() + delay > patience {
+                    return Err(e);
+                }
+                tokio::time::sleep(delay).await;
+            }
             Err(e) => {
                 attempt += 1;
                 match retry_delay(&e, attempt - 1, &budget) {

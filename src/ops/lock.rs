@@ -57,6 +57,9 @@ impl Watch {
     }
 }
 
+/// How soon a renewal that found no server is tried again.
+const RENEW_RETRY: Duration = Duration::from_secs(1);
+
 /// How often a lock held by someone else is looked at.
 fn poll_interval(ttl: Duration) -> Duration {
     (ttl / 10).clamp(Duration::from_millis(50), Duration::from_millis(500))
@@ -186,17 +189,32 @@ impl Lock {
         }
     }
 
-    /// Renew the lock every third of its lifetime; returns only when renewing fails (the lock was lost).
-    /// Run it beside the operation (`tokio::select!`) so a lost lock stops the operation.
+    /// Renew the lock every third of its lifetime; returns only when renewing fails (the lock was lost). A
+    /// renewal that finds no server (an API server restarting) is tried again every second while the last
+    /// renewal is younger than two thirds of the lifetime, so others cannot have seen it expire; fencing still
+    /// checks the lock before every write. Run it beside the operation (`tokio::select!`) so a lost lock stops
+    /// the operation.
     pub async fn keep_alive<S: ReleaseStore>(&self, store: &S) -> anyhow::Error {
+        let mut renewed = Instant::now();
+        let mut pause = self.ttl / 3;
         loop {
-            tokio::time::sleep(self.ttl / 3).await;
+            tokio::time::sleep(pause).await;
             let mut version = self.version.lock().await;
             match store
                 .renew(&self.namespace, &self.name, &self.holder.id, &version)
                 .await
             {
-                Ok(v) => *version = v,
+                Ok(v) => {
+                    *version = v;
+                    renewed = Instant::now();
+                    pause = self.ttl / 3;
+                }
+                Err(e)
+                    if crate::cluster::retry::unreachable_in(&e)
+                        && renewed.elapsed() + RENEW_RETRY < self.ttl * 2 / 3 =>
+                {
+                    pause = RENEW_RETRY;
+                }
                 Err(e) => {
                     return e.context(format!("lost the lock of release `{}`", self.name));
                 }

@@ -4,6 +4,7 @@
 
 use super::secrets::{lock_name, SecretStore, MANAGED_BY};
 use super::{Acquire, Holder, LockState};
+use crate::cluster::retry::{retry, Budget};
 use anyhow::{Context, Result};
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
@@ -96,9 +97,11 @@ impl SecretStore {
     ) -> Result<String> {
         let api = self.leases(namespace);
         let lease_name = lock_name(name);
-        let mut lease = api.get_opt(&lease_name).await?.with_context(|| {
-            format!("the lock of release `{name}` was removed while this operation held it")
-        })?;
+        let mut lease = retry(Budget::default(), || api.get_opt(&lease_name))
+            .await?
+            .with_context(|| {
+                format!("the lock of release `{name}` was removed while this operation held it")
+            })?;
         let spec = lease.spec.get_or_insert_with(Default::default);
         if spec.holder_identity.as_deref() != Some(holder_id) {
             anyhow::bail!("the lock of release `{name}` was taken over by another operation");
@@ -123,7 +126,7 @@ impl SecretStore {
     ) -> Result<bool> {
         let api = self.leases(namespace);
         let lease_name = lock_name(name);
-        let Some(current) = api.get_opt(&lease_name).await? else {
+        let Some(current) = retry(Budget::default(), || api.get_opt(&lease_name)).await? else {
             return Ok(false);
         };
         if let Some(id) = holder_id {
@@ -158,7 +161,8 @@ impl SecretStore {
         namespace: &str,
         name: &str,
     ) -> Result<Option<LockState>> {
-        match self.leases(namespace).get_opt(&lock_name(name)).await? {
+        let (api, lease_name) = (self.leases(namespace), lock_name(name));
+        match retry(Budget::default(), || api.get_opt(&lease_name)).await? {
             None => Ok(None),
             Some(l) => Ok(Some(lock_state(&l)?)),
         }

@@ -6,6 +6,7 @@
 //! resourceVersion they read. The lock is the Lease `tack.lock.<name>`, renewed while an operation runs.
 
 use super::{Acquire, Holder, LockState, ReleaseStore, StoreError, Stored};
+use crate::cluster::retry::{retry, Budget};
 use crate::release::{self, Release, Status, Summary};
 use anyhow::{Context, Result};
 use k8s_openapi::api::coordination::v1::Lease;
@@ -203,8 +204,8 @@ impl SecretStore {
             Some(ns) => self.secrets(ns),
             None => Api::all(self.client.clone()),
         };
-        let list = api
-            .list_metadata(&ListParams::default().labels(selector))
+        let params = ListParams::default().labels(selector);
+        let list = retry(Budget::default(), || api.list_metadata(&params))
             .await
             .map_err(crate::cluster::explain_client_error)
             .context("failed to list release records")?;
@@ -299,7 +300,8 @@ impl ReleaseStore for SecretStore {
     async fn get(&self, namespace: &str, name: &str, revision: u64) -> Result<Option<Stored>> {
         let secret_name = record_name(name, revision);
         let location = format!("secret {namespace}/{secret_name}");
-        let secret = match self.secrets(namespace).get_opt(&secret_name).await {
+        let secrets = self.secrets(namespace);
+        let secret = match retry(Budget::default(), || secrets.get_opt(&secret_name)).await {
             Ok(Some(s)) => s,
             Ok(None) => return Ok(None),
             Err(e) => {
@@ -324,9 +326,7 @@ impl ReleaseStore for SecretStore {
             release::check_chunk_names(&names, &secret_name, &digest, &location)?;
             let mut chunks = Vec::new();
             for n in &names {
-                let chunk = self
-                    .secrets(namespace)
-                    .get_opt(n)
+                let chunk = retry(Budget::default(), || secrets.get_opt(n))
                     .await?
                     .and_then(|s| s.data)
                     .and_then(|mut d| d.remove("chunk"))

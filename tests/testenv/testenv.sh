@@ -3,7 +3,7 @@
 # etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok
 # (one fake Node), all built from the Go modules pinned next to this script.
 #
-# Usage: tests/testenv/testenv.sh build|up|down|env|status
+# Usage: tests/testenv/testenv.sh build|up|down|restart-apiserver|env|status
 # See docs/testenv.md.
 set -euo pipefail
 
@@ -49,6 +49,9 @@ commands:
   build   build the control-plane binaries (or reuse the cached ones); prints the bin dir
   up      build if needed, start the control plane, write the kubeconfig
   down    stop the recorded processes and remove the state dir
+  restart-apiserver [--kill] [DOWN]
+          stop kube-apiserver only (SIGTERM, or SIGKILL with --kill; etcd and the rest keep running),
+          wait DOWN seconds (default 0), start it again with the same flags and port, wait for /readyz
   env     print 'export KUBECONFIG=<path>' for a running control plane
   status  show each process and the server version
   smoke   check that a Deployment becomes Available and a namespace deletion completes
@@ -281,6 +284,23 @@ start() {
 	printf '%s %s %s\n' "$name" "$pid" "$BIN/$name" >>"$PIDS"
 }
 
+# start_apiserver: kube-apiserver with the flags and port of state.env (`up` and `restart-apiserver` share it).
+start_apiserver() {
+	start kube-apiserver \
+		--etcd-servers="http://127.0.0.1:$ETCD_PORT" \
+		--bind-address=127.0.0.1 --secure-port="$APISERVER_PORT" --advertise-address=127.0.0.1 \
+		--endpoint-reconciler-type=none \
+		--cert-dir="$STATE_DIR/apiserver-certs" \
+		--tls-cert-file="$STATE_DIR/apiserver.crt" --tls-private-key-file="$STATE_DIR/apiserver.key" \
+		--client-ca-file="$STATE_DIR/ca.crt" --token-auth-file="$STATE_DIR/tokens.csv" \
+		--authorization-mode=RBAC \
+		--service-account-issuer=https://kubernetes.default.svc \
+		--service-account-key-file="$STATE_DIR/sa.key" --service-account-signing-key-file="$STATE_DIR/sa.key" \
+		--service-cluster-ip-range=10.96.0.0/16 --allow-privileged=true \
+		--disable-admission-plugins=TaintNodesByCondition \
+		--profiling=false --v=1
+}
+
 STEP=""
 FAILED_LOG=""
 up_failed() {
@@ -442,19 +462,7 @@ cmd_up() {
 	wait_until etcd "/health" curl -sf --max-time 2 "http://127.0.0.1:$ETCD_PORT/health"
 
 	STEP="kube-apiserver"
-	start kube-apiserver \
-		--etcd-servers="http://127.0.0.1:$ETCD_PORT" \
-		--bind-address=127.0.0.1 --secure-port="$APISERVER_PORT" --advertise-address=127.0.0.1 \
-		--endpoint-reconciler-type=none \
-		--cert-dir="$STATE_DIR/apiserver-certs" \
-		--tls-cert-file="$STATE_DIR/apiserver.crt" --tls-private-key-file="$STATE_DIR/apiserver.key" \
-		--client-ca-file="$STATE_DIR/ca.crt" --token-auth-file="$STATE_DIR/tokens.csv" \
-		--authorization-mode=RBAC \
-		--service-account-issuer=https://kubernetes.default.svc \
-		--service-account-key-file="$STATE_DIR/sa.key" --service-account-signing-key-file="$STATE_DIR/sa.key" \
-		--service-cluster-ip-range=10.96.0.0/16 --allow-privileged=true \
-		--disable-admission-plugins=TaintNodesByCondition \
-		--profiling=false --v=1
+	start_apiserver
 	wait_until kube-apiserver "authenticated /readyz" api /readyz
 	wait_until kube-apiserver "namespace default" api /api/v1/namespaces/default
 	write_kubeconfig
@@ -498,6 +506,47 @@ cmd_up() {
 	log "up in $((SECONDS - t0))s: $(api /version | python3 -c 'import json,sys; print(json.load(sys.stdin)["gitVersion"])'), node $NODE_NAME, state in $STATE_DIR"
 	printf 'export KUBECONFIG=%s\n' "$KUBECONFIG_PATH"
 }
+
+# Stop kube-apiserver only (etcd keeps its data, the other processes keep running), keep it down for
+# DOWN seconds, start it again with the same flags and port, and wait until /readyz answers.
+cmd_restart_apiserver() {
+	local down=0 sig=TERM t0 pid waited=0 a
+	for a in "$@"; do
+		case $a in
+		--kill) sig=KILL ;;
+		*) down=$a ;;
+		esac
+	done
+	[[ $down =~ ^[0-9]+([.][0-9]+)?$ ]] || die "restart-apiserver: DOWN must be a number of seconds, not '$down'"
+	need curl setsid flock python3
+	lock_state
+	healthy || die "not running or not healthy ($STATE_DIR); run '$0 up' first"
+	t0=$(date +%s.%N)
+	pid=$(pid_of kube-apiserver) || die "no running kube-apiserver recorded in $PIDS"
+	kill "-$sig" "$pid" 2>/dev/null || true
+	# not our child: a killed process is gone once /proc no longer shows it running the binary
+	while [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$BIN/kube-apiserver" ]]; do
+		if ((waited == STOP_GRACE * 10)); then
+			log "killing kube-apiserver (pid $pid) after ${STOP_GRACE}s"
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+		sleep 0.1
+		waited=$((waited + 1))
+	done
+	grep -v '^kube-apiserver ' "$PIDS" >"$PIDS.tmp" || true
+	mv -f "$PIDS.tmp" "$PIDS"
+	[[ -f $STATE_DIR/kube-apiserver.log ]] && cat "$STATE_DIR/kube-apiserver.log" >>"$STATE_DIR/kube-apiserver.log.old"
+	log "kube-apiserver (pid $pid) stopped after $(elapsed "$t0")s"
+	sleep "$down"
+	STEP="restart kube-apiserver"
+	trap up_failed EXIT
+	start_apiserver
+	wait_until kube-apiserver "authenticated /readyz" api /readyz
+	trap - EXIT
+	log "kube-apiserver restarted: down for $(elapsed "$t0")s in all, pid $(pid_of kube-apiserver), port $APISERVER_PORT"
+}
+
+elapsed() { python3 -c "import sys,time; print('%.1f' % (time.time() - float(sys.argv[1])))" "$1"; }
 
 cmd_down() {
 	need flock
@@ -594,6 +643,10 @@ build)
 	;;
 up) cmd_up ;;
 down) cmd_down ;;
+restart-apiserver)
+	shift
+	cmd_restart_apiserver "$@"
+	;;
 env) cmd_env ;;
 status) cmd_status ;;
 -h | --help | help) usage ;;
