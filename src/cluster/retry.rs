@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 /// How long requests are repeated while the server cannot be reached at all (an API server restarting takes
 /// a few seconds); the caller's own bound (`--timeout`) may end them sooner.
-pub const UNREACHABLE_PATIENCE: Duration = Duration::from_secs(20);
+pub const UNREACHABLE_PATIENCE: Duration = Duration::from_secs(8);
 /// The longest pause between two attempts to reach a server that is not there.
 const UNREACHABLE_MAX_DELAY: Duration = Duration::from_secs(2);
 
