@@ -19,20 +19,23 @@ where
     if cores < 2 || total < MIN_PARALLEL_BYTES {
         return texts.iter().map(|t| f(t)).collect();
     }
-    let chunks = cut(texts, total.div_ceil(cores));
+    let mut chunks = cut(texts, total.div_ceil(cores));
+    // the calling thread maps the first run itself: its allocations reuse what the render freed
+    let first = chunks.remove(0);
     thread::scope(|s| {
         let f = &f;
         let handles: Vec<_> = chunks
             .into_iter()
             .map(|chunk| s.spawn(move || chunk.iter().map(|t| f(t)).collect::<Vec<T>>()))
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(v) => v,
+        let mut out: Vec<T> = first.iter().map(|t| f(t)).collect();
+        for h in handles {
+            match h.join() {
+                Ok(v) => out.extend(v),
                 Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
+            }
+        }
+        out
     })
 }
 
