@@ -161,7 +161,7 @@ pub fn parse_all(
 ) -> Vec<Document> {
     let split: Vec<Vec<(usize, String)>> = files.iter().map(|f| split_documents(f.text)).collect();
     let texts: Vec<&str> = split.iter().flatten().map(|(_, t)| t.as_str()).collect();
-    let mut parsed = parallel::map(&texts, |t| parse_document(t)).into_iter();
+    let mut parsed = parallel::map(&texts, parse_document).into_iter();
     let mut out = Vec::with_capacity(texts.len());
     for (file, docs) in files.iter().zip(split) {
         let excerpt = |line: usize| {
