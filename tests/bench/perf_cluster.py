@@ -40,7 +40,7 @@ def chart(name, objects, payload=""):
         f.write(f"count: {objects}\nrev: 0\n")
     with open(os.path.join(d, "templates", "cms.yaml.j2"), "w") as f:
         f.write("{% for i in range(values.count) %}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n"
-                "  name: cm-{{ i }}\ndata:\n  index: {{ i | quote }}\n  rev: {{ values.rev | quote }}\n"
+                "  name: {{ release.name }}-cm-{{ i }}\ndata:\n  index: {{ i | quote }}\n  rev: {{ values.rev | quote }}\n"
                 + payload + "{% endfor %}\n")
     return d
 
