@@ -135,44 +135,74 @@ pub fn parse_rendered_with(
     show_secrets: bool,
     problems: &mut Vec<Problem>,
 ) -> Vec<Document> {
-    let excerpt = |text: &str, line: usize| {
-        if show_secrets {
-            excerpt_plain(text, line, line, 3)
-        } else {
-            excerpt(text, line, line, 3)
-        }
+    let file = Rendered {
+        source,
+        display,
+        text: rendered,
     };
-    let mut out = Vec::new();
-    for (index, (start_line, text)) in split_documents(rendered).into_iter().enumerate() {
-        match parse_document(&text) {
-            Ok(None) => {}
-            Ok(Some(object)) => {
-                if let Err(msg) = check_identity(&object) {
-                    problems.push(Problem {
-                        source: source.to_string(),
-                        line: Some(start_line),
-                        message: msg,
-                        excerpt: Some(excerpt(rendered, start_line)),
-                    });
-                    continue;
-                }
-                out.push(Document {
-                    source: source.to_string(),
-                    display: display.to_string(),
-                    index,
-                    start_line,
-                    text,
-                    object,
-                });
+    parse_all(&[file], show_secrets, problems)
+}
+
+/// The rendered text of one template, for [`parse_all`].
+#[derive(Debug, Clone, Copy)]
+pub struct Rendered<'a> {
+    pub source: &'a str,
+    pub display: &'a str,
+    pub text: &'a str,
+}
+
+/// Parse the documents of every file, in order: the documents of the first file, then those of the
+/// second... Problems are collected as [`parse_rendered_with`] collects them, file by file. Large outputs
+/// are parsed on several threads; the result does not depend on how many.
+pub fn parse_all(
+    files: &[Rendered],
+    show_secrets: bool,
+    problems: &mut Vec<Problem>,
+) -> Vec<Document> {
+    let split: Vec<Vec<(usize, String)>> = files.iter().map(|f| split_documents(f.text)).collect();
+    let texts: Vec<&str> = split.iter().flatten().map(|(_, t)| t.as_str()).collect();
+    let mut parsed = parallel::map(&texts, parse_document).into_iter();
+    let mut out = Vec::with_capacity(texts.len());
+    for (file, docs) in files.iter().zip(split) {
+        let excerpt = |line: usize| {
+            if show_secrets {
+                excerpt_plain(file.text, line, line, 3)
+            } else {
+                excerpt(file.text, line, line, 3)
             }
-            Err((msg, line)) => {
-                let abs = line.map(|l| start_line + l - 1);
-                problems.push(Problem {
-                    source: source.to_string(),
-                    line: abs,
-                    message: format!("rendered output is not valid YAML: {msg}"),
-                    excerpt: Some(excerpt(rendered, abs.unwrap_or(start_line))),
-                });
+        };
+        for (index, (start_line, text)) in docs.into_iter().enumerate() {
+            let result = parsed.next().expect("one result for each document");
+            match result {
+                Ok(None) => {}
+                Ok(Some(object)) => {
+                    if let Err(msg) = check_identity(&object) {
+                        problems.push(Problem {
+                            source: file.source.to_string(),
+                            line: Some(start_line),
+                            message: msg,
+                            excerpt: Some(excerpt(start_line)),
+                        });
+                        continue;
+                    }
+                    out.push(Document {
+                        source: file.source.to_string(),
+                        display: file.display.to_string(),
+                        index,
+                        start_line,
+                        text,
+                        object,
+                    });
+                }
+                Err((msg, line)) => {
+                    let abs = line.map(|l| start_line + l - 1);
+                    problems.push(Problem {
+                        source: file.source.to_string(),
+                        line: abs,
+                        message: format!("rendered output is not valid YAML: {msg}"),
+                        excerpt: Some(excerpt(abs.unwrap_or(start_line))),
+                    });
+                }
             }
         }
     }
@@ -181,6 +211,12 @@ pub fn parse_rendered_with(
 
 /// Parse one document. `Ok(None)` for a document that is `null`.
 fn parse_document(text: &str) -> Result<Option<Value>, (String, Option<usize>)> {
+    if let Ok(json) = quick::read(text) {
+        return Ok(Some(json));
+    }
+    if let Some(json) = direct::read(text) {
+        return Ok((!json.is_null()).then_some(json));
+    }
     let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
         let line = e.location().map(|l| l.line());
         let msg = e.to_string();
@@ -287,11 +323,14 @@ pub fn to_stream(docs: &[Document]) -> String {
     out
 }
 
+mod direct;
 pub mod hooks;
 pub mod mask;
 mod object_ref;
 mod order;
 mod ownership;
+mod parallel;
+mod quick;
 mod secret;
 mod set_namespace;
 

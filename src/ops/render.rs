@@ -287,15 +287,17 @@ pub fn prepare(chart: Chart, req: &LayerRequest, opts: &RenderOptions) -> Result
     match render::render_chart(&chart, &values, opts) {
         Ok(rendered) => {
             let mut problems: Vec<Problem> = Vec::new();
-            for f in rendered.crds.iter().chain(rendered.files.iter()) {
-                docs.extend(manifest::parse_rendered_with(
-                    &f.source,
-                    &f.display,
-                    &f.text,
-                    opts.show_secrets,
-                    &mut problems,
-                ));
-            }
+            let files: Vec<manifest::Rendered> = rendered
+                .crds
+                .iter()
+                .chain(rendered.files.iter())
+                .map(|f| manifest::Rendered {
+                    source: &f.source,
+                    display: &f.display,
+                    text: &f.text,
+                })
+                .collect();
+            docs = manifest::parse_all(&files, opts.show_secrets, &mut problems);
             problems.extend(manifest::find_duplicates(&docs, &opts.namespace));
             for d in &docs {
                 if let Err(message) = manifest::hooks::spec(&d.object) {
