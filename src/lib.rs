@@ -15,6 +15,7 @@ pub mod events;
 pub mod helm_record;
 pub mod limits;
 pub mod manifest;
+pub mod names;
 pub mod oci;
 pub mod ops;
 pub mod output;

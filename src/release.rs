@@ -260,16 +260,11 @@ pub fn parse_labels(flags: &[String]) -> Result<Vec<LabelChange>> {
             bail!("invalid --labels key `{key}`: keys under `tack.dev/` are tack's own\n\nhint: pick another prefix, e.g. `example.com/{}`", key.trim_start_matches("tack.dev/"));
         }
         let value = (value != "null").then(|| value.to_string());
-        if let Some(v) = &value {
-            let ok = v.len() <= 63
-                && v.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-                && (v.is_empty()
-                    || (v.starts_with(|c: char| c.is_ascii_alphanumeric())
-                        && v.ends_with(|c: char| c.is_ascii_alphanumeric())));
-            if !ok {
-                bail!("invalid --labels value `{v}` for `{key}`: a label value is at most 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit");
-            }
+        if let Some(v) = value
+            .as_deref()
+            .filter(|v| !crate::names::is_label_value(v))
+        {
+            bail!("invalid --labels value `{v}` for `{key}`: a label value is at most 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit");
         }
         out.push(LabelChange {
             key: key.to_string(),
@@ -284,30 +279,11 @@ fn check_label_key(key: &str) -> Result<()> {
         Some((p, n)) => (Some(p), n),
         None => (None, key),
     };
-    let name_ok = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-    if !name_ok {
+    if !crate::names::is_label_name(name) {
         bail!("a label name is 1 to 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit");
     }
-    if let Some(p) = prefix {
-        let ok = !p.is_empty()
-            && p.len() <= 253
-            && p.split('.').all(|part| {
-                !part.is_empty()
-                    && part
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                    && !part.starts_with('-')
-                    && !part.ends_with('-')
-            });
-        if !ok {
-            bail!("a label prefix is a DNS subdomain such as `example.com`");
-        }
+    if prefix.is_some_and(|p| !crate::names::is_dns_subdomain(p)) {
+        bail!("a label prefix is a DNS subdomain such as `example.com`");
     }
     Ok(())
 }

@@ -32,7 +32,7 @@ pub fn run(ctx: &Ctx, args: &LintArgs, sets: &[SetArg]) -> Result<()> {
     let target = &targets.all[0];
     let declared = external_flags(&args.external)?;
     if args.matrix {
-        return run_matrix(ctx, args, target, &rs);
+        return run_matrix(ctx, args, target, &rs, &declared);
     }
     let mut report = lint_target(target, &rs);
     crate::ops::lint::external(&mut report, &declared);
@@ -199,7 +199,13 @@ fn finish(printer: &Printer, report: &Report, strict: bool, combos: usize) -> Re
     }
 }
 
-fn run_matrix(ctx: &Ctx, args: &LintArgs, target: &Target, rs: &RenderSettings) -> Result<()> {
+fn run_matrix(
+    ctx: &Ctx,
+    args: &LintArgs,
+    target: &Target,
+    rs: &RenderSettings,
+    declared: &[String],
+) -> Result<()> {
     let printer = &ctx.printer;
     let combos = matrix(&target.layers.values_dir);
     let mut total = Report::default();
@@ -211,7 +217,7 @@ fn run_matrix(ctx: &Ctx, args: &LintArgs, target: &Target, rs: &RenderSettings) 
         t.layers.env = env.clone();
         t.layers.tier = tier.clone();
         let mut report = lint_target(&t, rs);
-        crate::ops::lint::external(&mut report, &external_flags(&args.external)?);
+        crate::ops::lint::external(&mut report, declared);
         if !report.errors.is_empty() || !report.warnings.is_empty() {
             let layers = LayerArgs {
                 env: env.clone(),

@@ -4,6 +4,7 @@
 use super::render::{render_target, Phase, Prepared, RenderSettings};
 use super::target::Target;
 use crate::manifest::Document;
+use crate::names::{is_dns_subdomain, is_label_value};
 use crate::values as vals;
 use serde_json::Value;
 
@@ -117,25 +118,6 @@ pub fn lint_prepared(target: &Target, prepared: &Prepared, report: &mut Report) 
         }
         Err(e) => report.errors.push(format!("{e:#}")),
     }
-}
-
-fn is_dns_subdomain(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 253
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
-}
-
-fn is_label_value(v: &str) -> bool {
-    v.is_empty()
-        || (v.len() <= 63
-            && v.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-            && v.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && v.ends_with(|c: char| c.is_ascii_alphanumeric()))
 }
 
 /// Object-level checks that the API server would reject, plus deploy-safety warnings.

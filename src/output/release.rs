@@ -41,21 +41,9 @@ pub fn outcome_text(style: Style, verb: &str, release: &Release, changes: &[Chan
 /// What an operation did, as data for `-o json|yaml`: the release's summary (name, namespace, revision, status,
 /// chart, description, labels), what happened to each object, the hooks and the notes. No values, no manifest.
 pub fn outcome_data(release: &Release, changes: &[Change]) -> serde_json::Value {
-    let objects: Vec<serde_json::Value> = changes
-        .iter()
-        .map(|c| {
-            serde_json::json!({
-                "apiVersion": c.object.api_version,
-                "kind": c.object.kind,
-                "namespace": c.object.namespace,
-                "name": c.object.name,
-                "action": c.action,
-            })
-        })
-        .collect();
     let mut v = serde_json::to_value(release.summary()).unwrap_or_default();
     v["firstDeployed"] = serde_json::json!(release.first_deployed.to_string());
-    v["objects"] = serde_json::Value::Array(objects);
+    v["objects"] = changes_data(changes);
     if !release.hooks.is_empty() {
         v["hooks"] = serde_json::json!(release
             .hooks
@@ -69,6 +57,22 @@ pub fn outcome_data(release: &Release, changes: &[Change]) -> serde_json::Value 
     v
 }
 
+/// Each object an operation touched and what happened to it, as data.
+fn changes_data(changes: &[Change]) -> serde_json::Value {
+    changes
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "apiVersion": c.object.api_version,
+                "kind": c.object.kind,
+                "namespace": c.object.namespace,
+                "name": c.object.name,
+                "action": c.action,
+            })
+        })
+        .collect()
+}
+
 /// A server-side dry run as data for `-o json|yaml`; `newNamespace` says what the server could not check in a
 /// namespace that does not exist yet.
 pub fn dry_run_data(name: &str, ns: &str, run: &DryRun) -> serde_json::Value {
@@ -76,13 +80,7 @@ pub fn dry_run_data(name: &str, ns: &str, run: &DryRun) -> serde_json::Value {
         "name": name,
         "namespace": ns,
         "dryRun": "server",
-        "objects": run.changes.iter().map(|c| serde_json::json!({
-            "apiVersion": c.object.api_version,
-            "kind": c.object.kind,
-            "namespace": c.object.namespace,
-            "name": c.object.name,
-            "action": c.action,
-        })).collect::<Vec<_>>(),
+        "objects": changes_data(&run.changes),
     });
     if let Some(new) = &run.new_namespace {
         v["newNamespace"] = serde_json::json!({
