@@ -14,6 +14,8 @@ pub struct Deadline {
     pub limit: Duration,
     /// The API server the bounded calls go to (named in the error; empty when not known).
     pub server: String,
+    /// `limit` plus the time allowed for waiting on the lock: how far [`Deadline::for_turn`] reaches.
+    span: Duration,
 }
 
 impl Deadline {
@@ -23,10 +25,21 @@ impl Deadline {
         limit: Duration,
         extra: Option<Duration>,
     ) -> Deadline {
+        let span = limit + extra.unwrap_or_default();
         Deadline {
-            at: tokio::time::Instant::from_std(started + limit + extra.unwrap_or_default()),
+            at: tokio::time::Instant::from_std(started + span),
             limit,
             server: String::new(),
+            span,
+        }
+    }
+
+    /// The deadline of a job whose turn comes now: a stack instance that waited for others (`--concurrency`)
+    /// gets its whole span from here, never less than the command's own deadline.
+    pub fn for_turn(&self) -> Deadline {
+        Deadline {
+            at: self.at.max(tokio::time::Instant::now() + self.span),
+            ..self.clone()
         }
     }
 
@@ -118,6 +131,23 @@ mod tests {
             Ok::<_, anyhow::Error>(8)
         };
         assert_eq!(within(None, "x", slow).await.unwrap(), 8);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_job_whose_turn_comes_late_gets_its_whole_span_from_then() {
+        let d = Deadline::after(std::time::Instant::now(), Duration::from_secs(3), None);
+        assert_eq!(
+            d.for_turn().at,
+            d.at,
+            "a job that starts at once keeps the command's deadline"
+        );
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        let late = d.for_turn();
+        assert_eq!(
+            late.at,
+            tokio::time::Instant::now() + Duration::from_secs(3)
+        );
+        assert_eq!(late.limit, Duration::from_secs(3));
     }
 
     #[test]

@@ -137,7 +137,8 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
             }
             let layer_changes = changed.get(&target.name).cloned().unwrap_or_default();
             let (c, plans, options, saved) = (clusters.get(&target), &plans, &options, &saved);
-            let bound = deadline.on(c.as_ref().map_or("", |c| c.server.as_str()));
+            let server = c.as_ref().map_or(String::new(), |c| c.server.clone());
+            let deadline = &deadline;
             let compare = async move {
                 let c = c?;
                 crate::ops::served::check(&c, &needed, "nothing was compared").await?;
@@ -194,6 +195,8 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
             };
             // a diff writes nothing: --timeout bounds all of it
             async move {
+                // a stack instance gets its span from when its turn comes
+                let bound = deadline.for_turn().on(&server);
                 crate::deadline::within(Some(&bound), "comparing with the live objects", compare)
                     .await
             }

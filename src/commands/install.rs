@@ -118,7 +118,7 @@ pub fn run(
             let deadline = &deadline;
             async move {
                 let c = c?;
-                dopts.prepare_by = Some(deadline.on(&c.server));
+                dopts.prepare_by = Some(deadline.for_turn().on(&c.server));
                 crate::deadline::within(
                     dopts.prepare_by.as_ref(),
                     "checking the kinds the cluster serves",

@@ -57,7 +57,7 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
             let deadline = &deadline;
             async move {
                 let c = c?;
-                dopts.prepare_by = Some(deadline.on(&c.server));
+                dopts.prepare_by = Some(deadline.for_turn().on(&c.server));
                 let (rev, out) = rollback_release(&c, revision, &dopts).await?;
                 let verb = format!("rolled back to revision {rev}:");
                 Ok(Done {

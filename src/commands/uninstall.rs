@@ -39,7 +39,7 @@ pub fn run(ctx: &Ctx, args: &UninstallArgs) -> Result<()> {
             let deadline = &deadline;
             async move {
                 let c = c?;
-                opts.prepare_by = Some(deadline.on(&c.server));
+                opts.prepare_by = Some(deadline.for_turn().on(&c.server));
                 let (changes, rev) = uninstall_release(&c, &opts, keep).await?;
                 Ok(Done {
                     revision: Some(rev),
