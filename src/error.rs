@@ -67,6 +67,18 @@ impl fmt::Display for Interrupted {
 
 impl std::error::Error for Interrupted {}
 
+/// A command stopped because `--timeout` ran out before the API server answered (see `crate::deadline`).
+#[derive(Debug)]
+pub struct TimedOut;
+
+impl fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "timed out")
+    }
+}
+
+impl std::error::Error for TimedOut {}
+
 /// Whether `e` (or any error in its chain) is an [`Interrupted`].
 pub fn is_interrupted(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.downcast_ref::<Interrupted>().is_some())

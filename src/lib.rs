@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod convert;
+pub mod deadline;
 pub mod diff;
 pub mod error;
 pub mod events;

@@ -149,6 +149,7 @@ pub fn deploy_options(namespace: &str, name: &str, a: &DeployArgs, command: &str
         wait_skip_load_balancers: a.wait_skip_load_balancers,
         description: a.description.clone(),
         labels: Vec::new(),
+        prepare_by: None,
     }
 }
 

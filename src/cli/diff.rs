@@ -58,6 +58,9 @@ pub struct DiffOutputArgs {
     /// `metadata.labels["app.kubernetes.io/version"]` (repeatable)
     #[arg(long, value_name = "PATH")]
     pub ignore: Vec<String>,
+    /// How long the diff may wait for the API server in all, e.g. `90s`, `5m` (a diff writes nothing)
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -40,7 +40,8 @@ pub struct DeployArgs {
     /// Wait until every object is ready (Deployments available, Jobs complete, ...)
     #[arg(long)]
     pub wait: bool,
-    /// How long applying and waiting may take, e.g. `90s`, `5m`; past it the revision fails
+    /// How long applying and waiting may take, e.g. `90s`, `5m`; past it the revision fails. Everything
+    /// before the first write (history, lock, checks) must also end within it, counted from the start
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
     /// On failure, roll back to the previous revision (implies --wait)
@@ -172,7 +173,8 @@ pub struct UninstallArgs {
     /// every namespace; without it they are kept
     #[arg(long)]
     pub delete_crds: bool,
-    /// How long each delete hook may take, e.g. `90s`, `5m`
+    /// How long each delete hook may take, e.g. `90s`, `5m`; reading the release before anything is
+    /// deleted must also end within it, counted from the start
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
     /// Wait for another operation on the release to finish instead of failing (default 5m)

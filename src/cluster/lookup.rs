@@ -8,6 +8,8 @@ use serde_json::Value;
 pub struct ClusterLookup {
     pub client: kube::Client,
     pub handle: tokio::runtime::Handle,
+    /// The command's bound on calls before its first write (`--timeout`).
+    pub deadline: Option<crate::deadline::Deadline>,
 }
 
 impl crate::render::tpl::Lookup for ClusterLookup {
@@ -25,30 +27,33 @@ impl crate::render::tpl::Lookup for ClusterLookup {
             namespace.to_string(),
             name.to_string(),
         );
+        let deadline = self.deadline.as_ref();
+        let doing = format!("running `lookup \"{api_version}\" \"{kind}\"` in a template");
         tokio::task::block_in_place(|| {
-            self.handle.block_on(async move {
-                let resolver = Resolver::new(client.clone());
-                let (ar, namespaced) = resolver.resolve(&api_version, &kind).await?;
-                let api: kube::Api<kube::api::DynamicObject> =
-                    if namespaced && !namespace.is_empty() {
-                        kube::Api::namespaced_with(client, &namespace, &ar)
-                    } else {
-                        kube::Api::all_with(client, &ar)
-                    };
-                if name.is_empty() {
-                    let list = api.list(&Default::default()).await?;
-                    let items: Vec<Value> = list
-                        .items
-                        .into_iter()
-                        .map(|o| serde_json::to_value(o).unwrap_or_default())
-                        .collect();
-                    return Ok(Some(serde_json::json!({ "items": items })));
-                }
-                Ok(api
-                    .get_opt(&name)
-                    .await?
-                    .map(|o| serde_json::to_value(o).unwrap_or_default()))
-            })
+            self.handle
+                .block_on(crate::deadline::within(deadline, &doing, async move {
+                    let resolver = Resolver::new(client.clone());
+                    let (ar, namespaced) = resolver.resolve(&api_version, &kind).await?;
+                    let api: kube::Api<kube::api::DynamicObject> =
+                        if namespaced && !namespace.is_empty() {
+                            kube::Api::namespaced_with(client, &namespace, &ar)
+                        } else {
+                            kube::Api::all_with(client, &ar)
+                        };
+                    if name.is_empty() {
+                        let list = api.list(&Default::default()).await?;
+                        let items: Vec<Value> = list
+                            .items
+                            .into_iter()
+                            .map(|o| serde_json::to_value(o).unwrap_or_default())
+                            .collect();
+                        return Ok(Some(serde_json::json!({ "items": items })));
+                    }
+                    Ok(api
+                        .get_opt(&name)
+                        .await?
+                        .map(|o| serde_json::to_value(o).unwrap_or_default()))
+                }))
         })
     }
 }

@@ -77,6 +77,7 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
     }
     let save_plan = args.save_plan.is_some();
     let saved: Mutex<Option<ops_plan::SavedPlan>> = Mutex::new(None);
+    let deadline = super::deadline(ctx, out.timeout, None);
     let (rt, clusters) = super::clusters::connect(ctx, &targets)?;
     let changed = super::recall_layers(
         ctx,
@@ -84,12 +85,13 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
         &clusters,
         &mut targets,
         settings::reuse(&args.reuse),
+        &deadline,
     )?;
     let (mut jobs, decided) = rendered_jobs(
         &targets,
         &rs,
         Phase::Upgrade,
-        Some((&rt, &clusters)),
+        Some((&rt, &clusters, &deadline)),
         "no instance was compared",
     )?;
     super::check_policies(
@@ -135,7 +137,9 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
             }
             let layer_changes = changed.get(&target.name).cloned().unwrap_or_default();
             let (c, plans, options, saved) = (clusters.get(&target), &plans, &options, &saved);
-            async move {
+            let server = c.as_ref().map_or(String::new(), |c| c.server.clone());
+            let deadline = &deadline;
+            let compare = async move {
                 let c = c?;
                 crate::ops::served::check(&c, &needed, "nothing was compared").await?;
                 let mut counters = Counters::default();
@@ -188,6 +192,13 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
                     result,
                     text,
                 })
+            };
+            // a diff writes nothing: --timeout bounds all of it
+            async move {
+                // a stack instance gets its span from when its turn comes
+                let bound = deadline.for_turn().on(&server);
+                crate::deadline::within(Some(&bound), "comparing with the live objects", compare)
+                    .await
             }
         },
     );
@@ -247,16 +258,21 @@ fn rollback(ctx: &Ctx, args: &DiffRollbackArgs) -> Result<()> {
     crate::release::validate_name(&args.name)?;
     let options = diff_options(&args.diff.ignore, args.diff.show_secrets)?;
     let ns = ctx.settings.namespace();
+    let deadline = super::deadline(ctx, args.diff.timeout, None);
     let (rt, c) = connect(ctx)?;
     let mut counters = Counters::default();
-    let plan = rt.block_on(diff_ops::rollback_plan(
-        &c,
-        &args.name,
-        &ns,
-        args.revision,
-        (args.adopt, args.force_conflicts),
-        &options,
-        &mut counters,
+    let plan = rt.block_on(crate::deadline::within(
+        Some(&deadline.on(&c.server)),
+        "comparing with the live objects",
+        diff_ops::rollback_plan(
+            &c,
+            &args.name,
+            &ns,
+            args.revision,
+            (args.adopt, args.force_conflicts),
+            &options,
+            &mut counters,
+        ),
     ))?;
     if ctx.settings.stats {
         ctx.printer.info(&counters.line());
@@ -268,13 +284,12 @@ fn revisions(ctx: &Ctx, args: &DiffRevisionsArgs) -> Result<()> {
     crate::release::validate_name(&args.name)?;
     let options = diff_options(&args.diff.ignore, args.diff.show_secrets)?;
     let ns = ctx.settings.namespace();
+    let deadline = super::deadline(ctx, args.diff.timeout, None);
     let (rt, c) = connect(ctx)?;
-    let plan = rt.block_on(diff_ops::revisions_plan(
-        &c,
-        &args.name,
-        &ns,
-        (args.from, args.to),
-        &options,
+    let plan = rt.block_on(crate::deadline::within(
+        Some(&deadline.on(&c.server)),
+        "reading the revisions",
+        diff_ops::revisions_plan(&c, &args.name, &ns, (args.from, args.to), &options),
     ))?;
     finish(ctx, &plan, &args.diff)
 }

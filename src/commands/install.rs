@@ -55,9 +55,10 @@ pub fn run(
         ));
     }
     let approved = plan.map(ops_plan::read).transpose()?.map(Arc::new);
+    let deadline = super::deadline(ctx, args.deploy.timeout, args.deploy.wait_for_lock);
     let (rt, clusters) = super::clusters::connect(ctx, &targets)?;
     let changed = match reuse {
-        Some(reuse) => super::recall_layers(ctx, &rt, &clusters, &mut targets, reuse)?,
+        Some(reuse) => super::recall_layers(ctx, &rt, &clusters, &mut targets, reuse, &deadline)?,
         None => Default::default(),
     };
     super::check_unnamed_layers(ctx, &targets, args.strict)?;
@@ -65,7 +66,7 @@ pub fn run(
         &targets,
         &rs,
         phase,
-        Some((&rt, &clusters)),
+        Some((&rt, &clusters, &deadline)),
         "nothing was written",
     )?;
     super::check_policies(
@@ -114,9 +115,16 @@ pub fn run(
             dopts.plan = approved.clone();
             dopts.labels = labels.clone();
             let c = clusters.get(&target);
+            let deadline = &deadline;
             async move {
                 let c = c?;
-                crate::ops::served::check(&c, &needed, "nothing was written").await?;
+                dopts.prepare_by = Some(deadline.for_turn().on(&c.server));
+                crate::deadline::within(
+                    dopts.prepare_by.as_ref(),
+                    "checking the kinds the cluster serves",
+                    crate::ops::served::check(&c, &needed, "nothing was written"),
+                )
+                .await?;
                 if let Some(p) = &dopts.plan {
                     let rendered =
                         ops_plan::Rendered::of(&desired.chart, &desired.values, &desired.manifest);

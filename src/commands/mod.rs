@@ -34,6 +34,7 @@ mod version;
 
 use crate::cli::{self, Cli, Command};
 use crate::cluster::{self, lookup::ClusterLookup, Cluster};
+use crate::deadline::Deadline;
 use crate::error;
 use crate::ops::render::{Phase, RenderSettings};
 use crate::ops::stack::{self as stack_ops, RenderedJob};
@@ -52,10 +53,13 @@ use std::sync::Arc;
 pub struct Ctx {
     pub settings: Settings,
     pub printer: Arc<Printer>,
+    /// When the command started: `--timeout` bounds everything before the first write from here.
+    pub started: std::time::Instant,
 }
 
 /// Parse the command line, run the command and return the process exit code.
 pub fn run() -> i32 {
+    let started = std::time::Instant::now();
     complete::answer_if_asked();
     let matches = match complete::command().try_get_matches() {
         Ok(m) => m,
@@ -85,6 +89,7 @@ pub fn run() -> i32 {
     let ctx = Ctx {
         settings: Settings::new(&parsed.global),
         printer,
+        started,
     };
     let sub = matches.subcommand().map(|(_, m)| m);
     let sets = sub.map(cli::ordered_sets).unwrap_or_default();
@@ -133,6 +138,16 @@ pub fn run() -> i32 {
     }
 }
 
+/// The bound `--timeout` puts on everything a command asks the API server before its first write, counted
+/// from the command's start; time allowed for waiting on the release lock comes on top.
+fn deadline(
+    ctx: &Ctx,
+    timeout: std::time::Duration,
+    wait_for_lock: Option<std::time::Duration>,
+) -> crate::deadline::Deadline {
+    crate::deadline::Deadline::after(ctx.started, timeout, wait_for_lock)
+}
+
 /// A runtime and a connected client.
 fn connect(ctx: &Ctx) -> Result<(tokio::runtime::Runtime, Cluster)> {
     let rt = cluster::runtime()?;
@@ -147,23 +162,27 @@ fn rendered_jobs(
     targets: &Targets,
     rs: &RenderSettings,
     phase: Phase,
-    cluster: Option<(&tokio::runtime::Runtime, &Clusters)>,
+    cluster: Option<(&tokio::runtime::Runtime, &Clusters, &Deadline)>,
     what: &str,
 ) -> Result<(Vec<Job<RenderedJob>>, Vec<InstanceRun>)> {
     // `lookup` reads the target's own cluster (nothing for one that cannot be reached)
     let lookup_for = |t: &crate::ops::target::Target| -> Option<Arc<dyn Lookup>> {
-        let (rt, clusters) = cluster?;
+        let (rt, clusters, deadline) = cluster?;
         let c = clusters.get(t).ok()?;
         Some(Arc::new(ClusterLookup {
             client: c.client.clone(),
             handle: rt.handle().clone(),
+            deadline: Some(deadline.on(&c.server)),
         }) as Arc<dyn Lookup>)
     };
     let rendered = stack_ops::render_all_with(targets, rs, phase, &lookup_for);
     let mut scopes = stack_ops::offline_scopes(&rendered);
-    if let (true, Some((rt, clusters))) = (targets.from_stack, cluster) {
+    if let (true, Some((rt, clusters, deadline))) = (targets.from_stack, cluster) {
         for (_, c) in clusters.reachable() {
-            rt.block_on(stack_ops::discover_scopes(c, &rendered, &mut scopes));
+            // kinds whose scope is still unknown past the deadline are left to the guard, and the
+            // instances' own calls then fail on the same deadline
+            let learn = stack_ops::discover_scopes(c, &rendered, &mut scopes);
+            let _ = rt.block_on(async { tokio::time::timeout_at(deadline.at, learn).await });
         }
     }
     stack_ops::refuse(&stack_ops::isolation(targets, &rendered, &scopes), what)?;
@@ -178,6 +197,7 @@ fn recall_layers(
     clusters: &clusters::Clusters,
     targets: &mut Targets,
     reuse: crate::ops::recall::Reuse,
+    deadline: &Deadline,
 ) -> Result<std::collections::BTreeMap<String, Vec<String>>> {
     use crate::ops::recall;
     let mut changed = std::collections::BTreeMap::new();
@@ -188,7 +208,11 @@ fn recall_layers(
             continue;
         };
         let rec = rt
-            .block_on(recall::recorded(&c, &t.namespace, &t.name))
+            .block_on(crate::deadline::within(
+                Some(&deadline.on(&c.server)),
+                "reading what the release recorded",
+                recall::recorded(&c, &t.namespace, &t.name),
+            ))
             .map_err(|e| {
                 e.context(format!(
                     "cannot read what {} recorded (its env, tier and values)",

@@ -39,6 +39,7 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
             selected.join(", ")
         );
     }
+    let deadline = super::deadline(ctx, args.deploy.timeout, args.deploy.wait_for_lock);
     let (rt, clusters) = super::clusters::connect(ctx, &targets)?;
     let command = settings::command_line();
     let style = ctx.printer.out();
@@ -51,10 +52,12 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
         Vec::new(),
         format == crate::cli::ReadFormat::Table,
         |t: Target| {
-            let dopts = settings::deploy_options(&t.namespace, &t.name, &args.deploy, &command);
+            let mut dopts = settings::deploy_options(&t.namespace, &t.name, &args.deploy, &command);
             let c = clusters.get(&t);
+            let deadline = &deadline;
             async move {
                 let c = c?;
+                dopts.prepare_by = Some(deadline.for_turn().on(&c.server));
                 let (rev, out) = rollback_release(&c, revision, &dopts).await?;
                 let verb = format!("rolled back to revision {rev}:");
                 Ok(Done {

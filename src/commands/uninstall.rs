@@ -20,6 +20,7 @@ pub fn run(ctx: &Ctx, args: &UninstallArgs) -> Result<()> {
     let (rt, clusters) = super::clusters::connect(ctx, &targets)?;
     let (keep, wait_for_lock) = (args.keep_history, args.wait_for_lock);
     let (no_hooks, timeout, delete_crds) = (args.no_hooks, args.timeout, args.delete_crds);
+    let deadline = super::deadline(ctx, timeout, wait_for_lock);
     let command = settings::command_line();
     let style = ctx.printer.out();
     let all = run_jobs(
@@ -35,8 +36,10 @@ pub fn run(ctx: &Ctx, args: &UninstallArgs) -> Result<()> {
             opts.no_hooks = no_hooks;
             opts.timeout = timeout;
             opts.delete_crds = delete_crds;
+            let deadline = &deadline;
             async move {
                 let c = c?;
+                opts.prepare_by = Some(deadline.for_turn().on(&c.server));
                 let (changes, rev) = uninstall_release(&c, &opts, keep).await?;
                 Ok(Done {
                     revision: Some(rev),

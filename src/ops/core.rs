@@ -76,6 +76,9 @@ pub struct DeployOptions {
     pub description: Option<String>,
     /// `--labels` changes to the release's labels.
     pub labels: Vec<crate::release::LabelChange>,
+    /// Everything before the first write (the lock, the history, preparing the objects, preflight checks)
+    /// ends by then; `None` leaves it unbounded.
+    pub prepare_by: Option<crate::deadline::Deadline>,
 }
 
 /// What one object went through.

@@ -6,7 +6,7 @@
 pub use super::core::{object_id, Change, DeployOptions, Deployer, Desired, Op, Outcome};
 use super::hooks;
 use super::lock;
-use super::prune::{guard_namespace, not_in, prune_list};
+use super::prune::not_in;
 use super::records::prune_history;
 pub use super::records::{current_deployed, load, read_history, set_status};
 use crate::events;
@@ -29,12 +29,16 @@ pub async fn run<S: ReleaseStore, D: Deployer>(
     opts: &DeployOptions,
 ) -> Result<Outcome> {
     crate::release::validate_name(&opts.name)?;
-    let held = lock::acquire(
-        store,
-        &opts.namespace,
-        &opts.name,
-        &opts.command,
-        opts.wait_for_lock,
+    let held = crate::deadline::within(
+        opts.prepare_by.as_ref(),
+        "taking the release lock",
+        lock::acquire(
+            store,
+            &opts.namespace,
+            &opts.name,
+            &opts.command,
+            opts.wait_for_lock,
+        ),
     )
     .await?;
     let pending: Cell<Option<u64>> = Cell::new(None);
@@ -88,108 +92,22 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     pending: &Cell<Option<u64>>,
 ) -> Result<Outcome> {
     let (ns, name) = (opts.namespace.as_str(), opts.name.as_str());
-    let history = read_history(store, ns, name).await?;
-    for s in history.iter().filter(|s| s.status.is_pending()) {
-        held.fence(store, "marking an unfinished revision failed")
-            .await?;
-        events::warn(format!(
-            "revision {} of `{name}` was left {} by an operation that did not finish; marking it failed",
-            s.revision, s.status
-        ));
-        set_status(
-            store,
-            &opts.namespace,
-            &opts.name,
-            s.revision,
-            Status::Failed,
-            Some(format!(
-                "{} interrupted: the operation did not finish",
-                s.status
-            )),
-        )
-        .await?;
-    }
-    let history = read_history(store, ns, name).await?;
-    let current = current_deployed(&history, ns, name);
-    let last_rev = history.iter().map(|s| s.revision).max().unwrap_or(0);
-
-    match op {
-        Op::Install => {
-            if let Some(cur) = &current {
-                bail!(
-                    "release `{name}` is already installed in namespace `{ns}` (revision {} is deployed)\n\nhint: use `tack upgrade {name} CHART`",
-                    cur.revision
-                );
-            }
-        }
-        Op::Upgrade { install } => {
-            if history.is_empty() && !install {
-                bail!(
-                    "release `{name}` is not installed in namespace `{ns}`\n\nhint: use `tack install`, or `tack upgrade --install`"
-                );
-            }
-        }
-        Op::Rollback(_) => {}
-    }
-
-    let previous = match &current {
-        Some(cur) => match load(store, ns, name, cur.revision).await {
-            Ok(r) => Some(r),
-            Err(e) => {
-                events::warn(format!(
-                    "{e:#}; continuing without it: objects only that revision had are not pruned"
-                ));
-                None
-            }
-        },
-        None => None,
-    };
-    let (plain, hook_objects) = hooks::split(desired.objects)?;
-    let objects = deployer.prepare(plain, opts).await?;
-    let hook_list = hooks::prepare(deployer, hook_objects, opts).await?;
-    let ids: Vec<ObjectId> = objects.iter().map(object_id).collect();
-    let to_prune = prune_list(previous.as_ref(), &ids);
-    guard_namespace(&to_prune, opts)?;
-
-    let status = match op {
-        Op::Install => Status::PendingInstall,
-        Op::Upgrade { .. } if current.is_none() => Status::PendingInstall,
-        Op::Upgrade { .. } => Status::PendingUpgrade,
-        Op::Rollback(_) => Status::PendingRollback,
-    };
-    let now = jiff::Timestamp::now();
-    let first_deployed = previous.as_ref().map(|p| p.first_deployed).unwrap_or(now);
-    let labels = match op {
-        Op::Rollback(_) => desired.labels,
-        _ => previous
-            .as_ref()
-            .map(|p| p.labels.clone())
-            .unwrap_or(desired.labels),
-    };
-    let mut release = Release {
-        name: name.to_string(),
-        namespace: ns.to_string(),
-        revision: crate::release::next_revision(name, last_rev)?,
+    let next = crate::deadline::within(
+        opts.prepare_by.as_ref(),
+        "reading the release history and preparing the revision",
+        super::revision::decide(store, held, deployer, op, desired, opts),
+    )
+    .await?;
+    let super::revision::Next {
+        history,
+        previous,
+        objects,
+        hooks: hook_list,
+        ids,
+        to_prune,
         status,
-        chart: desired.chart,
-        manifest: desired.manifest,
-        objects: ids.clone(),
-        values: desired.values,
-        layers: desired.layers,
-        notes: desired.notes,
-        description: format!("{} in progress", op.verb()),
-        first_deployed,
-        last_deployed: now,
-        deleted: None,
-        hooks: hooks::records(&hook_list),
-        labels: crate::release::apply_labels(labels, &opts.labels),
-    };
-    if let Some(plan) = &opts.plan {
-        super::plan::check_revision(plan, current.as_ref().map(|c| c.revision))?;
-        deployer.check_plan(plan).await?;
-    }
-    deployer.preflight(&objects, opts).await?;
-    held.fence(store, "writing the pending revision").await?;
+        mut release,
+    } = next;
     match store.create(&release).await {
         Ok(_) => {}
         Err(StoreError::AlreadyExists(w)) => bail!(
@@ -218,8 +136,12 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     })
     .await
     .unwrap_or_else(|_| {
+        let server = match opts.prepare_by.as_ref().map(|d| d.server.as_str()) {
+            Some(s) if !s.is_empty() => format!("the API server at `{s}`"),
+            _ => "the API server".to_string(),
+        };
         Err(anyhow!(
-            "timed out after {}s applying revision {} (--timeout): the API server answered too slowly or the objects were not ready in time",
+            "timed out after {}s applying revision {} (--timeout): {server} answered too slowly or the objects were not ready in time",
             opts.timeout.as_secs(),
             release.revision
         ))

@@ -20,6 +20,8 @@ struct Fake {
     present: Mutex<BTreeSet<String>>,
     waited: Mutex<Vec<Vec<ObjectId>>>,
     fail_preflight: Mutex<Option<String>>,
+    /// How long `preflight` takes (a server that answers slowly).
+    slow_preflight: Mutex<Option<Duration>>,
 }
 
 impl Deployer for Fake {
@@ -76,6 +78,10 @@ impl Deployer for Fake {
         Ok(())
     }
     async fn preflight(&self, _: &[Value], _: &DeployOptions) -> Result<()> {
+        let slow = *self.slow_preflight.lock().unwrap();
+        if let Some(d) = slow {
+            tokio::time::sleep(d).await;
+        }
         match self.fail_preflight.lock().unwrap().clone() {
             Some(msg) => bail!("{msg}"),
             None => Ok(()),
@@ -132,6 +138,7 @@ fn opts() -> DeployOptions {
         wait_skip_load_balancers: false,
         description: None,
         labels: Vec::new(),
+        prepare_by: None,
     }
 }
 
@@ -247,6 +254,87 @@ async fn a_failed_preflight_writes_nothing() {
     assert_eq!(statuses(&store).await, [(1, Status::Deployed)], "no record");
     assert_eq!(fake.applied.lock().unwrap().len(), 1, "nothing applied");
     assert!(store.read_lock("shop", "web").await.unwrap().is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_too_slow_before_the_first_write_ends_the_command_at_the_deadline_with_nothing_written(
+) {
+    let (store, fake) = (MemoryStore::new(), Fake::default());
+    run(&store, &fake, Op::Install, desired(&["a"]), &opts())
+        .await
+        .unwrap();
+    *fake.slow_preflight.lock().unwrap() = Some(Duration::from_secs(3600));
+    let limit = Duration::from_secs(3);
+    let o = DeployOptions {
+        prepare_by: Some(
+            crate::deadline::Deadline::after(std::time::Instant::now(), limit, None)
+                .on("https://api.example:6443"),
+        ),
+        ..opts()
+    };
+    let started = tokio::time::Instant::now();
+    let err = run(
+        &store,
+        &fake,
+        Op::Upgrade { install: false },
+        desired(&["a", "b"]),
+        &o,
+    )
+    .await
+    .unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        took >= limit && took < limit + Duration::from_secs(1),
+        "{took:?}"
+    );
+    let text = format!("{err:#}");
+    assert!(text.contains("https://api.example:6443"), "{text}");
+    assert!(text.contains("--timeout 3s ran out"), "{text}");
+    assert!(
+        err.downcast_ref::<crate::error::TimedOut>().is_some(),
+        "{text}"
+    );
+    assert_eq!(statuses(&store).await, [(1, Status::Deployed)], "no record");
+    assert_eq!(fake.applied.lock().unwrap().len(), 1, "nothing applied");
+    assert!(
+        store.read_lock("shop", "web").await.unwrap().is_none(),
+        "lock given back"
+    );
+}
+
+#[tokio::test]
+async fn objects_a_failed_revision_created_are_pruned_by_the_next_one() {
+    let (store, fake) = (MemoryStore::new(), Fake::default());
+    run(&store, &fake, Op::Install, desired(&["a"]), &opts())
+        .await
+        .unwrap();
+    // revisions 2 and 3 fail after some of their objects may have been created
+    *fake.fail_apply.lock().unwrap() = Some("the server refused c".into());
+    let up = Op::Upgrade { install: false };
+    for names in [&["a", "b", "c"][..], &["a", "b", "d"][..]] {
+        run(&store, &fake, up, desired(names), &opts())
+            .await
+            .unwrap_err();
+    }
+    *fake.fail_apply.lock().unwrap() = None;
+    // revision 4 has none of b, c, d: each goes once, though only failed revisions had them
+    run(&store, &fake, up, desired(&["a"]), &opts())
+        .await
+        .unwrap();
+    let deleted: Vec<String> = fake.deleted.lock().unwrap()[0]
+        .iter()
+        .map(|o| o.name.clone())
+        .collect();
+    assert_eq!(deleted, ["b", "c", "d"]);
+    assert_eq!(
+        statuses(&store).await,
+        [
+            (1, Status::Superseded),
+            (2, Status::Failed),
+            (3, Status::Failed),
+            (4, Status::Deployed)
+        ]
+    );
 }
 
 #[tokio::test]

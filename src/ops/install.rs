@@ -90,18 +90,27 @@ pub async fn deploy_rendered(
     server_dry_run: bool,
     stats: bool,
 ) -> Result<Deployed> {
-    let state = cluster::namespace::ensure_namespace(
-        c,
-        &dopts.namespace,
-        create_namespace,
-        server_dry_run,
-        namespace_labels,
+    let bound = dopts.prepare_by.as_ref();
+    let state = crate::deadline::within(
+        bound,
+        "checking the namespace",
+        cluster::namespace::ensure_namespace(
+            c,
+            &dopts.namespace,
+            create_namespace,
+            server_dry_run,
+            namespace_labels,
+        ),
     )
     .await?;
     if server_dry_run {
-        let run =
-            super::dry_run::server_dry_run(c, desired.objects, dopts, state, namespace_labels)
-                .await?;
+        // a dry run writes nothing, so the deadline bounds all of it
+        let run = crate::deadline::within(
+            bound,
+            "asking the server for a dry run",
+            super::dry_run::server_dry_run(c, desired.objects, dopts, state, namespace_labels),
+        )
+        .await?;
         return Ok(Deployed::DryRun(run));
     }
     let deployer = ClusterDeployer::new(c.clone());

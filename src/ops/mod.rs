@@ -22,6 +22,7 @@ pub mod recall;
 pub mod records;
 pub mod references;
 pub mod render;
+pub mod revision;
 pub mod rollback;
 pub mod served;
 pub mod share;

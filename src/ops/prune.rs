@@ -7,12 +7,19 @@ use crate::release::{ObjectId, Release};
 use anyhow::{bail, Result};
 use std::collections::BTreeSet;
 
-/// Objects of the previous revision that the new one no longer has. An object is the same whatever version
-/// of its API group names it (a Widget moved from `example.com/v1` to `example.com/v2` is one object).
-pub(super) fn prune_list(previous: Option<&Release>, ids: &[ObjectId]) -> Vec<ObjectId> {
-    previous
-        .map(|p| not_in(&p.objects, ids))
-        .unwrap_or_default()
+/// Objects of the earlier revisions (the deployed one, and failed ones after it) that the new one no longer
+/// has, each once. An object is the same whatever version of its API group names it (a Widget moved from
+/// `example.com/v1` to `example.com/v2` is one object).
+pub(super) fn prune_list<'a>(
+    earlier: impl IntoIterator<Item = &'a Release>,
+    ids: &[ObjectId],
+) -> Vec<ObjectId> {
+    let mut out: Vec<ObjectId> = Vec::new();
+    for r in earlier {
+        let seen = out.clone();
+        out.extend(not_in(&not_in(&r.objects, ids), &seen));
+    }
+    out
 }
 
 /// The objects of `from` that `ids` do not have, compared by API group (not version), kind, namespace and

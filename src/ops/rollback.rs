@@ -57,9 +57,16 @@ pub async fn rollback_release(
 ) -> Result<(u64, Outcome)> {
     let (ns, name) = (dopts.namespace.as_str(), dopts.name.as_str());
     let store = SecretStore::new(c.client.clone());
-    let history = deploy::read_history(&store, ns, name).await?;
-    let rev = pick_target(&history, revision, name)?;
-    let stored = deploy::load(&store, ns, name, rev).await?;
+    let (rev, stored) = crate::deadline::within(
+        dopts.prepare_by.as_ref(),
+        "reading the release history",
+        async {
+            let history = deploy::read_history(&store, ns, name).await?;
+            let rev = pick_target(&history, revision, name)?;
+            Ok((rev, deploy::load(&store, ns, name, rev).await?))
+        },
+    )
+    .await?;
     let desired = Desired {
         objects: deploy::manifest_objects(&stored)?,
         chart: stored.chart,

@@ -8,7 +8,8 @@ use super::lock;
 use crate::cluster::Cluster;
 use crate::events;
 use crate::manifest::hooks::Event;
-use crate::release::{ObjectId, Status};
+use crate::manifest::hooks::Hook;
+use crate::release::{ObjectId, Status, Summary};
 use crate::storage::secrets::SecretStore;
 use crate::storage::ReleaseStore;
 use anyhow::{bail, Result};
@@ -32,12 +33,16 @@ pub async fn uninstall<S: ReleaseStore, D: Deployer>(
     opts: &DeployOptions,
     keep_history: bool,
 ) -> Result<(Vec<Change>, u64)> {
-    let held = lock::acquire(
-        store,
-        &opts.namespace,
-        &opts.name,
-        &opts.command,
-        opts.wait_for_lock,
+    let held = crate::deadline::within(
+        opts.prepare_by.as_ref(),
+        "taking the release lock",
+        lock::acquire(
+            store,
+            &opts.namespace,
+            &opts.name,
+            &opts.command,
+            opts.wait_for_lock,
+        ),
     )
     .await?;
     let result = held
@@ -55,41 +60,12 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     keep_history: bool,
 ) -> Result<(Vec<Change>, u64)> {
     let (ns, name) = (opts.namespace.as_str(), opts.name.as_str());
-    let history = deploy::read_history(store, ns, name).await?;
-    let Some(latest) = history.last().cloned() else {
-        bail!("release `{name}` is not installed in namespace `{ns}`\n\nhint: see `tack list -A`");
-    };
-    if latest.status == Status::Uninstalled {
-        bail!("release `{name}` is already uninstalled (its history was kept)");
-    }
-    // the deployed revision's objects, plus anything later (failed or interrupted) revisions created
-    let from = deploy::current_deployed(&history, ns, name)
-        .map(|s| s.revision)
-        .unwrap_or(latest.revision);
-    let mut objects: Vec<ObjectId> = Vec::new();
-    let mut seen = BTreeSet::new();
-    let mut hook_list = Vec::new();
-    for s in history.iter().filter(|s| s.revision >= from) {
-        match deploy::load(store, ns, name, s.revision).await {
-            Ok(r) => {
-                if s.revision == from {
-                    hook_list = hooks::of_manifest(deploy::manifest_objects(&r)?)?;
-                }
-                // hook objects left by earlier runs go with the release (delete hooks run below)
-                let leftovers = r.hooks.iter().filter(|h| {
-                    !h.spec.runs_at(Event::PreDelete) && !h.spec.runs_at(Event::PostDelete)
-                });
-                let leftovers: Vec<ObjectId> = leftovers.map(|h| h.object.clone()).collect();
-                for o in r.objects.into_iter().chain(leftovers) {
-                    if seen.insert(o.clone()) {
-                        objects.push(o);
-                    }
-                }
-            }
-            Err(e) => events::warn(format!("{e:#}; its objects are not deleted")),
-        }
-    }
-    let hook_list = hooks::prepare(deployer, hook_list, opts).await?;
+    let (history, latest, objects, hook_list) = crate::deadline::within(
+        opts.prepare_by.as_ref(),
+        "reading the release history",
+        gather(store, deployer, opts),
+    )
+    .await?;
     let mut runs = Vec::new();
     if !opts.no_hooks {
         // a failing pre-delete hook stops the uninstall before anything is deleted
@@ -130,6 +106,53 @@ async fn locked<S: ReleaseStore, D: Deployer>(
     Ok((changes, latest.revision))
 }
 
+/// What an uninstall deletes, read before anything is written: the history, its latest revision, the
+/// objects of the deployed revision and of any later one, and the deployed revision's hooks.
+#[allow(clippy::type_complexity)]
+async fn gather<S: ReleaseStore, D: Deployer>(
+    store: &S,
+    deployer: &D,
+    opts: &DeployOptions,
+) -> Result<(Vec<Summary>, Summary, Vec<ObjectId>, Vec<Hook>)> {
+    let (ns, name) = (opts.namespace.as_str(), opts.name.as_str());
+    let history = deploy::read_history(store, ns, name).await?;
+    let Some(latest) = history.last().cloned() else {
+        bail!("release `{name}` is not installed in namespace `{ns}`\n\nhint: see `tack list -A`");
+    };
+    if latest.status == Status::Uninstalled {
+        bail!("release `{name}` is already uninstalled (its history was kept)");
+    }
+    // the deployed revision's objects, plus anything later (failed or interrupted) revisions created
+    let from = deploy::current_deployed(&history, ns, name)
+        .map(|s| s.revision)
+        .unwrap_or(latest.revision);
+    let mut objects: Vec<ObjectId> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut hook_list = Vec::new();
+    for s in history.iter().filter(|s| s.revision >= from) {
+        match deploy::load(store, ns, name, s.revision).await {
+            Ok(r) => {
+                if s.revision == from {
+                    hook_list = hooks::of_manifest(deploy::manifest_objects(&r)?)?;
+                }
+                // hook objects left by earlier runs go with the release (delete hooks run below)
+                let leftovers = r.hooks.iter().filter(|h| {
+                    !h.spec.runs_at(Event::PreDelete) && !h.spec.runs_at(Event::PostDelete)
+                });
+                let leftovers: Vec<ObjectId> = leftovers.map(|h| h.object.clone()).collect();
+                for o in r.objects.into_iter().chain(leftovers) {
+                    if seen.insert(o.clone()) {
+                        objects.push(o);
+                    }
+                }
+            }
+            Err(e) => events::warn(format!("{e:#}; its objects are not deleted")),
+        }
+    }
+    let hook_list = hooks::prepare(deployer, hook_list, opts).await?;
+    Ok((history, latest, objects, hook_list))
+}
+
 /// The options of an uninstall of release `name` in `namespace`.
 pub fn uninstall_options(
     namespace: &str,
@@ -155,5 +178,6 @@ pub fn uninstall_options(
         wait_skip_load_balancers: false,
         description: None,
         labels: Vec::new(),
+        prepare_by: None,
     }
 }

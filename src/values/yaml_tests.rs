@@ -286,11 +286,11 @@ fn file_loading_checks_size_before_reading() {
 fn deep_and_wide_stays_cheap() {
     // Positions are a tree, so 400k items 900 levels down cost 400k entries, not 400k × 900.
     let src = format!("a:\n  {}[{}]\n", "- ".repeat(900), "1,".repeat(400_000));
-    let started = std::time::Instant::now();
     let (_, pos, _) = parse(&src).unwrap();
     let deep: String = format!("a{}[399999]", "[0]".repeat(900));
     assert_eq!(pos.get_str(&deep).map(|(l, _)| l), Some(2));
-    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    // one entry per item and level (plus the root), never one per item per level
+    assert!(pos.len() <= 400_000 + 900 + 2, "{} positions", pos.len());
 }
 
 #[test]

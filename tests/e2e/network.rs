@@ -1,6 +1,6 @@
 //! RELIABILITY scenarios 4 and 9 with real faults: the connection to the API server cut right after the
-//! pending record is written, answers slower than `--timeout`, and an `--atomic` upgrade whose rollback fails
-//! too. After each, the next command recovers: the pending revision is marked failed, the lock is freed or
+//! pending record is written, answers slower than `--timeout` (mid-apply, and before anything is written),
+//! and an `--atomic` upgrade whose rollback fails too. After each, the next command recovers: the pending revision is marked failed, the lock is freed or
 //! taken over, and a retry succeeds.
 
 use crate::harness::*;
@@ -99,26 +99,47 @@ async fn a_connection_cut_after_the_pending_record_is_recovered_by_the_next_comm
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn answers_slower_than_the_timeout_fail_the_revision_and_a_retry_succeeds() {
+async fn answers_slower_than_the_timeout_mid_apply_fail_the_revision_and_a_retry_succeeds() {
     let client = client().await;
     let ns = namespace(&client, "e2e-slow").await;
     let f = Faults::start();
     ok(&mut webapp_via(&f, "install", &ns, &[]));
-    f.slow(4000);
-    let start = Instant::now();
-    let (o, out, err) = run(&mut webapp_via(
+    // pods that cannot be scheduled keep the upgrade in its wait, so the answers turn slow after the pending
+    // record is written, whatever the speed of the machine
+    let victim = webapp_via(
         &f,
         "upgrade",
         &ns,
-        &["--wait", "--timeout", "3s", "--set", "replicaCount=2"],
-    ));
+        &[
+            "--wait",
+            "--timeout",
+            "5s",
+            "--set",
+            "replicaCount=2",
+            "--set",
+            "nodeSelector.pool=none",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    wait_for_pending(&ns).await;
+    f.slow(4000);
+    let start = Instant::now();
+    let out = tokio::task::spawn_blocking(move || victim.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
     let took = start.elapsed();
-    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("timed out after 3s applying revision 2 (--timeout)"),
-        "{err}"
+        err.contains("timed out after 5s applying revision 2 (--timeout): the API server at `https://127.0.0.1:"),
+        "names the revision and the server: {err}"
     );
-    assert!(took < Duration::from_secs(150), "bounded: {took:?}");
+    // the timeout ends the apply phase, then the failure is recorded (each answer 4s late)
+    assert!(took < Duration::from_secs(45), "bounded: {took:?}");
     f.heal();
     assert_eq!(
         history(&ns),
@@ -138,6 +159,96 @@ async fn answers_slower_than_the_timeout_fail_the_revision_and_a_retry_succeeds(
         &["--set", "replicaCount=2"],
     ));
     assert_eq!(history(&ns).last().unwrap().1, "deployed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_too_slow_before_any_write_ends_each_command_near_its_timeout_with_nothing_written(
+) {
+    let client = client().await;
+    let ns = namespace(&client, "e2e-slowprep").await;
+    let f = Faults::start();
+    ok(&mut webapp_via(&f, "install", &ns, &[]));
+    ok(&mut webapp_via(
+        &f,
+        "upgrade",
+        &ns,
+        &["--set", "replicaCount=2"],
+    ));
+    let proxied = std::fs::read_to_string(&f.kubeconfig).unwrap();
+    let server = proxied
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("server: "))
+        .unwrap()
+        .to_string();
+    // every answer 4s late: before, each call before the lock waited it out (73s in all for one upgrade)
+    f.slow(4000);
+    let via = |args: &[&str]| {
+        let mut c = tack();
+        c.env("KUBECONFIG", &f.kubeconfig).args(args);
+        c
+    };
+    let timeout = ["--timeout", "3s"];
+    let mut commands: Vec<(&str, std::process::Command)> = vec![
+        (
+            "upgrade",
+            webapp_via(
+                &f,
+                "upgrade",
+                &ns,
+                &["--timeout", "3s", "--set", "replicaCount=3"],
+            ),
+        ),
+        (
+            "upgrade --dry-run=server",
+            webapp_via(&f, "upgrade", &ns, &["--timeout", "3s", "--dry-run=server"]),
+        ),
+        ("diff", webapp_via(&f, "diff", &ns, &timeout)),
+        (
+            "rollback",
+            via(&["rollback", "web", "1", "-n", &ns, "--timeout", "3s"]),
+        ),
+        (
+            "uninstall",
+            via(&["uninstall", "web", "-n", &ns, "--timeout", "3s"]),
+        ),
+    ];
+    for (what, cmd) in commands.iter_mut() {
+        let start = Instant::now();
+        let (o, out, err) = run(cmd);
+        let took = start.elapsed();
+        eprintln!("{what}: exit {:?} after {took:?}", o.status.code());
+        assert_eq!(o.status.code(), Some(1), "{what}: {out}{err}");
+        assert!(
+            err.contains(&format!("the Kubernetes API server at `{server}"))
+                && err.contains("did not answer in time: --timeout 3s ran out while"),
+            "{what} names the server and the flag: {err}"
+        );
+        assert!(err.contains("nothing was written"), "{what}: {err}");
+        // the deadline counts from the command's start; the request in flight is dropped at it
+        assert!(
+            took >= Duration::from_secs(3) && took < Duration::from_secs(8),
+            "{what} ended {took:?} after its start"
+        );
+    }
+    f.heal();
+    assert_eq!(
+        history(&ns),
+        [(1, "superseded".to_string()), (2, "deployed".to_string())],
+        "no revision written, none marked"
+    );
+    let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
+        Api::namespaced(client.clone(), &ns);
+    assert!(
+        leases.get_opt("tack.lock.web").await.unwrap().is_none(),
+        "no lock left"
+    );
+    ok(&mut webapp_via(
+        &f,
+        "upgrade",
+        &ns,
+        &["--timeout", "3s", "--set", "replicaCount=3"],
+    ));
+    assert_eq!(history(&ns).last().unwrap(), &(3, "deployed".to_string()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,5 @@
-//! More RELIABILITY scenarios: Ctrl-C during an upgrade, history pruning after failures, and a chart that
-//! stops rendering the Namespace holding its own release records.
+//! More RELIABILITY scenarios: Ctrl-C during an upgrade, history pruning after failures, objects a failed
+//! upgrade left behind, and a chart that stops rendering the Namespace holding its own release records.
 
 use crate::harness::*;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
@@ -242,4 +242,47 @@ async fn a_status_write_hit_by_a_conflict_is_re_read_never_overwritten() {
     .unwrap();
     assert_eq!(r.status, Status::Failed);
     assert_eq!(history(&ns), [(1, "failed".to_string())]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn objects_a_failed_upgrade_created_are_pruned_by_the_next_upgrade() {
+    let client = client().await;
+    let ns = namespace(&client, "e2e-failedprune").await;
+    ok(&mut webapp("install", &ns, &[]));
+    // revision 2 creates a PodDisruptionBudget, then fails waiting for pods that cannot be scheduled
+    let (o, out, err) = run(&mut webapp(
+        "upgrade",
+        &ns,
+        &[
+            "--wait",
+            "--timeout",
+            "4s",
+            "--set",
+            "podDisruptionBudget.enabled=true",
+            "--set",
+            "nodeSelector.pool=none",
+        ],
+    ));
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    let pdbs: Api<k8s_openapi::api::policy::v1::PodDisruptionBudget> =
+        Api::namespaced(client.clone(), &ns);
+    assert!(
+        pdbs.get_opt("web-webapp").await.unwrap().is_some(),
+        "the failed revision created it"
+    );
+    // revision 3 no longer has it: it goes, though the deployed revision 1 never had it
+    let out = ok(&mut webapp("upgrade", &ns, &[]));
+    assert!(
+        out.contains("PodDisruptionBudget") && out.contains("deleted"),
+        "{out}"
+    );
+    assert!(pdbs.get_opt("web-webapp").await.unwrap().is_none());
+    assert_eq!(
+        history(&ns),
+        [
+            (1, "superseded".to_string()),
+            (2, "failed".to_string()),
+            (3, "deployed".to_string())
+        ]
+    );
 }

@@ -186,8 +186,9 @@ async fn an_api_server_restarted_mid_apply_is_waited_for_and_nothing_is_lost() {
     assert_eq!(config_maps(&client, ns, "3").await, (10, 10));
 
     // an outage longer than --timeout: the upgrade fails at its --timeout with a clear error, records the
-    // failure once the server is back (within 20s) and gives the lock back; the next upgrade succeeds
-    let victim = upgrade_within(&plane, &chart, ns, 800, "4", "4s")
+    // failure once the server is back and gives the lock back; the next upgrade succeeds. (--timeout also
+    // bounds preparing the 800 objects before the pending record, so it leaves room for a busy machine.)
+    let victim = upgrade_within(&plane, &chart, ns, 800, "4", "12s")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -195,7 +196,7 @@ async fn an_api_server_restarted_mid_apply_is_waited_for_and_nothing_is_lost() {
     wait_for_pending(&plane, ns);
     let restarter = {
         let dir = plane.clone_handle();
-        std::thread::spawn(move || dir.restart_apiserver(Duration::from_secs(10)))
+        std::thread::spawn(move || dir.restart_apiserver(Duration::from_secs(16)))
     };
     let start = Instant::now();
     let out = tokio::task::spawn_blocking(move || victim.wait_with_output())
@@ -205,9 +206,9 @@ async fn an_api_server_restarted_mid_apply_is_waited_for_and_nothing_is_lost() {
     let took = start.elapsed();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(took < Duration::from_secs(40), "bounded: {took:?}\n{err}");
+    assert!(took < Duration::from_secs(50), "bounded: {took:?}\n{err}");
     assert!(
-        err.contains("timed out after 4s applying revision 4 (--timeout)"),
+        err.contains("timed out after 12s applying revision 4 (--timeout)"),
         "{err}"
     );
     restarter.join().unwrap();
@@ -224,8 +225,7 @@ async fn an_api_server_restarted_mid_apply_is_waited_for_and_nothing_is_lost() {
         history_on(&plane, ns).last().unwrap(),
         &(5, "deployed".to_string())
     );
-    // revision 5's objects are all there; objects only the failed revision 4 created before the timeout stay
-    // (pruning compares with the deployed revision, as after any failed upgrade)
-    let (all, at_5) = config_maps(&client, ns, "5").await;
-    assert_eq!(at_5, 10, "{all} ConfigMaps");
+    // revision 5's objects are all there, and what the failed revision 4 created before the timeout is gone
+    // (the next revision prunes failed revisions' objects too)
+    assert_eq!(config_maps(&client, ns, "5").await, (10, 10));
 }
