@@ -40,8 +40,6 @@ pub struct ApplyOptions {
     pub force_conflicts: bool,
     /// Ask the server to validate and default, but persist nothing.
     pub dry_run: bool,
-    /// Requests in flight at once within a kind group.
-    pub concurrency: usize,
     /// Delete CustomResourceDefinitions too (`--delete-crds`); without it they are kept.
     pub delete_crds: bool,
     /// Keep objects marked `helm.sh/resource-policy: keep` (false only where hooks replace their objects).
@@ -49,7 +47,7 @@ pub struct ApplyOptions {
 }
 
 impl ApplyOptions {
-    /// Options for a release, with the defaults: no adoption, no forcing, real writes, 8 at once.
+    /// Options for a release, with the defaults: no adoption, no forcing, real writes.
     pub fn new(release_name: impl Into<String>, release_namespace: impl Into<String>) -> Self {
         ApplyOptions {
             release_name: release_name.into(),
@@ -57,7 +55,6 @@ impl ApplyOptions {
             adopt: false,
             force_conflicts: false,
             dry_run: false,
-            concurrency: 8,
             delete_crds: false,
             honour_keep: true,
         }
@@ -65,7 +62,7 @@ impl ApplyOptions {
 }
 
 impl Default for ApplyOptions {
-    /// No release names (set them), no adoption, no forcing, real writes, 8 requests at once, CRDs and
+    /// No release names (set them), no adoption, no forcing, real writes, CRDs and
     /// objects marked keep are kept.
     fn default() -> Self {
         ApplyOptions::new("", "")

@@ -1,7 +1,7 @@
 //! The cluster side of diffs: read the live objects (one LIST per kind and namespace), ask the server
 //! for each object that would change what it would store (server-side apply dry runs with tack's field
-//! manager, bounded concurrency), and pair them into diff inputs, with objects to prune and drift from the
-//! last revision. Objects the real operation would refuse (owned by others, field-manager conflicts) are
+//! manager, as many at once as the cluster's write limiter allows), and pair them into diff inputs, with
+//! objects to prune and drift from the last revision. Objects the real operation would refuse (owned by others, field-manager conflicts) are
 //! shown as what `--adopt` / `--force-conflicts` would apply, with a conflict note, instead of failing.
 
 use crate::cluster::apply::{
@@ -9,7 +9,7 @@ use crate::cluster::apply::{
     ownership_violation, parse_conflict, read_live, to_ref, ApplyOptions, BatchKinds, Owner, Stats,
 };
 use crate::cluster::resources::{api_for, is_unknown_kind, Resolver};
-use crate::cluster::retry::{api_message, describe, retry, Budget};
+use crate::cluster::retry::{api_message, describe, Budget};
 use crate::cluster::Cluster;
 use crate::diff::{DriftInput, Input, Note, NoteLevel};
 use crate::manifest::{redact, ObjectRef, FIELD_MANAGER};
@@ -20,9 +20,6 @@ use kube::api::{Patch, PatchParams};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
-
-/// Dry runs in flight at once.
-const CONCURRENCY: usize = 8;
 
 /// What the cluster side found, ready for [`crate::diff::build`].
 pub struct Gathered {
@@ -97,7 +94,7 @@ pub async fn gather(
                 Ok::<_, anyhow::Error>((i, after, notes))
             }
         })
-        .buffer_unordered(CONCURRENCY)
+        .buffer_unordered(cluster.writes.max())
         .try_collect()
         .await?;
     done.sort_by_key(|(i, _, _)| *i);
@@ -322,11 +319,14 @@ impl DryRun<'_> {
             params = params.force();
         }
         let patch = Patch::Apply(obj);
-        let got = retry(Budget::default(), || {
-            self.stats.writes.fetch_add(1, Ordering::Relaxed);
-            api.patch(name, &params, &patch)
-        })
-        .await?;
+        let got = self
+            .cluster
+            .writes
+            .send(Budget::default(), || {
+                self.stats.writes.fetch_add(1, Ordering::Relaxed);
+                api.patch(name, &params, &patch)
+            })
+            .await?;
         Ok(serde_json::to_value(got).expect("objects serialize"))
     }
 }

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod helm_records;
 pub mod hooks;
+pub mod limiter;
 pub mod live_diff;
 pub mod lookup;
 pub mod namespace;
@@ -16,6 +17,7 @@ pub mod wait;
 use anyhow::{Context, Result};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How to reach the cluster, from `--kubeconfig`, `--kube-context` and `KUBECONFIG`.
@@ -33,6 +35,21 @@ pub struct Cluster {
     pub client: kube::Client,
     pub server: String,
     pub context: Option<String>,
+    /// How many writes (applies, deletes, dry runs) are in flight at once, learnt from this server's answers
+    /// and shared by every operation on it.
+    pub writes: Arc<limiter::Gate>,
+}
+
+impl Cluster {
+    /// A cluster reached through `client`, with a fresh write limiter.
+    pub fn new(client: kube::Client, server: String, context: Option<String>) -> Cluster {
+        Cluster {
+            client,
+            server,
+            context,
+            writes: Arc::new(limiter::Gate::default()),
+        }
+    }
 }
 
 /// Default bound for establishing a connection.
@@ -82,11 +99,7 @@ pub async fn connect(target: &Target) -> Result<Cluster> {
     config.read_timeout = Some(Duration::from_secs(60));
     let server = config.cluster_url.to_string();
     let client = kube::Client::try_from(config).context("failed to build a Kubernetes client")?;
-    Ok(Cluster {
-        client,
-        server,
-        context,
-    })
+    Ok(Cluster::new(client, server, context))
 }
 
 /// Explain a failed request in terms a user can act on.

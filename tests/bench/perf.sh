@@ -10,8 +10,14 @@
 #       test control plane (needs KUBECONFIG, see docs/testenv.md).
 #   tests/bench/perf.sh stack [--runs N]
 #       `diff --all` of a stack of 12 instances of 200 objects each, against one instance alone.
-#   tests/bench/perf.sh install [--runs N]
-#       `tack install` of 2,000 ConfigMaps (lifecycle.sh, diff.sh and clusters.sh measure the rest).
+#   tests/bench/perf.sh install [--runs N] [--helm BIN]
+#       First the API server's own throughput for server-side apply of 2,000 new ConfigMaps by a plain
+#       client at concurrencies 1 to 64 (apply_throughput.rs), then `tack install` of the same 2,000
+#       ConfigMaps, its no-op upgrade and diff, side by side with Helm's install, no-op upgrade and
+#       `upgrade --dry-run=server` when a Helm binary is given (tests/oracle/helm.sh build makes one), and
+#       the API requests of each (lifecycle.sh, diff.sh and clusters.sh measure the rest).
+#
+# The cluster modes print the API requests each operation made, read from the API server's /metrics.
 #
 # tack is built here (release); Sherpack and Helm are built by whoever runs this, outside the repository
 # (see docs/performance.md).
@@ -72,8 +78,14 @@ render() {
 
 case "$mode" in
   render) render ;;
-  list | stack | install)
+  list | stack)
     need_cluster
     python3 "$here/perf_cluster.py" "$mode" "$tack" "$runs" "$work" ;;
+  install)
+    need_cluster
+    cargo build --release --quiet --example apply_throughput
+    "${CARGO_TARGET_DIR:-$root/target}/release/examples/apply_throughput" --runs "$runs"
+    echo
+    python3 "$here/perf_cluster.py" install "$tack" "$runs" "$work" "$helm" ;;
   *) echo "error: unknown mode \`$mode\` (render, list, stack or install)" >&2; exit 2 ;;
 esac

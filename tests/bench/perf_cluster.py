@@ -1,34 +1,82 @@
 #!/usr/bin/env python3
 """The cluster modes of perf.sh: list, stack and install on the test control plane.
 
-Usage: perf_cluster.py MODE TACK RUNS WORKDIR
-Every object is created in namespaces named bench-perf-*, removed at the end.
+Usage: perf_cluster.py MODE TACK RUNS WORKDIR [HELM]
+Every object is created in namespaces named bench-perf-*, removed at the end. With HELM (a helm binary),
+install also times Helm's install, no-op upgrade and `upgrade --dry-run=server` (Helm has no diff of its
+own) of the same objects. API requests per operation are read from the API server's /metrics
+(apiserver_request_total by verb and resource), before and after one run of each operation.
 """
+import collections
 import concurrent.futures
 import os
+import re
 import statistics
 import subprocess
 import sys
 import time
 
 mode, tack, runs, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+helm = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] else None
 stamp = str(int(time.time()))[-6:]
 
 
-def run(args, check=True):
-    p = subprocess.run([tack] + args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+def run(args, check=True, tool=None):
+    cmd = [tool or tack] + args
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if check and p.returncode != 0:
-        sys.exit(f"error: tack {' '.join(args)}: {p.stderr.strip()}")
+        sys.exit(f"error: {' '.join(cmd)}: {p.stderr.strip()}")
     return p
 
 
-def timed(args, n=runs, check=True):
+def timed(args, n=runs, check=True, tool=None):
     times = []
     for _ in range(n):
         t = time.perf_counter()
-        run(args, check)
+        run(args, check, tool)
         times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+METRIC = re.compile(r'^apiserver_request_total\{([^}]*)\} ([0-9.e+]+)$')
+
+
+def request_counts():
+    """apiserver_request_total summed by (verb, resource), from the API server's /metrics."""
+    text = subprocess.run(["kubectl", "get", "--raw", "/metrics"], check=True, capture_output=True,
+                          text=True).stdout
+    out = collections.Counter()
+    for line in text.splitlines():
+        m = METRIC.match(line)
+        if m:
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+            resource = labels.get("resource", "")
+            if labels.get("subresource"):
+                resource += "/" + labels["subresource"]
+            if labels.get("dry_run"):
+                resource += " (dry run)"
+            out[(labels.get("verb", ""), resource)] += int(float(m.group(2)))
+    return out
+
+
+def counted(label, op):
+    """Run `op` once and print the API requests it made. The other clients of the control plane (controllers,
+    scheduler, kwok) keep renewing their leases and publishing events meanwhile: what they send during an
+    idle pause as long as the operation is subtracted."""
+    before = request_counts()
+    t = time.perf_counter()
+    op()
+    took = time.perf_counter() - t
+    after = request_counts()
+    time.sleep(1)
+    idle_before = request_counts()
+    time.sleep(took)
+    idle_after = request_counts()
+    made = after - before
+    made.subtract(idle_after - idle_before)
+    made = {k: v for k, v in made.items() if v > 0}
+    shown = ", ".join(f"{verb} {res} {n}" for (verb, res), n in sorted(made.items(), key=lambda kv: -kv[1]))
+    print(f"  API requests, {label}: {sum(made.values())} ({shown})")
 
 
 def chart(name, objects, payload=""):
@@ -84,29 +132,92 @@ def stack_mode():
     try:
         run(["install", "--all", "--stack", stack, "--create-namespace"])
         changed = ["--set", "rev=1"]
-        single = timed(["diff", "--instance", "i0", "--stack", stack] + changed, check=False)
-        whole = timed(["diff", "--all", "--stack", stack] + changed, check=False)
+        one = ["diff", "--instance", "i0", "--stack", stack] + changed
+        every = ["diff", "--all", "--stack", stack] + changed
+        single = timed(one, check=False)
+        whole = timed(every, check=False)
         print(f"diff of one instance ({objects} objects):   median {single * 1000:.0f} ms")
         print(f"diff --all ({instances} instances):          median {whole * 1000:.0f} ms "
               f"({whole / single:.1f}x one instance; the sum would be {instances}x)")
+        counted("diff of one instance", lambda: run(one, check=False))
+        counted("diff --all", lambda: run(every, check=False))
     finally:
         delete_namespaces(namespaces)
 
 
+def helm_chart(name, objects):
+    """The chart of `chart` in Go templates, for Helm."""
+    d = os.path.join(work, "helm-" + name)
+    os.makedirs(os.path.join(d, "templates"), exist_ok=True)
+    with open(os.path.join(d, "Chart.yaml"), "w") as f:
+        f.write(f"apiVersion: v2\nname: {name}\nversion: 1.0.0\n")
+    with open(os.path.join(d, "values.yaml"), "w") as f:
+        f.write(f"count: {objects}\nrev: 0\n")
+    with open(os.path.join(d, "templates", "cms.yaml"), "w") as f:
+        f.write("{{- range $i := until (int .Values.count) }}\n---\napiVersion: v1\nkind: ConfigMap\n"
+                "metadata:\n  name: {{ $.Release.Name }}-cm-{{ $i }}\ndata:\n  index: {{ $i | quote }}\n"
+                "  rev: {{ $.Values.rev | quote }}\n{{- end }}\n")
+    return d
+
+
+def delete_and_wait(ns):
+    """Delete a namespace and wait until it is gone, so its removal does not load the next measurement."""
+    subprocess.run(["kubectl", "delete", "namespace", ns, "--wait=true", "--timeout=300s"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def install_mode():
     objects = 2000
-    c = chart("many", objects)
-    times = []
+    tools = [("tack", tack, chart("many", objects))]
+    if helm:
+        tools.append(("helm", helm, helm_chart("many", objects)))
+
+    def ops(tool, c, ns):
+        """(label, arguments, exit codes that are success) of install, no-op upgrade and diff."""
+        diff = ["diff", "many", c, "-n", ns] if tool == tack else \
+            ["upgrade", "many", c, "-n", ns, "--dry-run=server"]
+        return [("install", ["install", "many", c, "-n", ns, "--create-namespace"]),
+                ("no-op upgrade", ["upgrade", "many", c, "-n", ns]),
+                ("diff" if tool == tack else "upgrade --dry-run=server", diff)]
+
+    def once(tool, c, ns, count=False):
+        took = []
+        for label, args in ops(tool, c, ns):
+            def op():
+                p = run(args, check=False, tool=tool)
+                if p.returncode not in (0, 2) or (p.returncode == 2 and label != "diff"):
+                    sys.exit(f"error: {tool} {' '.join(args)}: {p.stderr.strip()}")
+            t = time.perf_counter()
+            counted(label, op) if count else op()
+            took.append(time.perf_counter() - t)
+        return took
+
+    times = {name: [] for name, _, _ in tools}
+    namespaces = []
     try:
         for n in range(runs):
-            ns = f"bench-perf-{stamp}-i{n}"
-            t = time.perf_counter()
-            run(["install", "many", c, "-n", ns, "--create-namespace"])
-            times.append(time.perf_counter() - t)
-            delete_namespaces([ns])
-        print(f"install of {objects} ConfigMaps: median {statistics.median(times):.2f} s over {runs} runs")
+            for name, tool, c in tools:
+                ns = f"bench-perf-{stamp}-{name}{n}"
+                namespaces.append(ns)
+                times[name].append(once(tool, c, ns))
+                delete_and_wait(ns)
+        print(f"{objects} ConfigMaps, medians of {runs} runs (each in a new namespace):")
+        first = None
+        for name, tool, _ in tools:
+            medians = [statistics.median(t[k] for t in times[name]) for k in range(3)]
+            labels = [label for label, _ in ops(tool, "C", "NS")]
+            first = first or medians
+            ratio = "" if medians is first else \
+                " (" + ", ".join(f"{m / f:.1f}x" for m, f in zip(medians, first)) + " tack)"
+            print(f"  {name}: " + ", ".join(f"{label} {m:.2f} s" for label, m in zip(labels, medians)) + ratio)
+        for name, tool, c in tools:
+            ns = f"bench-perf-{stamp}-{name}-counted"
+            namespaces.append(ns)
+            print(f"{name}, one run counted:")
+            once(tool, c, ns, count=True)
+            delete_and_wait(ns)
     finally:
-        delete_namespaces([f"bench-perf-{stamp}-i{n}" for n in range(runs)])
+        delete_namespaces(namespaces)
 
 
 {"list": list_mode, "stack": stack_mode, "install": install_mode}[mode]()

@@ -15,11 +15,7 @@ use tack::cluster::Cluster;
 use tack::manifest::{RELEASE_NAMESPACE_ANNOTATION, RELEASE_NAME_ANNOTATION};
 
 async fn cluster() -> Cluster {
-    Cluster {
-        client: client().await,
-        server: "test control plane".into(),
-        context: None,
-    }
+    Cluster::new(client().await, "test control plane".into(), None)
 }
 
 fn cm(name: &str, data: Value) -> Value {

@@ -208,3 +208,84 @@ async fn missing_namespace_is_explained_and_created_on_request() {
     );
     ok(&mut webapp("install", &ns, &["--create-namespace"]));
 }
+
+/// A chart of `count` ConfigMaps in a temporary directory.
+fn many_chart(count: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(
+        dir.path().join("Chart.yaml"),
+        "apiVersion: v2\nname: many\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("values.yaml"),
+        format!("count: {count}\nrev: \"1\"\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("templates/cms.yaml.j2"),
+        "{% for i in range(values.count) %}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: many-{{ i }}\ndata:\n  rev: {{ values.rev | quote }}\n{% endfor %}\n",
+    )
+    .unwrap();
+    dir
+}
+
+/// ConfigMaps of release `many` in `ns` (the namespace's own kube-root-ca.crt is not one), and how many carry
+/// `rev`.
+async fn many_config_maps(client: &kube::Client, ns: &str, rev: &str) -> (usize, usize) {
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
+    let items = api.list(&ListParams::default()).await.unwrap().items;
+    let ours: Vec<&ConfigMap> = items
+        .iter()
+        .filter(|c| {
+            c.metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get("tack.dev/release-name"))
+                == Some(&"many".to_string())
+        })
+        .collect();
+    let at_rev = ours
+        .iter()
+        .filter(|c| c.data.as_ref().and_then(|d| d.get("rev")) == Some(&rev.to_string()))
+        .count();
+    (ours.len(), at_rev)
+}
+
+/// Thousands of writes go through the adaptive write limiter: install, a changing upgrade, a no-op upgrade
+/// and uninstall all finish with every object accounted for, one revision each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_thousand_objects_install_upgrade_and_uninstall() {
+    let client = client().await;
+    let ns = namespace(&client, "e2e-many").await;
+    let chart = many_chart(2000);
+    let chart = chart.path().to_str().unwrap();
+    let run_many = |cmd: &str, extra: &[&str]| {
+        let mut c = tack();
+        c.args([cmd, "many", chart, "-n", &ns, "--timeout", "300s"])
+            .args(extra);
+        ok(&mut c)
+    };
+
+    let out = run_many("install", &[]);
+    assert!(out.contains("revision 1 deployed"), "{out}");
+    assert_eq!(many_config_maps(&client, &ns, "1").await, (2000, 2000));
+
+    let out = run_many("upgrade", &["--set", "rev=2"]);
+    assert!(out.contains("revision 2 deployed"), "{out}");
+    assert_eq!(many_config_maps(&client, &ns, "2").await, (2000, 2000));
+
+    let before = versions(&client, &ns).await;
+    let out = run_many("upgrade", &["--set", "rev=2"]);
+    assert!(out.contains("revision 3 deployed"), "{out}");
+    assert_eq!(
+        versions(&client, &ns).await,
+        before,
+        "a no-op upgrade writes no object"
+    );
+
+    let out = ok(tack().args(["uninstall", "many", "-n", &ns, "--timeout", "300s"]));
+    assert!(out.contains("uninstalled"), "{out}");
+    assert_eq!(many_config_maps(&client, &ns, "2").await, (0, 0));
+}

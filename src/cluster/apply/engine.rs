@@ -6,7 +6,7 @@ use super::live::{owner, ownership_violation, read_live, Owner};
 use super::subset::{managed_fields_still_desired, object_is_subset};
 use super::{groups, is_crd, Applied, ApplyOptions, BatchKinds, Outcome, Stats};
 use crate::cluster::resources::{api_for, is_unknown_kind, Resolver};
-use crate::cluster::retry::{api_message, describe, retry, Budget};
+use crate::cluster::retry::{api_message, describe, Budget};
 use crate::cluster::Cluster;
 use crate::manifest::{redact, ObjectRef, FIELD_MANAGER};
 use futures::{stream, StreamExt};
@@ -100,7 +100,7 @@ pub async fn apply(
                     (i, r)
                 }
             })
-            .buffer_unordered(opts.concurrency.max(1))
+            .buffer_unordered(cluster.writes.max())
             .collect()
             .await;
         done.sort_by_key(|(i, _)| *i);
@@ -189,11 +189,13 @@ async fn apply_one(
         params = params.dry_run();
     }
     let patch = Patch::Apply(obj);
-    let sent = retry(Budget::default(), || {
-        stats.writes.fetch_add(1, Ordering::Relaxed);
-        api.patch(&r.name, &params, &patch)
-    })
-    .await;
+    let sent = cluster
+        .writes
+        .send(Budget::default(), || {
+            stats.writes.fetch_add(1, Ordering::Relaxed);
+            api.patch(&r.name, &params, &patch)
+        })
+        .await;
     match sent {
         Ok(returned) => {
             let returned = serde_json::to_value(returned).expect("objects serialize");

@@ -208,7 +208,7 @@ pub async fn delete(
                     Ok::<_, anyhow::Error>((i, r.clone(), outcome))
                 }
             })
-            .buffer_unordered(opts.concurrency.max(1))
+            .buffer_unordered(cluster.writes.max())
             .try_collect()
             .await?;
         let mut done = done;
@@ -257,11 +257,13 @@ async fn delete_one(
         params = params.dry_run();
     }
     let what = format!("delete {r}");
-    match retry(Budget::default(), || {
-        stats.writes.fetch_add(1, Ordering::Relaxed);
-        api.delete(&r.name, &params)
-    })
-    .await
+    match cluster
+        .writes
+        .send(Budget::default(), || {
+            stats.writes.fetch_add(1, Ordering::Relaxed);
+            api.delete(&r.name, &params)
+        })
+        .await
     {
         Ok(_) => Ok(DeleteOutcome::Deleted),
         Err(e) if status_code(&e) == Some(404) => Ok(DeleteOutcome::AlreadyGone),
