@@ -57,14 +57,7 @@ pub async fn run_tests<S: ReleaseStore, D: Deployer>(
     opts: &DeployOptions,
     logs: bool,
 ) -> Result<Suite> {
-    let held = lock::acquire(
-        store,
-        &opts.namespace,
-        &opts.name,
-        &opts.command,
-        opts.wait_for_lock,
-    )
-    .await?;
+    let held = lock::acquire_for(store, opts).await?;
     let result = held.guard(store, locked(store, deployer, opts, logs)).await;
     held.release_or_warn(store).await;
     result

@@ -29,18 +29,7 @@ pub async fn run<S: ReleaseStore, D: Deployer>(
     opts: &DeployOptions,
 ) -> Result<Outcome> {
     crate::release::validate_name(&opts.name)?;
-    let held = crate::deadline::within(
-        opts.prepare_by.as_ref(),
-        "taking the release lock",
-        lock::acquire(
-            store,
-            &opts.namespace,
-            &opts.name,
-            &opts.command,
-            opts.wait_for_lock,
-        ),
-    )
-    .await?;
+    let held = lock::acquire_for(store, opts).await?;
     let pending: Cell<Option<u64>> = Cell::new(None);
     let mut result = held
         .guard(

@@ -103,6 +103,26 @@ fn overdue_budget(state: &LockState) -> Duration {
     }
 }
 
+/// [`acquire`] the lock of the release `opts` names, within the command's deadline before the first write
+/// (`opts.prepare_by`).
+pub async fn acquire_for<S: ReleaseStore>(
+    store: &S,
+    opts: &super::core::DeployOptions,
+) -> Result<Lock> {
+    crate::deadline::within(
+        opts.prepare_by.as_ref(),
+        "taking the release lock",
+        acquire(
+            store,
+            &opts.namespace,
+            &opts.name,
+            &opts.command,
+            opts.wait_for_lock,
+        ),
+    )
+    .await
+}
+
 /// Take the lock of `namespace/name` for `command`, waiting up to `wait` for a live holder to finish.
 pub async fn acquire<S: ReleaseStore>(
     store: &S,

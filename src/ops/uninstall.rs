@@ -33,18 +33,7 @@ pub async fn uninstall<S: ReleaseStore, D: Deployer>(
     opts: &DeployOptions,
     keep_history: bool,
 ) -> Result<(Vec<Change>, u64)> {
-    let held = crate::deadline::within(
-        opts.prepare_by.as_ref(),
-        "taking the release lock",
-        lock::acquire(
-            store,
-            &opts.namespace,
-            &opts.name,
-            &opts.command,
-            opts.wait_for_lock,
-        ),
-    )
-    .await?;
+    let held = lock::acquire_for(store, opts).await?;
     let result = held
         .guard(store, locked(store, &held, deployer, opts, keep_history))
         .await;
