@@ -3,6 +3,7 @@
 
 mod budget;
 mod capabilities;
+mod environment;
 pub mod errors;
 pub mod files;
 pub mod filters;
@@ -10,12 +11,10 @@ pub mod format;
 mod subcharts;
 pub mod tpl;
 
-use crate::chart::{Chart, ChartFile};
+use crate::chart::Chart;
 use crate::values::Values;
 use anyhow::Result;
-use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Value;
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -205,15 +204,17 @@ fn render_into(
     }
 
     let tpl_prefix = format!("{prefix}templates/");
-    let mut env = match build_env(chart, opts, &tpl_prefix, &run.seen) {
-        Ok(env) => env,
-        Err(mut e) => {
-            run.errs.append(&mut e);
-            return;
-        }
-    };
+    let environment::ChartEnv {
+        mut env,
+        sources,
+        errs: mut syntax,
+    } = environment::build_env(chart, opts, &tpl_prefix, &run.seen);
+    // a chart with a syntax error anywhere renders nothing and reports every such error (in file order)
+    // and nothing else; its templates compile one at a time, so what rendered before the first is undone
+    let (files_before, errs_before, notes_before) =
+        (run.out.files.len(), run.errs.len(), run.out.notes.clone());
     let base = base_context(chart, values, opts);
-    for file in &chart.templates {
+    for (at, file) in chart.templates.iter().enumerate() {
         let rel = &file.path["templates/".len()..];
         let base_name = rel.rsplit('/').next().unwrap_or(rel);
         if base_name.starts_with('_') {
@@ -227,8 +228,20 @@ fn render_into(
             continue;
         }
         let text = if rel.ends_with(".j2") {
-            if run.budget.exhausted() {
-                // the template that used up the fuel has reported it; the rest would only repeat it
+            if !sources.contains_key(rel) {
+                continue; // unreadable: reported by build_env
+            }
+            if let Err(e) = env.get_template(rel) {
+                syntax.push((
+                    at,
+                    errors::convert(&e, &source, &tpl_prefix, opts.show_secrets),
+                ));
+                continue;
+            }
+            if !syntax.is_empty() || run.budget.exhausted() {
+                // compiled for its syntax errors only: the template that used up the fuel has reported
+                // it, and the rest would only repeat it
+                env.remove_template(rel);
                 continue;
             }
             let mut ctx = base.clone();
@@ -245,6 +258,7 @@ fn render_into(
                 let captured = t.render_captured_to(Value::from_pairs(ctx), sink)?;
                 Ok(captured.state().fuel_levels().map(|(used, _)| used))
             });
+            env.remove_template(rel);
             match rendered {
                 Ok(t) => t,
                 Err(e) => {
@@ -273,6 +287,13 @@ fn render_into(
             });
         }
     }
+    if !syntax.is_empty() {
+        run.out.files.truncate(files_before);
+        run.errs.truncate(errs_before);
+        run.out.notes = notes_before;
+        syntax.sort_by_key(|(at, _)| *at);
+        run.errs.extend(syntax.into_iter().map(|(_, e)| e));
+    }
 }
 
 fn plain_error(source: &str, message: String) -> TemplateError {
@@ -282,86 +303,6 @@ fn plain_error(source: &str, message: String) -> TemplateError {
         message,
         chain: Vec::new(),
         excerpt: None,
-    }
-}
-
-/// The environment for one chart: its templates and partials, plus those of its library dependencies
-/// under the library's name (`common/_names.j2`). Syntax errors of all files are collected.
-fn build_env(
-    chart: &Chart,
-    opts: &RenderOptions,
-    tpl_prefix: &str,
-    seen: &tpl::SeenSecrets,
-) -> Result<Environment<'static>, Vec<TemplateError>> {
-    let mut env = Environment::new();
-    env.set_debug(true);
-    env.set_auto_escape_callback(|_| AutoEscape::None);
-    env.set_undefined_behavior(UndefinedBehavior::Chainable);
-    let syntax = SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .keep_trailing_newline(true)
-        .build()
-        .expect("static syntax configuration is valid");
-    env.set_syntax(syntax);
-    env.set_fuel(opts.fuel);
-    minijinja_contrib::add_to_environment(&mut env);
-    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
-    filters::register(
-        &mut env,
-        &filters::FilterOptions {
-            lenient: opts.lenient,
-            rng_seed: opts.rng_seed,
-        },
-    );
-    env.set_formatter(format::formatter(opts.lenient));
-    env.add_filter("tpl", tpl::tpl);
-    env.add_function("lookup", tpl::lookup_fn(opts.lookup.clone(), seen.clone()));
-
-    let mut errs = Vec::new();
-    let mut add =
-        |env: &mut Environment<'static>, name: String, file: &ChartFile, shown: String| {
-            let text = match file.text() {
-                Ok(t) => t.to_string(),
-                Err(e) => {
-                    errs.push(plain_error(&shown, format!("{e:#}")));
-                    return;
-                }
-            };
-            if let Err(e) = env.add_template_owned(name, text) {
-                errs.push(errors::convert(&e, &shown, tpl_prefix, opts.show_secrets));
-            }
-        };
-    for file in &chart.templates {
-        let rel = &file.path["templates/".len()..];
-        let base = rel.rsplit('/').next().unwrap_or(rel);
-        if rel.ends_with(".j2") || base.starts_with('_') {
-            add(
-                &mut env,
-                rel.to_string(),
-                file,
-                format!("{tpl_prefix}{rel}"),
-            );
-        }
-    }
-    for (dep, sub) in chart.dependencies() {
-        if !sub.is_library() {
-            continue;
-        }
-        for file in &sub.templates {
-            let rel = &file.path["templates/".len()..];
-            add(
-                &mut env,
-                format!("{}/{rel}", dep.name),
-                file,
-                format!("charts/{}/{}", dep.name, file.path),
-            );
-        }
-    }
-    if errs.is_empty() {
-        Ok(env)
-    } else {
-        Err(errs)
     }
 }
 
