@@ -179,7 +179,7 @@ fn objects_of(text: &str, what: &str) -> Result<Vec<Value>> {
     }
     let mut docs = docs;
     crate::manifest::sort_install_order(&mut docs);
-    Ok(docs.into_iter().map(|d| d.object).collect())
+    Ok(docs.into_iter().map(|d| d.into_object()).collect())
 }
 
 /// The identity of an object, with the release namespace for namespaced kinds that name none.

@@ -441,7 +441,7 @@ pub fn manifest_objects(rel: &Release) -> Result<Vec<serde_json::Value>> {
             rel.revision
         );
     }
-    Ok(docs.into_iter().map(|d| d.object).collect())
+    Ok(docs.into_iter().map(|d| d.into_object()).collect())
 }
 
 #[cfg(test)]

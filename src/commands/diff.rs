@@ -121,7 +121,7 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
                 target, prepared, ..
             } = job;
             prepared.emit_warnings();
-            let desired: Vec<Value> = prepared.docs.iter().map(|d| d.object.clone()).collect();
+            let desired: Vec<Value> = prepared.docs.iter().map(|d| d.object().clone()).collect();
             let needed = crate::ops::served::needed(&prepared);
             let secrets: Vec<Value> = desired
                 .iter()

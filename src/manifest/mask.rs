@@ -44,7 +44,7 @@ pub fn to_stream_masked(docs: &[Document]) -> String {
         out.push_str(&d.display);
         out.push('\n');
         if d.kind() == "Secret" {
-            out.push_str(crate::render::filters::json_to_yaml(&mask_secret(&d.object)).trim_end());
+            out.push_str(crate::render::filters::json_to_yaml(&mask_secret(d.object())).trim_end());
         } else {
             out.push_str(d.text.trim_end_matches(['\n', ' ', '\t']));
         }

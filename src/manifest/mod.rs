@@ -6,8 +6,14 @@
 
 use serde_json::Value;
 use std::fmt;
+use std::sync::OnceLock;
 
 /// One object of the manifest, with where it came from.
+///
+/// Every document is checked when it is read, but a plain one is built only as far as its `apiVersion`,
+/// `kind` and `metadata` (identity, install order, hooks); the whole object is read from its text the first
+/// time [`Document::object`] asks for it. `template` of a large chart then never builds most of what it
+/// prints, and an install builds each object once.
 #[derive(Debug, Clone)]
 pub struct Document {
     /// Chart-relative path of the template (`templates/deployment.yaml.j2`) or CRD file.
@@ -20,23 +26,77 @@ pub struct Document {
     pub start_line: usize,
     /// The document text as rendered.
     pub text: String,
-    /// The parsed object.
-    pub object: Value,
+    /// `apiVersion`, `kind` and `metadata` of an object not read whole yet (else `null`).
+    head: Value,
+    /// The whole object, once read.
+    object: OnceLock<Value>,
 }
 
 impl Document {
+    /// A document whose object is already read.
+    pub fn new(
+        source: String,
+        display: String,
+        index: usize,
+        start_line: usize,
+        text: String,
+        object: Value,
+    ) -> Self {
+        Document {
+            source,
+            display,
+            index,
+            start_line,
+            text,
+            head: Value::Null,
+            object: OnceLock::from(object),
+        }
+    }
+
+    /// The whole object (read from the text on first use).
+    pub fn object(&self) -> &Value {
+        self.object.get_or_init(|| self.read_whole())
+    }
+
+    /// The whole object, to change.
+    pub fn object_mut(&mut self) -> &mut Value {
+        if self.object.get().is_none() {
+            self.object = OnceLock::from(self.read_whole());
+        }
+        self.object
+            .get_mut()
+            .expect("the object was read just above")
+    }
+
+    /// The whole object, taken.
+    pub fn into_object(self) -> Value {
+        match self.object.into_inner() {
+            Some(object) => object,
+            None => whole(&self.text, self.head),
+        }
+    }
+
+    fn read_whole(&self) -> Value {
+        whole(&self.text, self.head.clone())
+    }
+
+    /// `apiVersion`, `kind` and `metadata`, from the whole object when it is read.
+    pub fn head(&self) -> &Value {
+        self.object.get().unwrap_or(&self.head)
+    }
+
     pub fn api_version(&self) -> &str {
-        self.object["apiVersion"].as_str().unwrap_or_default()
+        self.head()["apiVersion"].as_str().unwrap_or_default()
     }
     pub fn kind(&self) -> &str {
-        self.object["kind"].as_str().unwrap_or_default()
+        self.head()["kind"].as_str().unwrap_or_default()
     }
     pub fn name(&self) -> &str {
-        self.object["metadata"]["name"].as_str().unwrap_or_default()
+        self.head()["metadata"]["name"].as_str().unwrap_or_default()
     }
     /// The namespace written in the object, if any.
     pub fn namespace(&self) -> Option<&str> {
-        self.object["metadata"]["namespace"]
+        self.head()["metadata"]["namespace"]
             .as_str()
             .filter(|s| !s.is_empty())
     }
@@ -161,7 +221,7 @@ pub fn parse_all(
 ) -> Vec<Document> {
     let split: Vec<Vec<(usize, String)>> = files.iter().map(|f| split_documents(f.text)).collect();
     let texts: Vec<&str> = split.iter().flatten().map(|(_, t)| t.as_str()).collect();
-    let mut parsed = parallel::map(&texts, parse_document).into_iter();
+    let mut parsed = parallel::map(&texts, check_document).into_iter();
     let mut out = Vec::with_capacity(texts.len());
     for (file, docs) in files.iter().zip(split) {
         let excerpt = |line: usize| {
@@ -175,8 +235,8 @@ pub fn parse_all(
             let result = parsed.next().expect("one result for each document");
             match result {
                 Ok(None) => {}
-                Ok(Some(object)) => {
-                    if let Err(msg) = check_identity(&object) {
+                Ok(Some(read)) => {
+                    if let Err(msg) = check_identity(read.head()) {
                         problems.push(Problem {
                             source: file.source.to_string(),
                             line: Some(start_line),
@@ -185,12 +245,17 @@ pub fn parse_all(
                         });
                         continue;
                     }
+                    let (head, object) = match read {
+                        Read::Whole(object) => (Value::Null, OnceLock::from(object)),
+                        Read::Head(head) => (head, OnceLock::new()),
+                    };
                     out.push(Document {
                         source: file.source.to_string(),
                         display: file.display.to_string(),
                         index,
                         start_line,
                         text,
+                        head,
                         object,
                     });
                 }
@@ -207,6 +272,38 @@ pub fn parse_all(
         }
     }
     out
+}
+
+/// A document as checked: whole, or (when the quick reader takes it) only its head, the rest to be read
+/// again from the text when asked for.
+enum Read {
+    Whole(Value),
+    Head(Value),
+}
+
+impl Read {
+    fn head(&self) -> &Value {
+        match self {
+            Read::Whole(v) | Read::Head(v) => v,
+        }
+    }
+}
+
+/// Check one document, building what [`Document`] keeps of it. `Ok(None)` for a document that is `null`.
+fn check_document(text: &str) -> Result<Option<Read>, (String, Option<usize>)> {
+    if let Ok(head) = quick::skim(text) {
+        return Ok(Some(Read::Head(head)));
+    }
+    Ok(parse_document(text)?.map(Read::Whole))
+}
+
+/// The whole object of a document that was checked already. The text read before, so it reads again (the
+/// head stands in if it ever did not).
+fn whole(text: &str, head: Value) -> Value {
+    match parse_document(text) {
+        Ok(Some(object)) => object,
+        _ => head,
+    }
 }
 
 /// Parse one document. `Ok(None)` for a document that is `null`.

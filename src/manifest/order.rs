@@ -89,9 +89,14 @@ pub fn install_rank(kind: &str) -> usize {
 
 /// Sort documents into install order: by kind rank, unknown kinds by name, then by template path and position.
 pub fn sort_install_order(docs: &mut [Document]) {
-    docs.sort_by(|a, b| {
-        let ra = install_rank(a.kind());
-        let rb = install_rank(b.kind());
+    // each document's rank is looked up once, not at every comparison
+    let mut order: Vec<(usize, usize)> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (install_rank(d.kind()), i))
+        .collect();
+    order.sort_by(|&(ra, a), &(rb, b)| {
+        let (a, b) = (&docs[a], &docs[b]);
         ra.cmp(&rb)
             .then_with(|| {
                 if ra == INSTALL_ORDER.len() {
@@ -103,25 +108,36 @@ pub fn sort_install_order(docs: &mut [Document]) {
             .then_with(|| a.source.cmp(&b.source))
             .then_with(|| a.index.cmp(&b.index))
     });
+    permute(docs, order.into_iter().map(|(_, i)| i).collect());
+}
+
+/// Rearrange `items` so that position `k` holds what was at `from[k]` (a permutation), in place.
+fn permute<T>(items: &mut [T], mut from: Vec<usize>) {
+    for start in 0..items.len() {
+        // follow the cycle through `start`, marking each position done by pointing it at itself
+        let mut k = start;
+        while from[k] != start {
+            let next = from[k];
+            items.swap(k, next);
+            from[k] = k;
+            k = next;
+        }
+        from[k] = k;
+    }
 }
 
 /// Report every kind/namespace/name rendered more than once, naming both templates.
 /// `default_ns` is the namespace that namespaced objects without one will land in.
 pub fn find_duplicates(docs: &[Document], default_ns: &str) -> Vec<Problem> {
-    let mut seen: HashMap<(String, String, String, String), &Document> = HashMap::new();
+    let mut seen: HashMap<(&str, &str, &str, &str), &Document> = HashMap::new();
     let mut problems = Vec::new();
     for d in docs {
         let ns = if is_cluster_scoped(d.kind()) {
-            String::new()
+            ""
         } else {
-            d.namespace().unwrap_or(default_ns).to_string()
+            d.namespace().unwrap_or(default_ns)
         };
-        let key = (
-            d.group().to_string(),
-            d.kind().to_string(),
-            ns,
-            d.name().to_string(),
-        );
+        let key = (d.group(), d.kind(), ns, d.name());
         if let Some(first) = seen.get(&key) {
             problems.push(Problem {
                 source: d.source.clone(),
@@ -139,4 +155,29 @@ pub fn find_duplicates(docs: &[Document], default_ns: &str) -> Vec<Problem> {
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permute;
+
+    #[test]
+    fn permute_puts_each_item_where_the_permutation_says() {
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for n in 0..40 {
+            // a random permutation of 0..n (Fisher-Yates)
+            let mut from: Vec<usize> = (0..n).collect();
+            for i in (1..n).rev() {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                from.swap(i, (seed % (i as u64 + 1)) as usize);
+            }
+            let original: Vec<String> = (0..n).map(|i| format!("item{i}")).collect();
+            let mut items = original.clone();
+            permute(&mut items, from.clone());
+            let expected: Vec<String> = from.iter().map(|&i| original[i].clone()).collect();
+            assert_eq!(items, expected, "permutation {from:?}");
+        }
+    }
 }

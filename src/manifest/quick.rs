@@ -10,6 +10,7 @@
 //! result from here equals the general reader's (tests compare the two).
 
 use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 
 /// Not in the subset read here.
 #[derive(Debug)]
@@ -19,6 +20,17 @@ type R<T> = Result<T, GiveUp>;
 
 /// The document as JSON, or `GiveUp`.
 pub(super) fn read(text: &str) -> R<Value> {
+    run(text, false)
+}
+
+/// The document checked as [`read`] checks it (`Ok` exactly when [`read`] is), but built only as far as a
+/// mapping's `apiVersion`, `kind` and `metadata`: what identity, install order and hooks need. The rest of
+/// the object is read again, whole, when something asks for it.
+pub(super) fn skim(text: &str) -> R<Value> {
+    run(text, true)
+}
+
+fn run(text: &str, skim: bool) -> R<Value> {
     if !plain_chars(text) {
         return Err(GiveUp);
     }
@@ -26,6 +38,9 @@ pub(super) fn read(text: &str) -> R<Value> {
         lines: text.split('\n').collect(),
         pos: 0,
         virt: None,
+        skim,
+        keep: true,
+        depth: 0,
     };
     let Some((indent, _)) = p.peek()? else {
         return Err(GiveUp); // empty or comments only: null, the general reader says so
@@ -57,6 +72,12 @@ struct Reader<'a> {
     pos: usize,
     /// The rest of a line after `- `, read as a line of its own at its column.
     virt: Option<(usize, &'a str)>,
+    /// Build only the top-level mapping's identity keys ([`skim`]).
+    skim: bool,
+    /// The value being read is built; when not, it is checked and `null` stands for it.
+    keep: bool,
+    /// Mappings and sequences entered and not yet left.
+    depth: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -99,6 +120,13 @@ impl<'a> Reader<'a> {
 
     fn seq(&mut self, indent: usize) -> R<Value> {
         let mut out = Vec::new();
+        let keep = self.keep;
+        self.depth += 1;
+        let mut push = |v: Value| {
+            if keep {
+                out.push(v)
+            }
+        };
         while let Some((i, t)) = self.peek()? {
             if i < indent || (i == indent && !is_item(t)) {
                 break;
@@ -110,25 +138,30 @@ impl<'a> Reader<'a> {
             let rest = &t[1..];
             let after = rest.trim_start_matches(' ');
             if after.is_empty() || after.starts_with('#') {
-                out.push(self.nested(indent, false)?);
+                push(self.nested(indent, false)?);
                 continue;
             }
             let col = indent + 1 + (rest.len() - after.len());
             if is_item(after) {
                 self.virt = Some((col, after));
-                out.push(self.seq(col)?);
+                push(self.seq(col)?);
             } else if split_key(after)?.is_some() {
                 self.virt = Some((col, after));
-                out.push(self.map(col)?);
+                push(self.map(col)?);
             } else {
-                out.push(self.scalar(indent, after)?);
+                push(self.scalar(indent, after)?);
             }
         }
-        Ok(Value::Array(out))
+        self.depth -= 1;
+        Ok(if keep { Value::Array(out) } else { Value::Null })
     }
 
     fn map(&mut self, indent: usize) -> R<Value> {
         let mut out = Map::new();
+        // the keys of a mapping that is not built, for the duplicate check
+        let mut seen = Keys::default();
+        let (keep, top) = (self.keep, self.depth == 0);
+        self.depth += 1;
         while let Some((i, t)) = self.peek()? {
             if i < indent {
                 break;
@@ -143,19 +176,37 @@ impl<'a> Reader<'a> {
             let (key, rest) = split_key(t)?.ok_or(GiveUp)?;
             self.advance();
             let rest = rest.trim_start_matches(' ');
+            if self.skim && top {
+                self.keep = matches!(&*key, "apiVersion" | "kind" | "metadata");
+            }
             let value = if rest.is_empty() || rest.starts_with('#') {
                 self.nested(indent, true)?
             } else {
                 self.scalar(indent, rest)?
             };
-            if out.insert(key, value).is_some() {
+            let built = self.keep;
+            self.keep = keep;
+            let fresh = if built {
+                out.insert(key.into_owned(), value).is_none()
+            } else {
+                seen.insert(key)
+            };
+            if !fresh {
                 return Err(GiveUp);
             }
         }
-        if out.is_empty() {
+        self.depth -= 1;
+        if out.is_empty() && seen.is_empty() {
             return Err(GiveUp);
         }
-        Ok(Value::Object(out))
+        if !seen.distinct() {
+            return Err(GiveUp);
+        }
+        Ok(if keep {
+            Value::Object(out)
+        } else {
+            Value::Null
+        })
     }
 
     /// The value of `key:` or `-` with nothing after it: a block on the following lines, or null.
@@ -169,30 +220,35 @@ impl<'a> Reader<'a> {
 
     /// A scalar written after `key: ` or `- ` on a line whose node is at `parent`.
     fn scalar(&mut self, parent: usize, text: &str) -> R<Value> {
-        match text.as_bytes()[0] {
-            b'|' => self.literal(parent, text),
-            b'"' => {
-                let (s, rest) = double_quoted(text)?;
+        let value = match text.as_bytes()[0] {
+            b'|' => return self.literal(parent, text),
+            b'"' | b'\'' => {
+                let (s, rest) = quoted(text)?;
                 end_of_line(rest)?;
-                Ok(Value::String(s))
-            }
-            b'\'' => {
-                let (s, rest) = single_quoted(text)?;
-                end_of_line(rest)?;
-                Ok(Value::String(s))
+                Scalar::Str(s)
             }
             b'[' | b'{' => match strip_comment(text) {
-                "[]" => Ok(Value::Array(Vec::new())),
-                "{}" => Ok(Value::Object(Map::new())),
-                _ => Err(GiveUp),
+                "[]" => return Ok(self.built(|| Value::Array(Vec::new()))),
+                "{}" => return Ok(self.built(|| Value::Object(Map::new()))),
+                _ => return Err(GiveUp),
             },
             _ => {
                 let s = strip_comment(text);
-                if s.contains(": ") || s.ends_with(':') {
+                if find_pair(s, b':', b' ').is_some() || s.ends_with(':') {
                     return Err(GiveUp);
                 }
-                resolve(s)
+                resolve(s)?
             }
+        };
+        Ok(self.built(|| value.into_value()))
+    }
+
+    /// `make()` when the value being read is built, else `null`.
+    fn built(&self, make: impl FnOnce() -> Value) -> Value {
+        if self.keep {
+            make()
+        } else {
+            Value::Null
         }
     }
 
@@ -238,17 +294,19 @@ impl<'a> Reader<'a> {
             if !first {
                 pending_breaks += 1;
             }
-            for _ in 0..pending_breaks {
-                text.push('\n');
+            if self.keep {
+                for _ in 0..pending_breaks {
+                    text.push('\n');
+                }
+                text.push_str(content);
             }
             pending_breaks = 0;
             first = false;
-            text.push_str(content);
         }
-        if keep_last {
+        if keep_last && self.keep {
             text.push('\n');
         }
-        Ok(Value::String(text))
+        Ok(self.built(|| Value::String(text)))
     }
 }
 
@@ -259,21 +317,17 @@ fn is_item(t: &str) -> bool {
 
 /// `key: rest` (or `key:` at the end of the line): the key and what follows the colon; `None` for a line
 /// that holds no key.
-fn split_key(t: &str) -> R<Option<(String, &str)>> {
+fn split_key(t: &str) -> R<Option<(Cow<'_, str>, &str)>> {
     match t.as_bytes()[0] {
         b'"' | b'\'' => {
-            let (key, rest) = if t.starts_with('"') {
-                double_quoted(t)?
-            } else {
-                single_quoted(t)?
-            };
+            let (key, rest) = quoted(t)?;
             match rest.strip_prefix(':') {
                 Some(r) if r.is_empty() || r.starts_with(' ') => Ok(Some((key, r))),
                 _ => Ok(None),
             }
         }
         _ => {
-            let end = match t.find(": ") {
+            let end = match find_pair(t, b':', b' ') {
                 Some(i) => i,
                 None if t.ends_with(':') => t.len() - 1,
                 None => return Ok(None),
@@ -281,14 +335,14 @@ fn split_key(t: &str) -> R<Option<(String, &str)>> {
             let key = &t[..end];
             if key.is_empty()
                 || key.ends_with(' ')
-                || key.contains(" #")
+                || find_pair(key, b' ', b'#').is_some()
                 || starts_specially(key)
                 || key.starts_with(['-', '+', '.'])
             {
                 return Err(GiveUp);
             }
             match resolve(key)? {
-                Value::String(k) => Ok(Some((k, &t[end + 1..]))),
+                Scalar::Str(k) => Ok(Some((k, &t[end + 1..]))),
                 _ => Err(GiveUp),
             }
         }
@@ -304,8 +358,14 @@ fn starts_specially(s: &str) -> bool {
 
 /// A plain scalar's text without a trailing ` # comment` and spaces.
 fn strip_comment(text: &str) -> &str {
-    let end = text.find(" #").unwrap_or(text.len());
+    let end = find_pair(text, b' ', b'#').unwrap_or(text.len());
     text[..end].trim_end_matches(' ')
+}
+
+/// Where the two bytes `a` `b` first stand side by side in `s` (`s.find(": ")` without a substring
+/// searcher, which costs more to set up than these short lines take to scan).
+fn find_pair(s: &str, a: u8, b: u8) -> Option<usize> {
+    s.as_bytes().windows(2).position(|w| w[0] == a && w[1] == b)
 }
 
 /// After a quoted scalar: nothing, or a comment after a space.
@@ -320,16 +380,67 @@ fn end_of_line(rest: &str) -> R<()> {
     }
 }
 
+/// A scalar as read, before it is built into a value (which a skimmed document's skipped parts never are).
+enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    Int(Number),
+    Str(Cow<'a, str>),
+}
+
+impl Scalar<'_> {
+    fn into_value(self) -> Value {
+        match self {
+            Scalar::Null => Value::Null,
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::Int(n) => Value::Number(n),
+            Scalar::Str(s) => Value::String(s.into_owned()),
+        }
+    }
+}
+
+/// The keys of a mapping that is checked but not built, to find duplicates: compared as they come while
+/// few, sorted once at the end when many.
+#[derive(Default)]
+struct Keys<'a> {
+    keys: Vec<Cow<'a, str>>,
+}
+
+/// Up to this many keys, each new key is compared with those before it.
+const FEW_KEYS: usize = 16;
+
+impl<'a> Keys<'a> {
+    /// False when `key` is known to be there already.
+    fn insert(&mut self, key: Cow<'a, str>) -> bool {
+        if self.keys.len() < FEW_KEYS && self.keys.contains(&key) {
+            return false;
+        }
+        self.keys.push(key);
+        true
+    }
+    /// True when no key was seen twice.
+    fn distinct(mut self) -> bool {
+        if self.keys.len() <= FEW_KEYS {
+            return true;
+        }
+        self.keys.sort_unstable();
+        self.keys.windows(2).all(|w| w[0] != w[1])
+    }
+    fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
 /// What a plain scalar means, as the general reader resolves it: null, a boolean, a decimal integer or
 /// a string. Anything that might be another kind of number gives up.
-fn resolve(s: &str) -> R<Value> {
+fn resolve(s: &str) -> R<Scalar<'_>> {
     if starts_specially(s) {
         return Err(GiveUp);
     }
     match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
-        "true" | "True" | "TRUE" => return Ok(Value::Bool(true)),
-        "false" | "False" | "FALSE" => return Ok(Value::Bool(false)),
+        "" | "~" | "null" | "Null" | "NULL" => return Ok(Scalar::Null),
+        "true" | "True" | "TRUE" => return Ok(Scalar::Bool(true)),
+        "false" | "False" | "FALSE" => return Ok(Scalar::Bool(false)),
         _ => {}
     }
     if s == "-" || s.starts_with("- ") {
@@ -337,7 +448,7 @@ fn resolve(s: &str) -> R<Value> {
     }
     let b = s.as_bytes();
     if !(b[0].is_ascii_digit() || matches!(b[0], b'-' | b'+' | b'.')) {
-        return Ok(Value::String(s.to_owned()));
+        return Ok(Scalar::Str(Cow::Borrowed(s)));
     }
     // a number is written with digits, `.`, `e`, signs, or `0x`/`0o`/`0b` and digits; `.inf` and `.nan`
     // start with a dot
@@ -347,7 +458,7 @@ fn resolve(s: &str) -> R<Value> {
         .bytes()
         .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'));
     if !radix && !unsigned.starts_with('.') && !numeric_chars {
-        return Ok(Value::String(s.to_owned()));
+        return Ok(Scalar::Str(Cow::Borrowed(s)));
     }
     let (neg, digits) = match s.strip_prefix('-') {
         Some(d) => (true, d),
@@ -362,11 +473,39 @@ fn resolve(s: &str) -> R<Value> {
         return Err(GiveUp);
     }
     let n: u64 = digits.parse().map_err(|_| GiveUp)?;
-    Ok(Value::Number(if neg {
+    Ok(Scalar::Int(if neg {
         Number::from(-(n as i64))
     } else {
         Number::from(n)
     }))
+}
+
+/// A quoted scalar (`"..."` or `'...'`) on one line: its text, borrowed when it holds no escape, and what
+/// follows the closing quote.
+fn quoted(t: &str) -> R<(Cow<'_, str>, &str)> {
+    let (quote, escape) = if t.starts_with('"') {
+        (b'"', b'\\')
+    } else {
+        (b'\'', b'\'')
+    };
+    let body = &t[1..];
+    match body.bytes().position(|b| b == quote || b == escape) {
+        Some(i)
+            if body.as_bytes()[i] == quote
+                && (quote != escape || body.as_bytes().get(i + 1) != Some(&quote)) =>
+        {
+            Ok((Cow::Borrowed(&body[..i]), &body[i + 1..]))
+        }
+        Some(_) => {
+            let (s, rest) = if quote == b'"' {
+                double_quoted(t)?
+            } else {
+                single_quoted(t)?
+            };
+            Ok((Cow::Owned(s), rest))
+        }
+        None => Err(GiveUp),
+    }
 }
 
 /// `"..."` on one line, with the common escapes; the text and what follows the closing quote.

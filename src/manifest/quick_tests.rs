@@ -1,4 +1,4 @@
-use super::read;
+use super::{read, skim};
 
 /// The general way, as `parse_document` takes it when the quick reader gives up.
 fn general(text: &str) -> Option<serde_json::Value> {
@@ -74,25 +74,54 @@ const GIVE_UP: &[&str] = &[
     "a: \"x\"y\n",
 ];
 
+/// What [`skim`] builds of a document [`read`] reads whole: a mapping's `apiVersion`, `kind` and
+/// `metadata`; anything else (a top-level sequence) whole.
+fn head_of(whole: serde_json::Value) -> serde_json::Value {
+    match whole {
+        serde_json::Value::Object(map) => serde_json::Value::Object(
+            map.into_iter()
+                .filter(|(k, _)| matches!(k.as_str(), "apiVersion" | "kind" | "metadata"))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 #[test]
 fn reads_the_common_subset_as_the_general_reader_does() {
     for text in READ {
         let quick = read(text).unwrap_or_else(|_| panic!("gave up on {text:?}"));
-        assert_eq!(Some(quick), general(text), "{text:?}");
+        assert_eq!(Some(quick.clone()), general(text), "{text:?}");
+        assert_eq!(skim(text).ok(), Some(head_of(quick)), "skim of {text:?}");
     }
 }
 
 #[test]
 fn gives_up_on_everything_else() {
-    for text in GIVE_UP {
+    for text in GIVE_UP.iter().chain(SKIM_GIVES_UP) {
         assert!(read(text).is_err(), "read {text:?} as {:?}", read(text));
+        assert!(skim(text).is_err(), "skimmed {text:?} as {:?}", skim(text));
     }
 }
+
+/// Faults in the parts a skim checks but does not build.
+const SKIM_GIVES_UP: &[&str] = &[
+    "kind: A\nspec:\n  a: 1\n  a: 2\n",
+    "kind: A\nspec: 1\nspec: 2\n",
+    "kind: A\ndata:\n  k01: a\n  k02: a\n  k03: a\n  k04: a\n  k05: a\n  k06: a\n  k07: a\n  k08: a\n  k09: a\n  k10: a\n  k11: a\n  k12: a\n  k13: a\n  k14: a\n  k15: a\n  k16: a\n  k17: a\n  k18: a\n  k03: b\n",
+    "kind: A\nspec:\n  x: 1.5\n",
+    "kind: A\nspec:\n  - \"unterminated\n",
+    "kind: A\nspec:\n  s: 'a'b\n",
+    "kind: A\nspec:\n  s: |\n  under\n",
+    "kind: A\nspec:\n  s: {a: b}\n",
+];
 
 /// Every reading it does return equals the general reader's: documents built from random pieces.
 #[test]
 fn never_disagrees_with_the_general_reader() {
-    let keys = ["a", "b", "c:d", "\"q\"", "'s'", "1", "x y", "-k", "#c"];
+    let keys = [
+        "a", "b", "c:d", "\"q\"", "'s'", "1", "x y", "-k", "#c", "kind", "metadata", "spec",
+    ];
     let values = [
         "",
         "1",
@@ -117,6 +146,9 @@ fn never_disagrees_with_the_general_reader() {
         "*a",
         "!t x",
         "100m",
+        "'it''s'",
+        "\"a\\\"b\"",
+        "\"a'b\"",
     ];
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = |n: usize| {
@@ -139,9 +171,11 @@ fn never_disagrees_with_the_general_reader() {
                 doc.push_str(&format!("{indent}  body {}\n", next(9)));
             }
         }
+        assert_eq!(read(&doc).is_ok(), skim(&doc).is_ok(), "{doc:?}");
         if let Ok(quick) = read(&doc) {
             read_some += 1;
-            assert_eq!(Some(quick), general(&doc), "{doc:?}");
+            assert_eq!(Some(quick.clone()), general(&doc), "{doc:?}");
+            assert_eq!(skim(&doc).ok(), Some(head_of(quick)), "{doc:?}");
         }
     }
     assert!(read_some > 1000, "only {read_some} documents were read");

@@ -17,7 +17,7 @@ pub fn set_namespace(doc: &Document, namespace: &str) -> Document {
     if doc.namespace().is_some() {
         return doc.clone();
     }
-    let mut object = doc.object.clone();
+    let mut object = doc.object().clone();
     if !object["metadata"].is_object() {
         object["metadata"] = Value::Object(Default::default());
     }
@@ -29,11 +29,14 @@ pub fn set_namespace(doc: &Document, namespace: &str) -> Document {
         insert_in_text(&doc.text, namespace).filter(|t| parses_to(t, &object))
     };
     let text = edited.unwrap_or_else(|| crate::render::filters::json_to_yaml(&object));
-    Document {
+    Document::new(
+        doc.source.clone(),
+        doc.display.clone(),
+        doc.index,
+        doc.start_line,
         text,
         object,
-        ..doc.clone()
-    }
+    )
 }
 
 /// Insert `namespace: NS` as the first key of the block-style top-level `metadata:` mapping of `text`.
@@ -97,7 +100,7 @@ mod tests {
             "apiVersion: v1\nkind: ConfigMap\nmetadata:   # the object\n    namespace: team-a\n    name: a\n    labels: {x: y}\ndata:\n  # kept\n  k: v\n"
         );
         assert_eq!(out.namespace(), Some("team-a"));
-        assert_eq!(out.object["data"]["k"], "v");
+        assert_eq!(out.object()["data"]["k"], "v");
     }
 
     #[test]
@@ -118,8 +121,8 @@ mod tests {
             let d = doc(text);
             let out = set_namespace(&d, "team-a");
             assert_eq!(out.namespace(), Some("team-a"), "{text}");
-            assert!(parses_to(&out.text, &out.object), "{}", out.text);
-            assert_eq!(out.object["data"]["k"], "v");
+            assert!(parses_to(&out.text, out.object()), "{}", out.text);
+            assert_eq!(out.object()["data"]["k"], "v");
         }
     }
 }

@@ -279,7 +279,7 @@ pub fn masked_manifest(rel: &Release) -> String {
         crate::manifest::parse_rendered("manifest", "manifest", &rel.manifest, &mut problems);
     let mut out = String::new();
     for d in &docs {
-        let obj = crate::manifest::mask_secret(&d.object);
+        let obj = crate::manifest::mask_secret(d.object());
         out.push_str("---\n");
         out.push_str(crate::render::filters::json_to_yaml(&obj).trim_end());
         out.push('\n');

@@ -63,7 +63,7 @@ pub fn desired(prepared: &Prepared, layers: Layers) -> Desired {
             source: prepared.chart.source.clone(),
         },
         manifest: manifest::to_stream(&prepared.docs),
-        objects: prepared.docs.iter().map(|d| d.object.clone()).collect(),
+        objects: prepared.docs.iter().map(|d| d.object().clone()).collect(),
         values: prepared.resolved.values.clone(),
         layers,
         notes: prepared.notes.clone(),

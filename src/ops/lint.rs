@@ -134,7 +134,7 @@ fn check_object(doc: &Document, report: &mut Report) {
             doc.name()
         ));
     }
-    if let Some(labels) = doc.object["metadata"]["labels"].as_object() {
+    if let Some(labels) = doc.head()["metadata"]["labels"].as_object() {
         for (k, v) in labels {
             match v {
                 Value::String(s) if is_label_value(s) => {}
@@ -147,7 +147,7 @@ fn check_object(doc: &Document, report: &mut Report) {
             }
         }
     }
-    for (path, container) in containers(&doc.object) {
+    for (path, container) in containers(doc.object()) {
         let cname = container["name"].as_str().unwrap_or("?");
         // pinned images and resources are the tier policy's `image-pinned` and `resources` checks
         if container["image"].as_str().is_none() {

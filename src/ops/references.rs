@@ -34,8 +34,8 @@ pub fn unrendered(docs: &[Document]) -> Vec<Reference> {
         .iter()
         .map(|d| {
             (
-                d.object["kind"].as_str().unwrap_or("").to_string(),
-                d.object["metadata"]["name"]
+                d.object()["kind"].as_str().unwrap_or("").to_string(),
+                d.object()["metadata"]["name"]
                     .as_str()
                     .unwrap_or("")
                     .to_string(),
@@ -44,15 +44,15 @@ pub fn unrendered(docs: &[Document]) -> Vec<Reference> {
         .collect();
     let mut out = BTreeSet::new();
     for d in docs {
-        let Some(spec) = pod_spec(&d.object) else {
+        let Some(spec) = pod_spec(d.object()) else {
             continue;
         };
         let owner = format!(
             "{} {}",
-            d.object["kind"].as_str().unwrap_or(""),
-            d.object["metadata"]["name"].as_str().unwrap_or("")
+            d.object()["kind"].as_str().unwrap_or(""),
+            d.object()["metadata"]["name"].as_str().unwrap_or("")
         );
-        let namespace = d.object["metadata"]["namespace"]
+        let namespace = d.object()["metadata"]["namespace"]
             .as_str()
             .filter(|n| !n.is_empty())
             .map(str::to_string);
@@ -184,14 +184,14 @@ mod tests {
     use serde_json::json;
 
     fn doc(obj: Value) -> Document {
-        Document {
-            source: "t/templates/x.yaml.j2".into(),
-            display: "t/templates/x.yaml".into(),
-            index: 0,
-            start_line: 1,
-            text: String::new(),
-            object: obj,
-        }
+        Document::new(
+            "t/templates/x.yaml.j2".into(),
+            "t/templates/x.yaml".into(),
+            0,
+            1,
+            String::new(),
+            obj,
+        )
     }
 
     #[test]

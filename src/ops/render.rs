@@ -300,7 +300,7 @@ pub fn prepare(chart: Chart, req: &LayerRequest, opts: &RenderOptions) -> Result
             docs = manifest::parse_all(&files, opts.show_secrets, &mut problems);
             problems.extend(manifest::find_duplicates(&docs, &opts.namespace));
             for d in &docs {
-                if let Err(message) = manifest::hooks::spec(&d.object) {
+                if let Err(message) = manifest::hooks::spec(d.head()) {
                     problems.push(Problem {
                         source: d.source.clone(),
                         line: Some(d.start_line),

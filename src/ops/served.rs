@@ -26,19 +26,20 @@ pub struct Needed {
 /// The objects of a rendered chart whose kinds the cluster must already serve (kinds defined by a CRD of
 /// the same chart are left out: the deploy creates them first).
 pub fn needed(prepared: &Prepared) -> Vec<Needed> {
-    let objects: Vec<serde_json::Value> = prepared.docs.iter().map(|d| d.object.clone()).collect();
+    let objects: Vec<serde_json::Value> =
+        prepared.docs.iter().map(|d| d.object().clone()).collect();
     let batch = BatchKinds::of(&objects);
     prepared
         .docs
         .iter()
         .filter_map(|d| {
-            let api_version = d.object["apiVersion"].as_str()?.to_string();
-            let kind = d.object["kind"].as_str()?.to_string();
+            let api_version = d.head()["apiVersion"].as_str()?.to_string();
+            let kind = d.head()["kind"].as_str()?.to_string();
             if batch.scope(&api_version, &kind).is_some() {
                 return None;
             }
             Some(Needed {
-                name: d.object["metadata"]["name"]
+                name: d.head()["metadata"]["name"]
                     .as_str()
                     .unwrap_or("")
                     .to_string(),

@@ -205,7 +205,7 @@ pub fn evaluate(docs: &[Document], policy: &Policy, release_namespace: Option<&s
             object: ObjectRef::of(doc),
             template: doc.source.clone(),
         });
-        let (grants, problems) = exempt::parse(&doc.object);
+        let (grants, problems) = exempt::parse(doc.object());
         let lines = locate::line_index(&doc.text);
         let finding = |rule: &str, severity: Severity, path: String, message: String| {
             let meta = rules::rule(rule);
@@ -235,7 +235,7 @@ pub fn evaluate(docs: &[Document], policy: &Policy, release_namespace: Option<&s
             ));
         }
         let mut violations: Vec<(Violation, Severity)> = Vec::new();
-        if let Some(pod) = pod::pod_template(&doc.object) {
+        if let Some(pod) = pod::pod_template(doc.object()) {
             violations.extend(
                 pss::check(policy.level, &pod)
                     .into_iter()

@@ -28,7 +28,7 @@ fn v(rule: &'static str, path: String, message: String) -> Violation {
 /// Every production-check violation of one document, given the whole manifest (for PDBs and
 /// NetworkPolicies, which live in other documents).
 pub fn check(doc: &Document, all: &[Document], opts: &Options) -> Vec<Violation> {
-    let Some(pod) = pod_template(&doc.object) else {
+    let Some(pod) = pod_template(doc.object()) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -269,7 +269,7 @@ fn sa_token(
         d.kind() == "ServiceAccount"
             && d.name() == sa_name
             && same_namespace(d, doc, opts)
-            && flag(field(&d.object, "automountServiceAccountToken")) == Some(false)
+            && flag(field(d.object(), "automountServiceAccountToken")) == Some(false)
     });
     if !sa_off {
         out.push(v(
@@ -310,17 +310,17 @@ fn replicas(doc: &Document, all: &[Document], opts: &Options) -> i64 {
     ) {
         return 1;
     }
-    let own = field(&doc.object["spec"], "replicas")
+    let own = field(&doc.object()["spec"], "replicas")
         .and_then(Value::as_i64)
         .unwrap_or(1);
     let hpa = all
         .iter()
         .filter(|d| d.kind() == "HorizontalPodAutoscaler" && same_namespace(d, doc, opts))
         .filter(|d| {
-            let t = &d.object["spec"]["scaleTargetRef"];
+            let t = &d.object()["spec"]["scaleTargetRef"];
             t["kind"].as_str() == Some(doc.kind()) && t["name"].as_str() == Some(doc.name())
         })
-        .filter_map(|d| d.object["spec"]["maxReplicas"].as_i64())
+        .filter_map(|d| d.object()["spec"]["maxReplicas"].as_i64())
         .max()
         .unwrap_or(0);
     own.max(hpa)
@@ -341,7 +341,7 @@ fn pdb(
     let covered = all.iter().any(|d| {
         d.kind() == "PodDisruptionBudget"
             && same_namespace(d, doc, opts)
-            && selector::matches(field(&d.object["spec"], "selector"), &labels)
+            && selector::matches(field(&d.object()["spec"], "selector"), &labels)
     });
     if !covered {
         out.push(v(
@@ -364,7 +364,7 @@ fn network_policy(
         d.kind() == "NetworkPolicy"
             && same_namespace(d, doc, opts)
             && selector::matches(
-                Some(field(&d.object["spec"], "podSelector").unwrap_or(&EMPTY)),
+                Some(field(&d.object()["spec"], "podSelector").unwrap_or(&EMPTY)),
                 &labels,
             )
     });

@@ -34,7 +34,7 @@ impl Scopes {
         let mut s = Scopes::default();
         for d in docs {
             if d.kind() == "CustomResourceDefinition" {
-                let spec = &d.object["spec"];
+                let spec = &d.object()["spec"];
                 if let (Some(group), Some(kind)) =
                     (spec["group"].as_str(), spec["names"]["kind"].as_str())
                 {
@@ -283,7 +283,7 @@ fn check_shared_objects(all: &[Rendered], scopes: &Scopes, out: &mut Vec<Violati
 /// The (host, path) pairs an Ingress routes; a rule without a host is `*`, a path without a path is `/`.
 pub fn ingress_routes(d: &Document) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for rule in d.object["spec"]["rules"].as_array().into_iter().flatten() {
+    for rule in d.object()["spec"]["rules"].as_array().into_iter().flatten() {
         let host = rule["host"].as_str().unwrap_or("*").to_string();
         let paths = rule["http"]["paths"].as_array();
         match paths {

@@ -101,7 +101,7 @@ fn render(target: &Target, rs: &RenderSettings, side: &str) -> Result<Vec<Value>
         }));
     }
     Ok(placed(
-        prepared.docs.into_iter().map(|d| d.object).collect(),
+        prepared.docs.into_iter().map(|d| d.into_object()).collect(),
         &target.namespace,
     ))
 }
@@ -128,7 +128,10 @@ pub fn read_manifest(file: &Path, ns: &str) -> Result<Vec<Value>> {
             "the manifest `{shown}` is not a valid YAML stream of objects: {p}\n\nhint: pass the output of `tack get manifest` or `tack template`"
         );
     }
-    Ok(placed(docs.into_iter().map(|d| d.object).collect(), ns))
+    Ok(placed(
+        docs.into_iter().map(|d| d.into_object()).collect(),
+        ns,
+    ))
 }
 
 /// "`charts/webapp` --env prod -f a.yaml, b.yaml and the --against-set values", for headers.
