@@ -51,6 +51,8 @@ pub fn run(ctx: &Ctx, args: &TemplateArgs, sets: &[SetArg]) -> Result<()> {
         }
         let scrub = |text: String| prepared.scrub(text, show);
         match &args.output_dir {
+            // nothing to mask: written piece by piece, not joined into one string first
+            None if !prepared.masks(show) => printer.stdout_parts(manifest::stream_parts(&docs)),
             None => printer.stdout(&scrub(manifest::to_stream(&docs))),
             Some(dir) => {
                 for path in write_dir(dir, &docs, &scrub)? {

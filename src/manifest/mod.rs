@@ -6,115 +6,6 @@
 
 use serde_json::Value;
 use std::fmt;
-use std::sync::OnceLock;
-
-/// One object of the manifest, with where it came from.
-///
-/// Every document is checked when it is read, but a plain one is built only as far as its `apiVersion`,
-/// `kind` and `metadata` (identity, install order, hooks); the whole object is read from its text the first
-/// time [`Document::object`] asks for it. `template` of a large chart then never builds most of what it
-/// prints, and an install builds each object once.
-#[derive(Debug, Clone)]
-pub struct Document {
-    /// Chart-relative path of the template (`templates/deployment.yaml.j2`) or CRD file.
-    pub source: String,
-    /// Name shown in `# Source:` lines (`webapp/templates/deployment.yaml`).
-    pub display: String,
-    /// Position of the document among those its template rendered.
-    pub index: usize,
-    /// 1-based line of the rendered output where the document starts.
-    pub start_line: usize,
-    /// The document text as rendered.
-    pub text: String,
-    /// `apiVersion`, `kind` and `metadata` of an object not read whole yet (else `null`).
-    head: Value,
-    /// The whole object, once read.
-    object: OnceLock<Value>,
-}
-
-impl Document {
-    /// A document whose object is already read.
-    pub fn new(
-        source: String,
-        display: String,
-        index: usize,
-        start_line: usize,
-        text: String,
-        object: Value,
-    ) -> Self {
-        Document {
-            source,
-            display,
-            index,
-            start_line,
-            text,
-            head: Value::Null,
-            object: OnceLock::from(object),
-        }
-    }
-
-    /// The whole object (read from the text on first use).
-    pub fn object(&self) -> &Value {
-        self.object.get_or_init(|| self.read_whole())
-    }
-
-    /// The whole object, to change.
-    pub fn object_mut(&mut self) -> &mut Value {
-        if self.object.get().is_none() {
-            self.object = OnceLock::from(self.read_whole());
-        }
-        self.object
-            .get_mut()
-            .expect("the object was read just above")
-    }
-
-    /// The whole object, taken.
-    pub fn into_object(self) -> Value {
-        match self.object.into_inner() {
-            Some(object) => object,
-            None => whole(&self.text, self.head),
-        }
-    }
-
-    fn read_whole(&self) -> Value {
-        whole(&self.text, self.head.clone())
-    }
-
-    /// `apiVersion`, `kind` and `metadata`, from the whole object when it is read.
-    pub fn head(&self) -> &Value {
-        self.object.get().unwrap_or(&self.head)
-    }
-
-    pub fn api_version(&self) -> &str {
-        self.head()["apiVersion"].as_str().unwrap_or_default()
-    }
-    pub fn kind(&self) -> &str {
-        self.head()["kind"].as_str().unwrap_or_default()
-    }
-    pub fn name(&self) -> &str {
-        self.head()["metadata"]["name"].as_str().unwrap_or_default()
-    }
-    /// The namespace written in the object, if any.
-    pub fn namespace(&self) -> Option<&str> {
-        self.head()["metadata"]["namespace"]
-            .as_str()
-            .filter(|s| !s.is_empty())
-    }
-    /// API group of the object (`""` for the core group).
-    pub fn group(&self) -> &str {
-        match self.api_version().rsplit_once('/') {
-            Some((g, _)) => g,
-            None => "",
-        }
-    }
-    /// `Kind namespace/name` or `Kind name`, for messages.
-    pub fn id(&self) -> String {
-        match self.namespace() {
-            Some(ns) => format!("{} {}/{}", self.kind(), ns, self.name()),
-            None => format!("{} {}", self.kind(), self.name()),
-        }
-    }
-}
 
 /// A problem found in rendered output, pointing at the template.
 #[derive(Debug, Clone)]
@@ -235,30 +126,20 @@ pub fn parse_all(
             let result = parsed.next().expect("one result for each document");
             match result {
                 Ok(None) => {}
-                Ok(Some(read)) => {
-                    if let Err(msg) = check_identity(read.head()) {
-                        problems.push(Problem {
-                            source: file.source.to_string(),
-                            line: Some(start_line),
-                            message: msg,
-                            excerpt: Some(excerpt(start_line)),
-                        });
-                        continue;
-                    }
-                    let (head, object) = match read {
-                        Read::Whole(object) => (Value::Null, OnceLock::from(object)),
-                        Read::Head(head) => (head, OnceLock::new()),
-                    };
-                    out.push(Document {
-                        source: file.source.to_string(),
-                        display: file.display.to_string(),
-                        index,
-                        start_line,
-                        text,
-                        head,
-                        object,
-                    });
-                }
+                Ok(Some(Err(msg))) => problems.push(Problem {
+                    source: file.source.to_string(),
+                    line: Some(start_line),
+                    message: msg,
+                    excerpt: Some(excerpt(start_line)),
+                }),
+                Ok(Some(Ok(parts))) => out.push(Document::checked(
+                    file.source.to_string(),
+                    file.display.to_string(),
+                    index,
+                    start_line,
+                    text,
+                    parts,
+                )),
                 Err((msg, line)) => {
                     let abs = line.map(|l| start_line + l - 1);
                     problems.push(Problem {
@@ -274,40 +155,25 @@ pub fn parse_all(
     out
 }
 
-/// A document as checked: whole, or (when the quick reader takes it) only its head, the rest to be read
-/// again from the text when asked for.
-enum Read {
-    Whole(Value),
-    Head(Value),
-}
+/// A document checked: [`Parts`] to keep, or what its identity lacks, or why it is not YAML (and where).
+type Checked = Result<Option<Result<Parts, String>>, (String, Option<usize>)>;
 
-impl Read {
-    fn head(&self) -> &Value {
-        match self {
-            Read::Whole(v) | Read::Head(v) => v,
-        }
-    }
-}
-
-/// Check one document, building what [`Document`] keeps of it. `Ok(None)` for a document that is `null`.
-fn check_document(text: &str) -> Result<Option<Read>, (String, Option<usize>)> {
-    if let Ok(head) = quick::skim(text) {
-        return Ok(Some(Read::Head(head)));
-    }
-    Ok(parse_document(text)?.map(Read::Whole))
-}
-
-/// The whole object of a document that was checked already. The text read before, so it reads again (the
-/// head stands in if it ever did not).
-fn whole(text: &str, head: Value) -> Value {
-    match parse_document(text) {
-        Ok(Some(object)) => object,
-        _ => head,
-    }
+/// Check one document, building what [`Document`] keeps of it: `Ok(None)` for a document that is `null`,
+/// `Ok(Some(Err))` for one that is not an object with an identity. Runs on the parsing threads, so that what
+/// is built only to be checked is dropped there, document by document.
+fn check_document(text: &str) -> Checked {
+    let read = match quick::skim(text) {
+        Ok(head) => Read::Head(head),
+        Err(_) => match parse_document(text)? {
+            Some(object) => Read::Whole(object),
+            None => return Ok(None),
+        },
+    };
+    Ok(Some(check_identity(read.head()).map(|()| Parts::of(read))))
 }
 
 /// Parse one document. `Ok(None)` for a document that is `null`.
-fn parse_document(text: &str) -> Result<Option<Value>, (String, Option<usize>)> {
+pub(super) fn parse_document(text: &str) -> Result<Option<Value>, (String, Option<usize>)> {
     if let Ok(json) = quick::read(text) {
         return Ok(Some(json));
     }
@@ -409,18 +275,24 @@ fn numbered(lines: &[String], from: usize, to: usize, ctx: usize) -> String {
 
 /// The YAML stream printed by `tack template`: each document preceded by `---` and a `# Source:` line.
 pub fn to_stream(docs: &[Document]) -> String {
-    let mut out = String::new();
-    for d in docs {
-        out.push_str("---\n# Source: ");
-        out.push_str(&d.display);
-        out.push('\n');
-        out.push_str(d.text.trim_end_matches(['\n', ' ', '\t']));
-        out.push('\n');
-    }
-    out
+    stream_parts(docs).collect()
+}
+
+/// [`to_stream`] in pieces, to write without building the whole stream first.
+pub fn stream_parts(docs: &[Document]) -> impl Iterator<Item = &str> {
+    docs.iter().flat_map(|d| {
+        [
+            "---\n# Source: ",
+            d.display.as_str(),
+            "\n",
+            d.text.trim_end_matches(['\n', ' ', '\t']),
+            "\n",
+        ]
+    })
 }
 
 mod direct;
+mod document;
 pub mod hooks;
 pub mod mask;
 mod object_ref;
@@ -431,6 +303,8 @@ mod quick;
 mod secret;
 mod set_namespace;
 
+pub use document::Document;
+use document::{Parts, Read};
 pub use mask::{describe_secret, mask_secret, to_stream_masked};
 pub use object_ref::ObjectRef;
 pub use order::{

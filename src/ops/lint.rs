@@ -134,7 +134,7 @@ fn check_object(doc: &Document, report: &mut Report) {
             doc.name()
         ));
     }
-    if let Some(labels) = doc.head()["metadata"]["labels"].as_object() {
+    if let Some(labels) = doc.object()["metadata"]["labels"].as_object() {
         for (k, v) in labels {
             match v {
                 Value::String(s) if is_label_value(s) => {}

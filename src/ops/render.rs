@@ -241,9 +241,15 @@ impl Prepared {
         Err(crate::error::render_failed(self.errors))
     }
 
+    /// Whether [`Prepared::scrub`] would change anything: `lookup` read Secret values and they are not to be
+    /// shown.
+    pub fn masks(&self, show: bool) -> bool {
+        !show && !self.secret_values.is_empty()
+    }
+
     /// `text` with the values of Secrets read through `lookup` (and their base64) masked, unless `show`.
     pub fn scrub(&self, text: String, show: bool) -> String {
-        if show || self.secret_values.is_empty() {
+        if !self.masks(show) {
             text
         } else {
             crate::manifest::mask::scrub(&text, &self.secret_values)
@@ -300,7 +306,7 @@ pub fn prepare(chart: Chart, req: &LayerRequest, opts: &RenderOptions) -> Result
             docs = manifest::parse_all(&files, opts.show_secrets, &mut problems);
             problems.extend(manifest::find_duplicates(&docs, &opts.namespace));
             for d in &docs {
-                if let Err(message) = manifest::hooks::spec(d.head()) {
+                if let Err(message) = manifest::hooks::spec(d.hook_fields()) {
                     problems.push(Problem {
                         source: d.source.clone(),
                         line: Some(d.start_line),

@@ -9,7 +9,7 @@ use crate::cluster::resources::{is_unknown_kind, Resolver};
 use crate::cluster::Cluster;
 use crate::values::Values;
 use anyhow::Result;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// An object whose kind must be served by the cluster, with where it comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,25 +26,32 @@ pub struct Needed {
 /// The objects of a rendered chart whose kinds the cluster must already serve (kinds defined by a CRD of
 /// the same chart are left out: the deploy creates them first).
 pub fn needed(prepared: &Prepared) -> Vec<Needed> {
-    let objects: Vec<serde_json::Value> =
-        prepared.docs.iter().map(|d| d.object().clone()).collect();
-    let batch = BatchKinds::of(&objects);
+    // only CustomResourceDefinitions define kinds: the other objects need not be read whole here
+    let crds: Vec<serde_json::Value> = prepared
+        .docs
+        .iter()
+        .filter(|d| d.kind() == "CustomResourceDefinition")
+        .map(|d| d.object().clone())
+        .collect();
+    let batch = BatchKinds::of(&crds);
+    // one template renders many objects: its switches are worked out once
+    let mut switched: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     prepared
         .docs
         .iter()
         .filter_map(|d| {
-            let api_version = d.head()["apiVersion"].as_str()?.to_string();
-            let kind = d.head()["kind"].as_str()?.to_string();
+            let api_version = d.api_version().to_string();
+            let kind = d.kind().to_string();
             if batch.scope(&api_version, &kind).is_some() {
                 return None;
             }
             Some(Needed {
-                name: d.head()["metadata"]["name"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string(),
+                name: d.name().to_string(),
                 template: d.source.clone(),
-                switches: switches(&prepared.chart, &d.source, &prepared.values),
+                switches: switched
+                    .entry(&d.source)
+                    .or_insert_with(|| switches(&prepared.chart, &d.source, &prepared.values))
+                    .clone(),
                 api_version,
                 kind,
             })

@@ -77,6 +77,17 @@ impl Printer {
         let _ = out.flush();
     }
 
+    /// Write the pieces of one text to stdout as is, without joining them first.
+    pub fn stdout_parts<'a>(&self, parts: impl IntoIterator<Item = &'a str>) {
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+        for part in parts {
+            if out.write_all(part.as_bytes()).is_err() {
+                return;
+            }
+        }
+        let _ = out.flush();
+    }
+
     /// Write `text` to stderr as is.
     pub fn stderr(&self, text: &str) {
         let _ = std::io::stderr().lock().write_all(text.as_bytes());

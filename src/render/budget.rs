@@ -162,8 +162,11 @@ impl io::Write for Sink {
             self.over = true;
             return Err(io::Error::other("output limit"));
         }
-        // minijinja writes whole UTF-8 strings
-        self.text.push_str(&String::from_utf8_lossy(buf));
+        // minijinja writes whole UTF-8 strings; checking that is cheaper than the lossy conversion
+        match std::str::from_utf8(buf) {
+            Ok(s) => self.text.push_str(s),
+            Err(_) => self.text.push_str(&String::from_utf8_lossy(buf)),
+        }
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
