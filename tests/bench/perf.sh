@@ -15,7 +15,8 @@
 #       client at concurrencies 1 to 64 (apply_throughput.rs), then `tack install` of the same 2,000
 #       ConfigMaps, its no-op upgrade and diff, side by side with Helm's install, no-op upgrade and
 #       `upgrade --dry-run=server` when a Helm binary is given (tests/oracle/helm.sh build makes one), and
-#       the API requests of each (lifecycle.sh, diff.sh and clusters.sh measure the rest).
+#       the API requests of each (lifecycle.sh, diff.sh and clusters.sh measure the rest). Each install
+#       round also runs the plain client just before tack and prints tack's ratio to it, round by round.
 #
 # The cluster modes print the API requests each operation made, read from the API server's /metrics.
 #
@@ -84,8 +85,9 @@ case "$mode" in
   install)
     need_cluster
     cargo build --release --quiet --example apply_throughput
-    "${CARGO_TARGET_DIR:-$root/target}/release/examples/apply_throughput" --runs "$runs"
+    plain="${CARGO_TARGET_DIR:-$root/target}/release/examples/apply_throughput"
+    "$plain" --runs "$runs"
     echo
-    python3 "$here/perf_cluster.py" install "$tack" "$runs" "$work" "$helm" ;;
+    python3 "$here/perf_cluster.py" install "$tack" "$runs" "$work" "$helm" "$plain" ;;
   *) echo "error: unknown mode \`$mode\` (render, list, stack or install)" >&2; exit 2 ;;
 esac

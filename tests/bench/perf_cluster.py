@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """The cluster modes of perf.sh: list, stack and install on the test control plane.
 
-Usage: perf_cluster.py MODE TACK RUNS WORKDIR [HELM]
+Usage: perf_cluster.py MODE TACK RUNS WORKDIR [HELM] [PLAIN]
 Every object is created in namespaces named bench-perf-*, removed at the end. With HELM (a helm binary),
 install also times Helm's install, no-op upgrade and `upgrade --dry-run=server` (Helm has no diff of its
 own) of the same objects. API requests per operation are read from the API server's /metrics
-(apiserver_request_total by verb and resource), before and after one run of each operation.
+(apiserver_request_total by verb and resource), before and after one run of each operation. With PLAIN (the
+apply_throughput example binary), each install round first runs the plain client at 16 and 64 in flight on
+the same 2,000 ConfigMaps, so that tack is compared with the server's throughput of that moment (it moves
+by tens of percent between minutes on a shared host) and not with a figure taken earlier.
 """
 import collections
 import concurrent.futures
@@ -18,6 +21,7 @@ import time
 
 mode, tack, runs, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 helm = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] else None
+plain = sys.argv[6] if len(sys.argv) > 6 and sys.argv[6] else None
 stamp = str(int(time.time()))[-6:]
 
 
@@ -166,6 +170,18 @@ def delete_and_wait(ns):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def plain_round(objects):
+    """The plain client's best wall time for `objects` new ConfigMaps, at 16 and 64 in flight, now."""
+    p = subprocess.run([plain, "--runs", "1", "--objects", str(objects), "--concurrency", "16,64"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"error: {plain}: {p.stderr.strip()}")
+    walls = [float(m.group(1)) for m in re.finditer(r"^\s*\d+\s+([0-9.]+) s", p.stdout, re.M)]
+    if not walls:
+        sys.exit(f"error: no wall time in the output of {plain}:\n{p.stdout}")
+    return min(walls)
+
+
 def install_mode():
     objects = 2000
     tools = [("tack", tack, chart("many", objects))]
@@ -193,9 +209,12 @@ def install_mode():
         return took
 
     times = {name: [] for name, _, _ in tools}
+    plain_best = []
     namespaces = []
     try:
         for n in range(runs):
+            if plain:
+                plain_best.append(plain_round(objects))
             for name, tool, c in tools:
                 ns = f"bench-perf-{stamp}-{name}{n}"
                 namespaces.append(ns)
@@ -210,6 +229,15 @@ def install_mode():
             ratio = "" if medians is first else \
                 " (" + ", ".join(f"{m / f:.1f}x" for m, f in zip(medians, first)) + " tack)"
             print(f"  {name}: " + ", ".join(f"{label} {m:.2f} s" for label, m in zip(labels, medians)) + ratio)
+        if plain_best:
+            tack_installs = [t[0] for t in times["tack"]]
+            ratios = [t / p for t, p in zip(tack_installs, plain_best)]
+            print(f"plain client, best of 16 and 64 in flight, each round just before tack: "
+                  + ", ".join(f"{p:.2f} s" for p in plain_best))
+            print(f"  tack install / plain client: median of the rounds' ratios "
+                  f"{statistics.median(ratios):.2f}x (each round: "
+                  + ", ".join(f"{r:.2f}x" for r in ratios) + "); ratio of medians "
+                  f"{statistics.median(tack_installs) / statistics.median(plain_best):.2f}x")
         for name, tool, c in tools:
             ns = f"bench-perf-{stamp}-{name}-counted"
             namespaces.append(ns)
