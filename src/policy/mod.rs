@@ -206,7 +206,8 @@ pub fn evaluate(docs: &[Document], policy: &Policy, release_namespace: Option<&s
             template: doc.source.clone(),
         });
         let (grants, problems) = exempt::parse(doc.object());
-        let lines = locate::line_index(&doc.text);
+        // where each path is written: worked out (a YAML parse of the text) only for an object with findings
+        let lines = std::cell::OnceCell::new();
         let finding = |rule: &str, severity: Severity, path: String, message: String| {
             let meta = rules::rule(rule);
             Finding {
@@ -220,7 +221,8 @@ pub fn evaluate(docs: &[Document], policy: &Policy, release_namespace: Option<&s
                 object: ObjectRef::of(doc),
                 template: doc.source.clone(),
                 display: doc.display.clone(),
-                line: locate::find(&lines, &path).map(|l| doc.start_line + l - 1),
+                line: locate::find(lines.get_or_init(|| locate::line_index(&doc.text)), &path)
+                    .map(|l| doc.start_line + l - 1),
                 path,
                 message,
                 fix: meta.map(|r| r.fix.to_string()).unwrap_or_default(),
