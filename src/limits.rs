@@ -164,32 +164,71 @@ pub use memory::RenderMemory;
 /// instead of the machine running out of memory.
 mod memory {
     use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
     use std::io::Write;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicIsize, Ordering};
     use std::sync::Mutex;
 
-    static LIVE: AtomicUsize = AtomicUsize::new(0);
-    static CAP: AtomicUsize = AtomicUsize::new(usize::MAX);
+    static LIVE: AtomicIsize = AtomicIsize::new(0);
+    static CAP: AtomicIsize = AtomicIsize::new(isize::MAX);
     /// (renders in progress, their budgets in bytes)
     static ARMED: Mutex<(usize, usize)> = Mutex::new((0, 0));
+
+    /// Bytes a thread allocates (or frees) before it adds them to the shared count. Counting every
+    /// allocation in one place had threads that render side by side take turns on one cache line.
+    const BATCH: isize = 256 * 1024;
+
+    thread_local! {
+        /// What this thread allocated less what it freed since it last added to [`LIVE`].
+        static PENDING: Cell<isize> = const { Cell::new(0) };
+    }
 
     struct Counting;
 
     #[global_allocator]
     static GLOBAL: Counting = Counting;
 
+    fn bytes(size: usize) -> isize {
+        isize::try_from(size).unwrap_or(isize::MAX)
+    }
+
+    /// Count `size` more bytes; whether that takes the process past the cap (they are not counted then).
     fn over(size: usize) -> bool {
-        let live = LIVE.fetch_add(size, Ordering::Relaxed) + size;
-        if live > CAP.load(Ordering::Relaxed) {
-            LIVE.fetch_sub(size, Ordering::Relaxed);
-            return true;
-        }
-        false
+        let size = bytes(size);
+        PENDING.with(|p| {
+            let n = p.get().saturating_add(size);
+            if n < BATCH {
+                p.set(n);
+                return false;
+            }
+            let live = LIVE.fetch_add(n, Ordering::Relaxed).saturating_add(n);
+            if live > CAP.load(Ordering::Relaxed) {
+                LIVE.fetch_sub(n, Ordering::Relaxed);
+                p.set(n - size);
+                return true;
+            }
+            p.set(0);
+            false
+        })
+    }
+
+    /// Count `size` bytes fewer.
+    fn freed(size: usize) {
+        let size = bytes(size);
+        PENDING.with(|p| {
+            let n = p.get().saturating_sub(size);
+            if n > -BATCH {
+                p.set(n);
+            } else {
+                LIVE.fetch_add(n, Ordering::Relaxed);
+                p.set(0);
+            }
+        })
     }
 
     #[cold]
     fn stop() -> ! {
-        let cap = CAP.swap(usize::MAX, Ordering::Relaxed);
+        let cap = CAP.swap(isize::MAX, Ordering::Relaxed);
         let budget = ARMED.try_lock().map(|a| a.1).unwrap_or(0);
         let mut msg = [0u8; 512];
         let mut w = &mut msg[..];
@@ -213,7 +252,7 @@ mod memory {
             }
             let p = unsafe { System.alloc(layout) };
             if p.is_null() {
-                LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+                freed(layout.size());
             }
             p
         }
@@ -223,13 +262,13 @@ mod memory {
             }
             let p = unsafe { System.alloc_zeroed(layout) };
             if p.is_null() {
-                LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+                freed(layout.size());
             }
             p
         }
         unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
             unsafe { System.dealloc(ptr, layout) };
-            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            freed(layout.size());
         }
         unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
             let old = layout.size();
@@ -239,10 +278,10 @@ mod memory {
             let p = unsafe { System.realloc(ptr, layout, new_size) };
             if p.is_null() {
                 if new_size > old {
-                    LIVE.fetch_sub(new_size - old, Ordering::Relaxed);
+                    freed(new_size - old);
                 }
             } else if new_size < old {
-                LIVE.fetch_sub(old - new_size, Ordering::Relaxed);
+                freed(old - new_size);
             }
             p
         }
@@ -259,14 +298,15 @@ mod memory {
         pub fn arm(budget: Option<u64>) -> RenderMemory {
             let budget = budget.map_or(0, |b| usize::try_from(b).unwrap_or(usize::MAX));
             if budget > 0 {
+                let add = bytes(budget);
                 let mut armed = ARMED.lock().unwrap_or_else(|e| e.into_inner());
                 if armed.0 == 0 {
                     CAP.store(
-                        LIVE.load(Ordering::Relaxed).saturating_add(budget),
+                        LIVE.load(Ordering::Relaxed).saturating_add(add),
                         Ordering::Relaxed,
                     );
                 } else {
-                    let cap = CAP.load(Ordering::Relaxed).saturating_add(budget);
+                    let cap = CAP.load(Ordering::Relaxed).saturating_add(add);
                     CAP.store(cap, Ordering::Relaxed);
                 }
                 armed.0 += 1;
@@ -285,9 +325,11 @@ mod memory {
             armed.0 = armed.0.saturating_sub(1);
             armed.1 = armed.1.saturating_sub(self.budget);
             if armed.0 == 0 {
-                CAP.store(usize::MAX, Ordering::Relaxed);
+                CAP.store(isize::MAX, Ordering::Relaxed);
             } else {
-                let cap = CAP.load(Ordering::Relaxed).saturating_sub(self.budget);
+                let cap = CAP
+                    .load(Ordering::Relaxed)
+                    .saturating_sub(bytes(self.budget));
                 CAP.store(cap, Ordering::Relaxed);
             }
         }
