@@ -110,11 +110,61 @@ pub fn parse_all(
     show_secrets: bool,
     problems: &mut Vec<Problem>,
 ) -> Vec<Document> {
-    let split: Vec<Vec<(usize, String)>> = files.iter().map(|f| split_documents(f.text)).collect();
-    let texts: Vec<&str> = split.iter().flatten().map(|(_, t)| t.as_str()).collect();
+    parse_checked(files, Vec::new(), show_secrets, problems)
+}
+
+/// The documents of one rendered file, each checked ([`check_file`]); built on whichever thread rendered
+/// the file, and turned into [`Document`]s by [`parse_checked`].
+pub struct CheckedFile(Vec<(usize, String, Checked)>);
+
+/// Split `text` into documents and check each one, as [`parse_all`] does.
+pub fn check_file(text: &str) -> CheckedFile {
+    CheckedFile(
+        split_documents(text)
+            .into_iter()
+            .map(|(line, doc)| {
+                let checked = check_document(&doc);
+                (line, doc, checked)
+            })
+            .collect(),
+    )
+}
+
+/// [`parse_all`], given the files already checked by [`check_file`] (`checked[i]` for `files[i]`; files
+/// it has no entry for, or `None`, are checked here).
+pub fn parse_checked(
+    files: &[Rendered],
+    checked: Vec<Option<CheckedFile>>,
+    show_secrets: bool,
+    problems: &mut Vec<Problem>,
+) -> Vec<Document> {
+    let mut checked: Vec<Option<CheckedFile>> = checked;
+    checked.resize_with(files.len(), || None);
+    let split: Vec<Option<Vec<(usize, String)>>> = files
+        .iter()
+        .zip(&checked)
+        .map(|(f, c)| c.is_none().then(|| split_documents(f.text)))
+        .collect();
+    let texts: Vec<&str> = split
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|(_, t)| t.as_str())
+        .collect();
     let mut parsed = parallel::map(&texts, check_document).into_iter();
     let mut out = Vec::with_capacity(texts.len());
-    for (file, docs) in files.iter().zip(split) {
+    for ((file, docs), done) in files.iter().zip(split).zip(checked) {
+        let docs: Vec<(usize, String, Checked)> = match (docs, done) {
+            (_, Some(CheckedFile(done))) => done,
+            (Some(docs), None) => docs
+                .into_iter()
+                .map(|(line, text)| {
+                    let result = parsed.next().expect("one result for each document");
+                    (line, text, result)
+                })
+                .collect(),
+            (None, None) => Vec::new(),
+        };
         let excerpt = |line: usize| {
             if show_secrets {
                 excerpt_plain(file.text, line, line, 3)
@@ -122,8 +172,7 @@ pub fn parse_all(
                 excerpt(file.text, line, line, 3)
             }
         };
-        for (index, (start_line, text)) in docs.into_iter().enumerate() {
-            let result = parsed.next().expect("one result for each document");
+        for (index, (start_line, text, result)) in docs.into_iter().enumerate() {
             match result {
                 Ok(None) => {}
                 Ok(Some(Err(msg))) => problems.push(Problem {

@@ -264,6 +264,9 @@ impl Prepared {
     }
 }
 
+/// Output of one template up to which its documents are checked where it rendered ([`prepare`]).
+const CHECK_WHERE_RENDERED: usize = 64 * 1024;
+
 /// Run values → render → manifest for a loaded chart. Fatal errors (unreadable values files, bad `--set`)
 /// return `Err`; problems in the chart's output are collected in [`Prepared::errors`].
 pub fn prepare(chart: Chart, req: &LayerRequest, opts: &RenderOptions) -> Result<Prepared> {
@@ -290,8 +293,12 @@ pub fn prepare(chart: Chart, req: &LayerRequest, opts: &RenderOptions) -> Result
     let mut docs = Vec::new();
     let mut notes = None;
     let mut secret_values = Vec::new();
-    match render::render_chart(&chart, &values, opts) {
-        Ok(rendered) => {
+    // a template's documents are checked on the thread that rendered it, unless its output is large: then
+    // they are checked on every core after the render, not on one while the others wait
+    let check =
+        |text: &str| (text.len() <= CHECK_WHERE_RENDERED).then(|| manifest::check_file(text));
+    match render::render_chart_with(&chart, &values, opts, &check) {
+        Ok((rendered, checked)) => {
             let mut problems: Vec<Problem> = Vec::new();
             let files: Vec<manifest::Rendered> = rendered
                 .crds
@@ -303,7 +310,12 @@ pub fn prepare(chart: Chart, req: &LayerRequest, opts: &RenderOptions) -> Result
                     text: &f.text,
                 })
                 .collect();
-            docs = manifest::parse_all(&files, opts.show_secrets, &mut problems);
+            // CRDs come first; templates were checked where they rendered
+            let checked = std::iter::repeat_with(|| None)
+                .take(rendered.crds.len())
+                .chain(checked.into_iter().map(Option::flatten))
+                .collect();
+            docs = manifest::parse_checked(&files, checked, opts.show_secrets, &mut problems);
             problems.extend(manifest::find_duplicates(&docs, &opts.namespace));
             for d in &docs {
                 if let Err(message) = manifest::hooks::spec(d.hook_fields()) {

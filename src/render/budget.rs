@@ -91,6 +91,97 @@ impl Budget {
     }
 }
 
+/// What is left of a render's budget when templates are rendered ahead on several threads: each thread
+/// starts from all of it, and the render uses what they rendered only if all of them together stayed
+/// within it (otherwise it renders again one template at a time, as if they had not run).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Share {
+    fuel_left: Option<u64>,
+    fuel_max: Option<u64>,
+    output_left: u64,
+    output_max: u64,
+    tpl_calls: usize,
+}
+
+/// What one thread used of a [`Share`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Used {
+    fuel: u64,
+    output: u64,
+    tpl_calls: usize,
+}
+
+impl Used {
+    /// Both together.
+    pub(crate) fn add(self, other: Used) -> Used {
+        Used {
+            fuel: self.fuel.saturating_add(other.fuel),
+            output: self.output.saturating_add(other.output),
+            tpl_calls: self.tpl_calls.saturating_add(other.tpl_calls),
+        }
+    }
+}
+
+impl Budget {
+    /// What is left of this (the calling thread's) budget, for other threads.
+    pub(crate) fn share(&self) -> Share {
+        Share {
+            fuel_left: self.fuel_left,
+            fuel_max: FUEL_MAX.with(Cell::get),
+            output_left: OUTPUT_LEFT.with(Cell::get),
+            output_max: OUTPUT_MAX.with(Cell::get),
+            tpl_calls: super::tpl::calls(),
+        }
+    }
+
+    /// A budget for this thread that starts from `share`.
+    pub(crate) fn from_share(share: &Share) -> Budget {
+        Budget::resume(share);
+        Budget {
+            fuel_left: share.fuel_left,
+        }
+    }
+
+    /// Put this thread's budget back to where it was when `share` was taken.
+    pub(crate) fn resume(share: &Share) {
+        LEVELS.with(|l| l.borrow_mut().clear());
+        OUTPUT_LEFT.with(|c| c.set(share.output_left));
+        OUTPUT_MAX.with(|c| c.set(share.output_max));
+        FUEL_MAX.with(|c| c.set(share.fuel_max));
+        super::tpl::set_calls(share.tpl_calls);
+    }
+
+    /// What this thread has used of `share` since [`Budget::from_share`].
+    pub(crate) fn used_of(&self, share: &Share) -> Used {
+        Used {
+            fuel: match (share.fuel_left, self.fuel_left) {
+                (Some(start), Some(now)) => start.saturating_sub(now),
+                _ => 0,
+            },
+            output: share
+                .output_left
+                .saturating_sub(OUTPUT_LEFT.with(Cell::get)),
+            tpl_calls: super::tpl::calls().saturating_sub(share.tpl_calls),
+        }
+    }
+
+    /// Whether `used` (by all threads together) fits in `share`.
+    pub(crate) fn fits(share: &Share, used: Used) -> bool {
+        share.fuel_left.is_none_or(|f| used.fuel <= f)
+            && used.output <= share.output_left
+            && share.tpl_calls.saturating_add(used.tpl_calls) <= super::tpl::MAX_TPL_CALLS
+    }
+
+    /// Charge this thread's budget with what other threads used of its [`Budget::share`].
+    pub(crate) fn charge(&mut self, used: Used) {
+        if let Some(f) = self.fuel_left.as_mut() {
+            *f = f.saturating_sub(used.fuel);
+        }
+        OUTPUT_LEFT.with(|c| c.set(c.get().saturating_sub(used.output)));
+        super::tpl::set_calls(super::tpl::calls().saturating_add(used.tpl_calls));
+    }
+}
+
 /// Bytes of output still allowed in this render.
 fn take_output(n: usize) -> bool {
     OUTPUT_LEFT.with(|c| match c.get().checked_sub(n as u64) {

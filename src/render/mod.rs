@@ -1,6 +1,7 @@
 //! The template environment: minijinja configured for Kubernetes YAML, and rendering of a chart and its
 //! subcharts into named documents. Pure: nothing here touches the cluster or the disk.
 
+mod ahead;
 mod budget;
 mod capabilities;
 mod environment;
@@ -132,31 +133,54 @@ pub fn render_chart(
     values: &Values,
     opts: &RenderOptions,
 ) -> Result<Rendered, RenderErrors> {
+    render_chart_with(chart, values, opts, &|_| ()).map(|(rendered, _)| rendered)
+}
+
+/// [`render_chart`], also calling `each` on the text of templates as they render, on the thread that
+/// rendered them (large charts render on every core). What it returned comes back for each of
+/// [`Rendered::files`], `None` where it was not called (files not rendered side by side).
+pub fn render_chart_with<T: Send>(
+    chart: &Chart,
+    values: &Values,
+    opts: &RenderOptions,
+    each: &(dyn Fn(&str) -> T + Sync),
+) -> Result<(Rendered, Vec<Option<T>>), RenderErrors> {
     let _memory = crate::limits::RenderMemory::arm(opts.max_memory);
     tpl::reset_budget();
     let seen = tpl::SeenSecrets::default();
     let mut run = Run {
         opts,
         out: Rendered::default(),
+        each,
+        done: Vec::new(),
         errs: Vec::new(),
         budget: budget::Budget::start(opts.fuel, opts.max_output),
         seen: seen.clone(),
         tags: values.get("tags").cloned().unwrap_or(Values::Null),
     };
     render_into(chart, values, "", &chart.meta.name, true, &mut run);
-    let Run { mut out, errs, .. } = run;
+    let Run {
+        mut out,
+        done,
+        errs,
+        ..
+    } = run;
     out.secret_values = seen.take();
     if errs.is_empty() {
-        Ok(out)
+        Ok((out, done))
     } else {
         Err(RenderErrors(errs))
     }
 }
 
 /// The state of one chart render, shared by the chart and its subcharts.
-struct Run<'a> {
+struct Run<'a, T> {
     opts: &'a RenderOptions,
     out: Rendered,
+    /// Called on each template's text where it renders ([`render_chart_with`]).
+    each: &'a (dyn Fn(&str) -> T + Sync),
+    /// What `each` returned, for each of `out.files`.
+    done: Vec<Option<T>>,
     errs: Vec<TemplateError>,
     budget: budget::Budget,
     seen: tpl::SeenSecrets,
@@ -164,13 +188,13 @@ struct Run<'a> {
     tags: Values,
 }
 
-fn render_into(
+fn render_into<T: Send>(
     chart: &Chart,
     values: &Values,
     prefix: &str,
     display: &str,
     top: bool,
-    run: &mut Run,
+    run: &mut Run<T>,
 ) {
     let opts = run.opts;
     for (dep, sub) in chart.dependencies() {
@@ -213,7 +237,18 @@ fn render_into(
     // and nothing else; its templates compile one at a time, so what rendered before the first is undone
     let (files_before, errs_before, notes_before) =
         (run.out.files.len(), run.errs.len(), run.out.notes.clone());
+    debug_assert_eq!(run.done.len(), files_before);
     let base = base_context(chart, values, opts);
+    let mut ahead = render_ahead(
+        &env,
+        chart,
+        values,
+        &sources,
+        display,
+        top,
+        !syntax.is_empty(),
+        run,
+    );
     for (at, file) in chart.templates.iter().enumerate() {
         let rel = &file.path["templates/".len()..];
         let base_name = rel.rsplit('/').next().unwrap_or(rel);
@@ -227,44 +262,50 @@ fn render_into(
         if is_notes && !top && !opts.subchart_notes {
             continue;
         }
+        let mut checked = None;
         let text = if rel.ends_with(".j2") {
             if !sources.contains_key(rel) {
                 continue; // unreadable: reported by build_env
             }
-            if let Err(e) = env.get_template(rel) {
-                syntax.push((
-                    at,
-                    errors::convert(&e, &source, &tpl_prefix, opts.show_secrets),
-                ));
-                continue;
-            }
-            if !syntax.is_empty() || run.budget.exhausted() {
-                // compiled for its syntax errors only: the template that used up the fuel has reported
-                // it, and the rest would only repeat it
-                env.remove_template(rel);
-                continue;
-            }
-            let mut ctx = base.clone();
-            ctx.insert(
-                "template".into(),
-                Value::from_pairs([
-                    ("name", Value::from(shown.clone())),
-                    ("basePath", Value::from(format!("{display}/templates"))),
-                ]),
-            );
-            env.set_fuel(run.budget.fuel_left());
-            let rendered = run.budget.template(|sink| {
-                let t = env.get_template(rel)?;
-                let captured = t.render_captured_to(Value::from_pairs(ctx), sink)?;
-                Ok(captured.state().fuel_levels().map(|(used, _)| used))
-            });
-            env.remove_template(rel);
-            match rendered {
-                Ok(t) => t,
-                Err(e) => {
-                    run.errs
-                        .push(errors::convert(&e, &source, &tpl_prefix, opts.show_secrets));
+            if let Some((text, done)) = ahead.as_mut().and_then(|a| a.remove(&at)) {
+                checked = done;
+                text
+            } else {
+                if let Err(e) = env.get_template(rel) {
+                    syntax.push((
+                        at,
+                        errors::convert(&e, &source, &tpl_prefix, opts.show_secrets),
+                    ));
                     continue;
+                }
+                if !syntax.is_empty() || run.budget.exhausted() {
+                    // compiled for its syntax errors only: the template that used up the fuel has reported
+                    // it, and the rest would only repeat it
+                    env.remove_template(rel);
+                    continue;
+                }
+                let mut ctx = base.clone();
+                ctx.insert(
+                    "template".into(),
+                    Value::from_pairs([
+                        ("name", Value::from(shown.clone())),
+                        ("basePath", Value::from(format!("{display}/templates"))),
+                    ]),
+                );
+                env.set_fuel(run.budget.fuel_left());
+                let rendered = run.budget.template(|sink| {
+                    let t = env.get_template(rel)?;
+                    let captured = t.render_captured_to(Value::from_pairs(ctx), sink)?;
+                    Ok(captured.state().fuel_levels().map(|(used, _)| used))
+                });
+                env.remove_template(rel);
+                match rendered {
+                    Ok(t) => t,
+                    Err(e) => {
+                        run.errs
+                            .push(errors::convert(&e, &source, &tpl_prefix, opts.show_secrets));
+                        continue;
+                    }
                 }
             }
         } else {
@@ -285,15 +326,69 @@ fn render_into(
                 display: shown,
                 text,
             });
+            run.done.push(checked);
         }
     }
     if !syntax.is_empty() {
         run.out.files.truncate(files_before);
+        run.done.truncate(files_before);
         run.errs.truncate(errs_before);
         run.out.notes = notes_before;
         syntax.sort_by_key(|(at, _)| *at);
         run.errs.extend(syntax.into_iter().map(|(_, e)| e));
     }
+}
+
+/// The chart's templates rendered side by side ([`ahead`]), by position among its templates, when that
+/// gives what rendering them one at a time would: not after a syntax error or once the fuel is used up,
+/// and not with seeded `rand_*` functions (whose values depend on the order of calls).
+#[allow(clippy::too_many_arguments)]
+fn render_ahead<T: Send>(
+    shared: &minijinja::Environment<'static>,
+    chart: &Chart,
+    values: &Values,
+    sources: &BTreeMap<String, String>,
+    display: &str,
+    top: bool,
+    syntax_errors: bool,
+    run: &mut Run<T>,
+) -> Option<BTreeMap<usize, (String, Option<T>)>> {
+    if syntax_errors || run.budget.exhausted() || run.opts.rng_seed.is_some() {
+        return None;
+    }
+    let mut at = Vec::new();
+    let mut jobs = Vec::new();
+    for (i, file) in chart.templates.iter().enumerate() {
+        let rel = &file.path["templates/".len()..];
+        let base_name = rel.rsplit('/').next().unwrap_or(rel);
+        let out_rel = rel.strip_suffix(".j2").unwrap_or(rel);
+        if base_name.starts_with('_')
+            || (out_rel == "NOTES.txt" && !top && !run.opts.subchart_notes)
+        {
+            continue;
+        }
+        let Some(source) = sources.get(rel) else {
+            continue;
+        };
+        at.push(i);
+        jobs.push(ahead::Job {
+            rel,
+            source,
+            shown: format!("{display}/templates/{out_rel}"),
+            base_path: format!("{display}/templates"),
+            notes: out_rel == "NOTES.txt",
+        });
+    }
+    let (opts, fuel) = (run.opts, run.budget.fuel_left());
+    // each thread builds the values templates see: values shared between threads would have every lookup
+    // count references on the same memory from every core
+    let setup = || {
+        let mut env = shared.clone();
+        env.set_fuel(fuel);
+        (env, base_context(chart, values, opts))
+    };
+    let texts = ahead::render(&jobs, &setup, run.each, &mut run.budget)?;
+    Some(at.into_iter().zip(texts).collect())
 }
 
 fn plain_error(source: &str, message: String) -> TemplateError {
@@ -343,3 +438,7 @@ fn base_context(chart: &Chart, values: &Values, opts: &RenderOptions) -> BTreeMa
 #[cfg(test)]
 #[path = "hostile_tests.rs"]
 mod hostile_tests;
+
+#[cfg(test)]
+#[path = "ahead_tests.rs"]
+mod ahead_tests;

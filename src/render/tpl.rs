@@ -32,6 +32,16 @@ pub fn reset_budget() {
     CALLS.with(|c| c.set(0));
 }
 
+/// `tpl` calls made so far in this thread's chart render.
+pub(crate) fn calls() -> usize {
+    CALLS.with(Cell::get)
+}
+
+/// Continue the count of `tpl` calls of a render from `n` (a thread that renders part of a chart).
+pub(crate) fn set_calls(n: usize) {
+    CALLS.with(|c| c.set(n));
+}
+
 struct DepthGuard;
 impl Drop for DepthGuard {
     fn drop(&mut self) {
