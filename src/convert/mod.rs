@@ -406,13 +406,11 @@ fn split_env_layers(src: &Path, out: &Path, report: &mut Report) -> Result<()> {
 /// `{{- include ... }}` or `{{ define ... }}`. `None` for a tack chart.
 pub fn helm_template_in(dir: &Path) -> Option<std::path::PathBuf> {
     let templates = dir.join("templates");
-    let entries: Vec<std::path::PathBuf> = walk_files(&templates);
-    if entries
-        .iter()
-        .any(|p| p.extension().is_some_and(|e| e == "j2"))
-    {
+    // every render asks this first: a tack chart answers at its first `.j2` file, without listing them all
+    if holds_j2(&templates) {
         return None;
     }
+    let entries: Vec<std::path::PathBuf> = walk_files(&templates);
     let go_action = regex::Regex::new(
         r"\{\{-?\s*(\.|\$|include\s|template\s|define\s|if\s|range\s|with\s|toYaml\s|/\*)",
     )
@@ -423,6 +421,29 @@ pub fn helm_template_in(dir: &Path) -> Option<std::path::PathBuf> {
             .is_some_and(|e| matches!(e, "yaml" | "yml" | "tpl" | "txt"))
             && fs::read_to_string(p).is_ok_and(|t| go_action.is_match(&t))
     })
+}
+
+/// Whether a `.j2` file is in `dir` or below it.
+fn holds_j2(dir: &Path) -> bool {
+    let Ok(rd) = fs::read_dir(dir) else {
+        return false;
+    };
+    let mut below = Vec::new();
+    for e in rd.flatten() {
+        match e.file_type() {
+            Ok(t)
+                if t.is_file()
+                    && Path::new(&e.file_name())
+                        .extension()
+                        .is_some_and(|x| x == "j2") =>
+            {
+                return true;
+            }
+            Ok(t) if t.is_dir() => below.push(e.path()),
+            _ => {}
+        }
+    }
+    below.iter().any(|d| holds_j2(d))
 }
 
 fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -440,4 +461,24 @@ fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out.sort();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::helm_template_in;
+
+    #[test]
+    fn a_helm_template_is_found_unless_a_j2_file_is_anywhere_below_templates() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("templates");
+        std::fs::create_dir_all(t.join("a/b")).unwrap();
+        std::fs::write(t.join("cm.yaml"), "name: {{ .Values.name }}\n").unwrap();
+        std::fs::write(t.join("a/plain.yaml"), "kind: ConfigMap\n").unwrap();
+        assert_eq!(helm_template_in(dir.path()), Some(t.join("cm.yaml")));
+        std::fs::write(t.join("a/b/x.yaml.j2"), "kind: ConfigMap\n").unwrap();
+        assert_eq!(helm_template_in(dir.path()), None);
+        std::fs::remove_file(t.join("a/b/x.yaml.j2")).unwrap();
+        std::fs::create_dir_all(t.join("a/b/dir.j2")).unwrap();
+        assert_eq!(helm_template_in(dir.path()), Some(t.join("cm.yaml")));
+    }
 }
