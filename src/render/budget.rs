@@ -10,6 +10,9 @@ use std::io;
 
 use minijinja::{Error, ErrorKind, State};
 
+/// Most `tpl` calls in one chart render (subcharts included).
+pub const MAX_TPL_CALLS: usize = 100_000;
+
 /// Bytes of output one chart render may produce in all (templates, NOTES, `tpl` results).
 pub const DEFAULT_MAX_OUTPUT: u64 = 64 * 1024 * 1024;
 
@@ -26,6 +29,22 @@ thread_local! {
     static OUTPUT_LEFT: Cell<u64> = const { Cell::new(DEFAULT_MAX_OUTPUT) };
     static OUTPUT_MAX: Cell<u64> = const { Cell::new(DEFAULT_MAX_OUTPUT) };
     static FUEL_MAX: Cell<Option<u64>> = const { Cell::new(None) };
+    static TPL_CALLS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Count one `tpl` call against the render's limit.
+pub(crate) fn count_tpl_call() -> Result<(), Error> {
+    let calls = TPL_CALLS.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    });
+    if calls > MAX_TPL_CALLS {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("tpl: more than {MAX_TPL_CALLS} calls in one chart render"),
+        ));
+    }
+    Ok(())
 }
 
 /// The chart-wide budget of one render.
@@ -40,6 +59,7 @@ impl Budget {
         OUTPUT_LEFT.with(|c| c.set(max_output));
         OUTPUT_MAX.with(|c| c.set(max_output));
         FUEL_MAX.with(|c| c.set(fuel));
+        TPL_CALLS.with(|c| c.set(0));
         Budget { fuel_left: fuel }
     }
 
@@ -130,7 +150,7 @@ impl Budget {
             fuel_max: FUEL_MAX.with(Cell::get),
             output_left: OUTPUT_LEFT.with(Cell::get),
             output_max: OUTPUT_MAX.with(Cell::get),
-            tpl_calls: super::tpl::calls(),
+            tpl_calls: TPL_CALLS.with(Cell::get),
         }
     }
 
@@ -148,7 +168,7 @@ impl Budget {
         OUTPUT_LEFT.with(|c| c.set(share.output_left));
         OUTPUT_MAX.with(|c| c.set(share.output_max));
         FUEL_MAX.with(|c| c.set(share.fuel_max));
-        super::tpl::set_calls(share.tpl_calls);
+        TPL_CALLS.with(|c| c.set(share.tpl_calls));
     }
 
     /// What this thread has used of `share` since [`Budget::from_share`].
@@ -161,7 +181,7 @@ impl Budget {
             output: share
                 .output_left
                 .saturating_sub(OUTPUT_LEFT.with(Cell::get)),
-            tpl_calls: super::tpl::calls().saturating_sub(share.tpl_calls),
+            tpl_calls: TPL_CALLS.with(Cell::get).saturating_sub(share.tpl_calls),
         }
     }
 
@@ -169,7 +189,7 @@ impl Budget {
     pub(crate) fn fits(share: &Share, used: Used) -> bool {
         share.fuel_left.is_none_or(|f| used.fuel <= f)
             && used.output <= share.output_left
-            && share.tpl_calls.saturating_add(used.tpl_calls) <= super::tpl::MAX_TPL_CALLS
+            && share.tpl_calls.saturating_add(used.tpl_calls) <= MAX_TPL_CALLS
     }
 
     /// Charge this thread's budget with what other threads used of its [`Budget::share`].
@@ -178,7 +198,7 @@ impl Budget {
             *f = f.saturating_sub(used.fuel);
         }
         OUTPUT_LEFT.with(|c| c.set(c.get().saturating_sub(used.output)));
-        super::tpl::set_calls(super::tpl::calls().saturating_add(used.tpl_calls));
+        TPL_CALLS.with(|c| c.set(c.get().saturating_add(used.tpl_calls)));
     }
 }
 

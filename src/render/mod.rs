@@ -146,7 +146,6 @@ pub fn render_chart_with<T: Send>(
     each: &(dyn Fn(&str) -> T + Sync),
 ) -> Result<(Rendered, Vec<Option<T>>), RenderErrors> {
     let _memory = crate::limits::RenderMemory::arm(opts.max_memory);
-    tpl::reset_budget();
     let seen = tpl::SeenSecrets::default();
     let mut run = Run {
         opts,

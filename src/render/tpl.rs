@@ -9,8 +9,7 @@ use std::sync::{Arc, Mutex};
 
 /// Deepest nesting of `tpl` inside `tpl`.
 pub const MAX_TPL_DEPTH: usize = 16;
-/// Most `tpl` calls in one chart render (subcharts included).
-pub const MAX_TPL_CALLS: usize = 100_000;
+pub use super::budget::MAX_TPL_CALLS;
 
 /// Names every template sees; `tpl` passes them on to the text it renders.
 pub const RESERVED: &[&str] = &[
@@ -24,22 +23,6 @@ pub const RESERVED: &[&str] = &[
 
 thread_local! {
     static DEPTH: Cell<usize> = const { Cell::new(0) };
-    static CALLS: Cell<usize> = const { Cell::new(0) };
-}
-
-/// Reset the `tpl` call count; called once at the start of a chart render.
-pub fn reset_budget() {
-    CALLS.with(|c| c.set(0));
-}
-
-/// `tpl` calls made so far in this thread's chart render.
-pub(crate) fn calls() -> usize {
-    CALLS.with(Cell::get)
-}
-
-/// Continue the count of `tpl` calls of a render from `n` (a thread that renders part of a chart).
-pub(crate) fn set_calls(n: usize) {
-    CALLS.with(|c| c.set(n));
 }
 
 struct DepthGuard;
@@ -63,16 +46,7 @@ fn enter() -> Result<DepthGuard, Error> {
             ),
         ));
     }
-    let calls = CALLS.with(|c| {
-        c.set(c.get() + 1);
-        c.get()
-    });
-    if calls > MAX_TPL_CALLS {
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            format!("tpl: more than {MAX_TPL_CALLS} calls in one chart render"),
-        ));
-    }
+    super::budget::count_tpl_call()?;
     Ok(guard)
 }
 
