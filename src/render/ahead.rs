@@ -53,17 +53,10 @@ pub(super) fn render<T: Send>(
         while !failed.load(Ordering::Relaxed) {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(job) = jobs.get(i) else { break };
-            let mut ctx = base.clone();
-            ctx.insert(
-                "template".into(),
-                Value::from_pairs([
-                    ("name", Value::from(job.shown.as_str())),
-                    ("basePath", Value::from(job.base_path.as_str())),
-                ]),
-            );
+            let ctx = super::template_context(&base, &job.shown, &job.base_path);
             let rendered = mine.template(|sink| {
                 let t = env.template_from_named_str(job.rel, job.source)?;
-                let captured = t.render_captured_to(Value::from_pairs(ctx), sink)?;
+                let captured = t.render_captured_to(ctx, sink)?;
                 Ok(captured.state().fuel_levels().map(|(used, _)| used))
             });
             match rendered {

@@ -45,6 +45,16 @@ fn one_at_a_time(opts: &RenderOptions) -> RenderOptions {
     }
 }
 
+/// The errors of rendering `c`, which must be those of rendering it one template at a time.
+fn same_errors_both_ways(c: &Chart, opts: &RenderOptions) -> String {
+    let e = render_chart(c, &values(), opts).unwrap_err().to_string();
+    let alone = render_chart(c, &values(), &one_at_a_time(opts))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, alone);
+    e
+}
+
 fn side_by_side() -> bool {
     std::thread::available_parallelism().map_or(1, |n| n.get()) > 1
 }
@@ -89,11 +99,7 @@ fn a_failing_template_among_many_reports_what_one_at_a_time_reports() {
         _ => BODY.replace('N', &i.to_string()),
     });
     let opts = RenderOptions::default();
-    let e = render_chart(&c, &values(), &opts).unwrap_err().to_string();
-    let alone = render_chart(&c, &values(), &one_at_a_time(&opts))
-        .unwrap_err()
-        .to_string();
-    assert_eq!(e, alone);
+    let e = same_errors_both_ways(&c, &opts);
     assert!(
         e.contains("t007.yaml.j2") && e.contains("t019.yaml.j2"),
         "{e}"
@@ -111,11 +117,7 @@ fn fuel_shared_by_many_templates_runs_out_where_it_would_one_at_a_time() {
         fuel: Some(20_000),
         ..RenderOptions::default()
     };
-    let e = render_chart(&c, &values(), &opts).unwrap_err().to_string();
-    let alone = render_chart(&c, &values(), &one_at_a_time(&opts))
-        .unwrap_err()
-        .to_string();
-    assert_eq!(e, alone);
+    let e = same_errors_both_ways(&c, &opts);
     assert!(e.contains("used up its fuel of 20000"), "{e}");
     assert_eq!(e.matches("used up its fuel").count(), 1, "{e}");
 }
@@ -127,11 +129,7 @@ fn output_shared_by_many_templates_stops_where_it_would_one_at_a_time() {
         max_output: 1_000,
         ..RenderOptions::default()
     };
-    let e = render_chart(&c, &values(), &opts).unwrap_err().to_string();
-    let alone = render_chart(&c, &values(), &one_at_a_time(&opts))
-        .unwrap_err()
-        .to_string();
-    assert_eq!(e, alone);
+    let e = same_errors_both_ways(&c, &opts);
     assert!(e.contains("exceeds the limit"), "{e}");
     let roomy = RenderOptions {
         max_output: 100_000,

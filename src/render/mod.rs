@@ -283,18 +283,11 @@ fn render_into<T: Send>(
                     env.remove_template(rel);
                     continue;
                 }
-                let mut ctx = base.clone();
-                ctx.insert(
-                    "template".into(),
-                    Value::from_pairs([
-                        ("name", Value::from(shown.clone())),
-                        ("basePath", Value::from(format!("{display}/templates"))),
-                    ]),
-                );
+                let ctx = template_context(&base, &shown, &format!("{display}/templates"));
                 env.set_fuel(run.budget.fuel_left());
                 let rendered = run.budget.template(|sink| {
                     let t = env.get_template(rel)?;
-                    let captured = t.render_captured_to(Value::from_pairs(ctx), sink)?;
+                    let captured = t.render_captured_to(ctx, sink)?;
                     Ok(captured.state().fuel_levels().map(|(used, _)| used))
                 });
                 env.remove_template(rel);
@@ -388,6 +381,19 @@ fn render_ahead<T: Send>(
     };
     let texts = ahead::render(&jobs, &setup, run.each, &mut run.budget)?;
     Some(at.into_iter().zip(texts).collect())
+}
+
+/// What one template sees: the chart's names plus `template.name` and `template.basePath`.
+fn template_context(base: &BTreeMap<String, Value>, name: &str, base_path: &str) -> Value {
+    let mut ctx = base.clone();
+    ctx.insert(
+        "template".into(),
+        Value::from_pairs([
+            ("name", Value::from(name)),
+            ("basePath", Value::from(base_path)),
+        ]),
+    );
+    Value::from_pairs(ctx)
 }
 
 fn plain_error(source: &str, message: String) -> TemplateError {
