@@ -178,8 +178,7 @@ fn load_chart(dir: &Path, budget: &mut u64, depth: usize) -> Result<Chart> {
         .canonicalize()
         .with_context(|| format!("failed to resolve chart directory `{}`", dir.display()))?;
 
-    let mut all = Vec::new();
-    walk(&root, &root, dir, budget, &mut all)?;
+    let all = files::read_all(&root, dir, budget)?;
 
     let meta_file = all
         .iter()
@@ -301,90 +300,8 @@ pub fn is_package(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "tgz")
 }
 
-/// Collect every file below `dir` (chart-relative paths in sorted order), refusing symlinks that leave the chart.
-fn walk(
-    root: &Path,
-    dir: &Path,
-    shown_root: &Path,
-    budget: &mut u64,
-    out: &mut Vec<ChartFile>,
-) -> Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| format!("failed to list `{}`", dir.display()))?
-        .collect::<std::io::Result<_>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let rel = path.strip_prefix(root).unwrap_or(&path);
-        let rel_str = rel
-            .to_str()
-            .with_context(|| format!("file name `{}` is not UTF-8", path.display()))?
-            .replace('\\', "/");
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') {
-            continue;
-        }
-        let shown = shown_root.join(&rel_str);
-        if rel_str.matches('/').count() > 32 {
-            bail!(
-                "`{}` is nested too deeply (a symlink loop?)",
-                shown.display()
-            );
-        }
-        let meta = std::fs::symlink_metadata(&path)
-            .with_context(|| format!("failed to read `{}`", shown.display()))?;
-        let real = if meta.file_type().is_symlink() {
-            let target = path
-                .canonicalize()
-                .with_context(|| format!("symlink `{}` points to nothing", shown.display()))?;
-            if !target.starts_with(root) {
-                bail!(
-                    "symlink `{}` points outside the chart (to `{}`)\n\nhint: copy the file into the chart instead",
-                    shown.display(),
-                    target.display()
-                );
-            }
-            std::fs::metadata(&target)?
-        } else {
-            meta
-        };
-        if real.is_dir() {
-            if rel_str.starts_with("charts/") && rel_str.matches('/').count() == 1 {
-                // subchart directories are loaded as charts of their own
-                if path.join("Chart.yaml").is_file() {
-                    continue;
-                }
-            }
-            walk(root, &path, shown_root, budget, out)?;
-        } else if real.is_file() {
-            let len = real.len();
-            if len > MAX_FILE_BYTES {
-                bail!(
-                    "`{}` is {} bytes, over the limit of {} bytes for one chart file\n\nhint: keep large data out of charts",
-                    shown.display(),
-                    len,
-                    MAX_FILE_BYTES
-                );
-            }
-            if len > *budget {
-                bail!(
-                    "chart `{}` is larger than {} bytes in total\n\nhint: keep large data out of charts",
-                    shown_root.display(),
-                    MAX_CHART_BYTES
-                );
-            }
-            *budget -= len;
-            let bytes = std::fs::read(&path)
-                .with_context(|| format!("failed to read `{}`", shown.display()))?;
-            out.push(ChartFile {
-                path: rel_str,
-                bytes,
-            });
-        }
-    }
-    Ok(())
-}
+#[path = "chart_files.rs"]
+mod files;
 
 #[path = "chart_meta.rs"]
 mod meta;
