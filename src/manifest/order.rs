@@ -89,26 +89,62 @@ pub fn install_rank(kind: &str) -> usize {
 
 /// Sort documents into install order: by kind rank, unknown kinds by name, then by template path and position.
 pub fn sort_install_order(docs: &mut [Document]) {
-    // each document's rank is looked up once, not at every comparison
-    let mut order: Vec<(usize, usize)> = docs
+    let order = install_order(docs);
+    permute(docs, order);
+}
+
+/// The install order of `docs` ([`sort_install_order`]): the position in `docs` of the first document to
+/// install, then the next, and so on.
+pub fn install_order(docs: &[Document]) -> Vec<usize> {
+    // strings are compared once per template (documents of one template come one after another) and once
+    // per unknown kind, not at every comparison: the sort itself compares numbers
+    let mut runs: Vec<&str> = Vec::new();
+    let mut run_of = Vec::with_capacity(docs.len());
+    for d in docs {
+        if runs.last() != Some(&d.source.as_str()) {
+            runs.push(&d.source);
+        }
+        run_of.push(runs.len() - 1);
+    }
+    let source_id = ids_by_name(&runs);
+    let mut kinds: Vec<&str> = docs
         .iter()
-        .enumerate()
-        .map(|(i, d)| (install_rank(d.kind()), i))
+        .map(|d| d.kind())
+        .filter(|k| !INSTALL_ORDER.contains(k))
         .collect();
-    order.sort_by(|&(ra, a), &(rb, b)| {
-        let (a, b) = (&docs[a], &docs[b]);
-        ra.cmp(&rb)
-            .then_with(|| {
-                if ra == INSTALL_ORDER.len() {
-                    a.kind().cmp(b.kind())
-                } else {
-                    std::cmp::Ordering::Equal
-                }
-            })
-            .then_with(|| a.source.cmp(&b.source))
-            .then_with(|| a.index.cmp(&b.index))
-    });
-    permute(docs, order.into_iter().map(|(_, i)| i).collect());
+    kinds.sort_unstable();
+    kinds.dedup();
+    let mut keys: Vec<(usize, usize, usize, usize, usize)> = docs
+        .iter()
+        .zip(run_of)
+        .enumerate()
+        .map(|(i, (d, run))| {
+            let rank = install_rank(d.kind());
+            let kind = if rank == INSTALL_ORDER.len() {
+                kinds.binary_search(&d.kind()).unwrap_or(0)
+            } else {
+                0
+            };
+            (rank, kind, source_id[run], d.index, i)
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.into_iter().map(|k| k.4).collect()
+}
+
+/// For each of `names`, a number that orders them as their text does (equal names, equal numbers).
+fn ids_by_name(names: &[&str]) -> Vec<usize> {
+    let mut by_name: Vec<usize> = (0..names.len()).collect();
+    by_name.sort_by_key(|&i| names[i]);
+    let mut ids = vec![0; names.len()];
+    let mut id = 0;
+    for (k, &i) in by_name.iter().enumerate() {
+        if k > 0 && names[by_name[k - 1]] != names[i] {
+            id += 1;
+        }
+        ids[i] = id;
+    }
+    ids
 }
 
 /// Rearrange `items` so that position `k` holds what was at `from[k]` (a permutation), in place.
@@ -129,7 +165,8 @@ fn permute<T>(items: &mut [T], mut from: Vec<usize>) {
 /// Report every kind/namespace/name rendered more than once, naming both templates.
 /// `default_ns` is the namespace that namespaced objects without one will land in.
 pub fn find_duplicates(docs: &[Document], default_ns: &str) -> Vec<Problem> {
-    let mut seen: HashMap<(&str, &str, &str, &str), &Document> = HashMap::new();
+    let mut seen: HashMap<(&str, &str, &str, &str), &Document, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(docs.len(), Default::default());
     let mut problems = Vec::new();
     for d in docs {
         let ns = if is_cluster_scoped(d.kind()) {

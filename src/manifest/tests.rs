@@ -116,6 +116,63 @@ fn install_order_puts_namespaces_and_crds_first_and_unknown_last() {
 }
 
 #[test]
+fn install_order_is_by_rank_then_unknown_kind_then_template_path_and_position() {
+    // documents of a template come together, templates in no particular order, one template in two runs
+    let kinds = [
+        "Widget",
+        "Deployment",
+        "Gadget",
+        "ConfigMap",
+        "Service",
+        "Namespace",
+        "Apple",
+    ];
+    let sources = [
+        "templates/b.yaml.j2",
+        "templates/a-b.yaml.j2",
+        "templates/a/x.yaml.j2",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let mut docs = Vec::new();
+    let mut p = Vec::new();
+    for (run, source) in sources.iter().chain(&sources[..1]).enumerate() {
+        let text: Vec<String> = (0..12)
+            .map(|i| {
+                let kind = kinds[next(kinds.len())];
+                format!("apiVersion: x/v1\nkind: {kind}\nmetadata: {{name: r{run}-{i}}}\n")
+            })
+            .collect();
+        docs.extend(parse_rendered(source, source, &text.join("---\n"), &mut p));
+    }
+    assert!(p.is_empty(), "{p:?}");
+    let mut want: Vec<(usize, String, String, usize, String)> = docs
+        .iter()
+        .map(|d| {
+            let rank = install_rank(d.kind());
+            let kind = if rank == INSTALL_ORDER.len() {
+                d.kind().to_string()
+            } else {
+                String::new()
+            };
+            (rank, kind, d.source.clone(), d.index, d.name().to_string())
+        })
+        .collect();
+    want.sort();
+    sort_install_order(&mut docs);
+    let got: Vec<&str> = docs.iter().map(|d| d.name()).collect();
+    let want: Vec<&str> = want.iter().map(|w| w.4.as_str()).collect();
+    assert_eq!(got, want);
+    assert_eq!(docs[0].kind(), "Namespace");
+    assert!(["Apple", "Gadget", "Widget"].contains(&docs[docs.len() - 1].kind()));
+}
+
+#[test]
 fn secrets_are_masked_with_size_and_digest() {
     let mut p = Vec::new();
     let docs = parse_rendered(
