@@ -34,17 +34,17 @@ impl fmt::Display for Problem {
 /// dropping documents that hold only whitespace and comments.
 pub fn split_documents(text: &str) -> Vec<(usize, String)> {
     let mut docs = Vec::new();
-    let mut current = String::new();
-    let mut start = 1;
+    // the document being read starts at byte `begin`, on line `start`; `at` is where the current line starts
+    let (mut begin, mut start, mut at) = (0, 1, 0);
     for (i, line) in text.split_inclusive('\n').enumerate() {
-        if is_separator(line.trim_end_matches(['\n', '\r'])) {
-            push_doc(&mut docs, start, std::mem::take(&mut current));
+        if line.starts_with("---") && is_separator(line.trim_end_matches(['\n', '\r'])) {
+            push_doc(&mut docs, start, &text[begin..at]);
+            begin = at + line.len();
             start = i + 2;
-        } else {
-            current.push_str(line);
         }
+        at += line.len();
     }
-    push_doc(&mut docs, start, current);
+    push_doc(&mut docs, start, &text[begin..]);
     docs
 }
 
@@ -56,14 +56,14 @@ fn is_separator(line: &str) -> bool {
     rest.is_empty() || rest.starts_with('#')
 }
 
-fn push_doc(docs: &mut Vec<(usize, String)>, start: usize, text: String) {
+fn push_doc(docs: &mut Vec<(usize, String)>, start: usize, text: &str) {
     let meaningful = text.lines().any(|l| {
         let t = l.trim();
         !t.is_empty() && !t.starts_with('#')
     });
     if meaningful {
         // skip leading blank/comment-free lines are kept: the text stays as rendered
-        docs.push((start, text));
+        docs.push((start, text.to_string()));
     }
 }
 
@@ -152,7 +152,8 @@ pub fn parse_checked(
         .map(|(_, t)| t.as_str())
         .collect();
     let mut parsed = parallel::map(&texts, check_document).into_iter();
-    let mut out = Vec::with_capacity(texts.len());
+    let total = texts.len() + checked.iter().flatten().map(|c| c.0.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(total);
     for ((file, docs), done) in files.iter().zip(split).zip(checked) {
         let docs: Vec<(usize, String, Checked)> = match (docs, done) {
             (_, Some(CheckedFile(done))) => done,

@@ -56,10 +56,10 @@ pub(super) fn build_env(
 
     let mut errs = Vec::new();
     let mut sources = BTreeMap::new();
-    let mut read = |at: usize, file: &ChartFile, shown: &str| match file.text() {
+    let mut read = |at: usize, file: &ChartFile, shown: &dyn Fn() -> String| match file.text() {
         Ok(t) => Some(t.to_string()),
         Err(e) => {
-            errs.push((at, plain_error(shown, format!("{e:#}"))));
+            errs.push((at, plain_error(&shown(), format!("{e:#}"))));
             None
         }
     };
@@ -67,10 +67,10 @@ pub(super) fn build_env(
     for (at, file) in chart.templates.iter().enumerate() {
         let rel = &file.path["templates/".len()..];
         let base = rel.rsplit('/').next().unwrap_or(rel);
-        let shown = format!("{tpl_prefix}{rel}");
+        let shown = || format!("{tpl_prefix}{rel}");
         if base.starts_with('_') {
             if let Some(text) = read(at, file, &shown) {
-                partials.push((at, rel.to_string(), text, shown));
+                partials.push((at, rel.to_string(), text, shown()));
             }
         } else if rel.ends_with(".j2") {
             if let Some(text) = read(at, file, &shown) {
@@ -85,9 +85,9 @@ pub(super) fn build_env(
         }
         for file in &sub.templates {
             let rel = &file.path["templates/".len()..];
-            let shown = format!("charts/{}/{}", dep.name, file.path);
+            let shown = || format!("charts/{}/{}", dep.name, file.path);
             if let Some(text) = read(at, file, &shown) {
-                partials.push((at, format!("{}/{rel}", dep.name), text, shown));
+                partials.push((at, format!("{}/{rel}", dep.name), text, shown()));
             }
             at += 1;
         }
