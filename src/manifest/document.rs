@@ -65,6 +65,27 @@ fn identity(obj: &Value) -> (String, String, String, Option<String>) {
     )
 }
 
+/// [`identity`], taking the strings out of `obj`.
+fn take_identity(mut obj: Value) -> (String, String, String, Option<String>) {
+    if !obj.is_object() {
+        return identity(&obj);
+    }
+    let mut take = |v: &mut Value| match v.take() {
+        Value::String(s) => s,
+        _ => String::new(),
+    };
+    let api_version = take(&mut obj["apiVersion"]);
+    let kind = take(&mut obj["kind"]);
+    let (name, namespace) = match obj.get_mut("metadata") {
+        Some(meta @ Value::Object(_)) => (
+            take(&mut meta["name"]),
+            Some(take(&mut meta["namespace"])).filter(|s| !s.is_empty()),
+        ),
+        _ => (String::new(), None),
+    };
+    (api_version, kind, name, namespace)
+}
+
 /// What a [`Document`] keeps of a checked object, besides where it came from.
 #[derive(Debug)]
 pub(super) struct Parts {
@@ -78,11 +99,11 @@ pub(super) struct Parts {
 
 impl Parts {
     pub(super) fn of(read: Read) -> Parts {
-        let (api_version, kind, name, namespace) = identity(read.head());
-        let (head, object) = match read {
-            Read::Whole(object) => (Value::Null, Some(object)),
-            Read::Head(head) if hooks::is_hook(&head) => (head, None),
-            Read::Head(_) => (Value::Null, None),
+        let ((api_version, kind, name, namespace), head, object) = match read {
+            Read::Whole(object) => (identity(&object), Value::Null, Some(object)),
+            Read::Head(head) if hooks::is_hook(&head) => (identity(&head), head, None),
+            // the head is not kept: its strings are moved out, not copied
+            Read::Head(head) => (take_identity(head), Value::Null, None),
         };
         Parts {
             api_version,

@@ -24,21 +24,20 @@ pub(super) fn read(text: &str) -> R<Value> {
 }
 
 /// The document checked as [`read`] checks it (`Ok` exactly when [`read`] is), but built only as far as a
-/// mapping's `apiVersion`, `kind` and `metadata`: what identity, install order and hooks need. The rest of
-/// the object is read again, whole, when something asks for it.
+/// mapping's `apiVersion`, `kind` and, of its `metadata`, `name`, `namespace`, `generateName` and
+/// `annotations`: what identity, install order and hooks need. The rest of the object is read again, whole,
+/// when something asks for it.
 pub(super) fn skim(text: &str) -> R<Value> {
     run(text, true)
 }
 
 fn run(text: &str, skim: bool) -> R<Value> {
-    if !plain_chars(text) {
-        return Err(GiveUp);
-    }
     let mut p = Reader {
-        lines: text.split('\n').collect(),
+        lines: lines_of(text).ok_or(GiveUp)?,
         pos: 0,
         virt: None,
         skim,
+        meta_at: None,
         keep: true,
         depth: 0,
     };
@@ -50,6 +49,60 @@ fn run(text: &str, skim: bool) -> R<Value> {
         None => Ok(value),
         Some(_) => Err(GiveUp),
     }
+}
+
+/// A line of the document and the number of spaces it starts with.
+#[derive(Clone, Copy)]
+struct Line<'a> {
+    raw: &'a str,
+    indent: usize,
+}
+
+impl<'a> Line<'a> {
+    fn of(raw: &'a str) -> Self {
+        Line {
+            raw,
+            indent: raw.len() - raw.trim_start_matches(' ').len(),
+        }
+    }
+
+    /// Nothing but spaces (or nothing at all).
+    fn blank(&self) -> bool {
+        self.indent == self.raw.len()
+    }
+}
+
+/// The lines of `text` (as `text.split('\n')` gives them), or `None` when it holds a tab, carriage return,
+/// byte order mark or character YAML does not allow unescaped. Plain ASCII, as templates almost always
+/// render, is checked and cut into lines in one pass.
+fn lines_of(text: &str) -> Option<Vec<Line<'_>>> {
+    let mut lines = Vec::with_capacity(text.len() / 32 + 1);
+    if !text.is_ascii() {
+        if !plain_chars(text) {
+            return None;
+        }
+        lines.extend(text.split('\n').map(Line::of));
+        return Some(lines);
+    }
+    let (mut start, mut indent) = (0, None);
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if b == b'\n' {
+            lines.push(Line {
+                raw: &text[start..i],
+                indent: indent.unwrap_or(i - start),
+            });
+            (start, indent) = (i + 1, None);
+        } else if !(0x20..0x7f).contains(&b) {
+            return None;
+        } else if b != b' ' && indent.is_none() {
+            indent = Some(i - start);
+        }
+    }
+    lines.push(Line {
+        raw: &text[start..],
+        indent: indent.unwrap_or(text.len() - start),
+    });
+    Some(lines)
 }
 
 /// No tab, carriage return, byte order mark or character YAML does not allow unescaped.
@@ -68,12 +121,15 @@ fn plain_chars(text: &str) -> bool {
 }
 
 struct Reader<'a> {
-    lines: Vec<&'a str>,
+    lines: Vec<Line<'a>>,
     pos: usize,
     /// The rest of a line after `- `, read as a line of its own at its column.
     virt: Option<(usize, &'a str)>,
     /// Build only the top-level mapping's identity keys ([`skim`]).
     skim: bool,
+    /// While a skimmed document's `metadata` is read: the depth of its mapping, whose keys other than those
+    /// [`skim`] builds are only checked.
+    meta_at: Option<usize>,
     /// The value being read is built; when not, it is checked and `null` stands for it.
     keep: bool,
     /// Mappings and sequences entered and not yet left.
@@ -87,12 +143,12 @@ impl<'a> Reader<'a> {
             return Ok(Some(v));
         }
         while let Some(line) = self.lines.get(self.pos) {
-            let text = line.trim_start_matches(' ');
-            if text.is_empty() || text.starts_with('#') {
+            let text = &line.raw[line.indent..];
+            if text.is_empty() || text.as_bytes()[0] == b'#' {
                 self.pos += 1;
                 continue;
             }
-            let indent = line.len() - text.len();
+            let indent = line.indent;
             if indent == 0
                 && (text.starts_with("...") || text.starts_with("---") || text.starts_with('%'))
             {
@@ -161,6 +217,7 @@ impl<'a> Reader<'a> {
         // the keys of a mapping that is not built, for the duplicate check
         let mut seen = Keys::default();
         let (keep, top) = (self.keep, self.depth == 0);
+        let narrow = self.skim && self.meta_at == Some(self.depth);
         self.depth += 1;
         while let Some((i, t)) = self.peek()? {
             if i < indent {
@@ -178,6 +235,10 @@ impl<'a> Reader<'a> {
             let rest = rest.trim_start_matches(' ');
             if self.skim && top {
                 self.keep = matches!(&*key, "apiVersion" | "kind" | "metadata");
+                self.meta_at = (key == "metadata").then_some(1);
+            } else if narrow {
+                self.keep =
+                    keep && matches!(&*key, "name" | "namespace" | "generateName" | "annotations");
             }
             let value = if rest.is_empty() || rest.starts_with('#') {
                 self.nested(indent, true)?
@@ -263,11 +324,11 @@ impl<'a> Reader<'a> {
         let mut indent = None;
         let mut longest_blank = 0;
         for line in &self.lines[self.pos..] {
-            if line.bytes().all(|b| b == b' ') {
-                longest_blank = longest_blank.max(line.len());
+            if line.blank() {
+                longest_blank = longest_blank.max(line.raw.len());
                 continue;
             }
-            indent = Some(line.len() - line.trim_start_matches(' ').len());
+            indent = Some(line.indent);
             break;
         }
         let indent = indent.ok_or(GiveUp)?;
@@ -278,15 +339,15 @@ impl<'a> Reader<'a> {
         let mut pending_breaks = 0;
         let mut first = true;
         while let Some(line) = self.lines.get(self.pos) {
-            let blank = line.bytes().all(|b| b == b' ');
-            if blank && line.len() > indent {
+            let blank = line.blank();
+            if blank && line.raw.len() > indent {
                 return Err(GiveUp); // spaces past the indent are content: left to the general reader
             }
-            if !blank && line.len() - line.trim_start_matches(' ').len() < indent {
+            if !blank && line.indent < indent {
                 break;
             }
             self.pos += 1;
-            let content = line.get(indent..).unwrap_or("");
+            let content = line.raw.get(indent..).unwrap_or("");
             if content.is_empty() {
                 pending_breaks += 1;
                 continue;
@@ -351,9 +412,28 @@ fn split_key(t: &str) -> R<Option<(Cow<'_, str>, &str)>> {
 
 /// A plain scalar may not start with an indicator; those read here start nothing else either.
 fn starts_specially(s: &str) -> bool {
-    s.starts_with([
-        '[', ']', '{', '}', ',', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`', '?', ':',
-    ])
+    matches!(
+        s.as_bytes().first(),
+        Some(
+            b'[' | b']'
+                | b'{'
+                | b'}'
+                | b','
+                | b'#'
+                | b'&'
+                | b'*'
+                | b'!'
+                | b'|'
+                | b'>'
+                | b'\''
+                | b'"'
+                | b'%'
+                | b'@'
+                | b'`'
+                | b'?'
+                | b':'
+        )
+    )
 }
 
 /// A plain scalar's text without a trailing ` # comment` and spaces.

@@ -75,12 +75,29 @@ const GIVE_UP: &[&str] = &[
 ];
 
 /// What [`skim`] builds of a document [`read`] reads whole: a mapping's `apiVersion`, `kind` and
-/// `metadata`; anything else (a top-level sequence) whole.
+/// `metadata` (of a mapping there, `name`, `namespace`, `generateName` and `annotations`); anything else
+/// (a top-level sequence) whole.
 fn head_of(whole: serde_json::Value) -> serde_json::Value {
     match whole {
         serde_json::Value::Object(map) => serde_json::Value::Object(
             map.into_iter()
                 .filter(|(k, _)| matches!(k.as_str(), "apiVersion" | "kind" | "metadata"))
+                .map(|(k, v)| match (k.as_str(), v) {
+                    ("metadata", serde_json::Value::Object(meta)) => (
+                        k,
+                        serde_json::Value::Object(
+                            meta.into_iter()
+                                .filter(|(k, _)| {
+                                    matches!(
+                                        k.as_str(),
+                                        "name" | "namespace" | "generateName" | "annotations"
+                                    )
+                                })
+                                .collect(),
+                        ),
+                    ),
+                    (_, v) => (k, v),
+                })
                 .collect(),
         ),
         other => other,
@@ -120,7 +137,22 @@ const SKIM_GIVES_UP: &[&str] = &[
 #[test]
 fn never_disagrees_with_the_general_reader() {
     let keys = [
-        "a", "b", "c:d", "\"q\"", "'s'", "1", "x y", "-k", "#c", "kind", "metadata", "spec",
+        "a",
+        "b",
+        "c:d",
+        "\"q\"",
+        "'s'",
+        "1",
+        "x y",
+        "-k",
+        "#c",
+        "kind",
+        "metadata",
+        "spec",
+        "name",
+        "labels",
+        "annotations",
+        "namespace",
     ];
     let values = [
         "",
@@ -149,6 +181,11 @@ fn never_disagrees_with_the_general_reader() {
         "'it''s'",
         "\"a\\\"b\"",
         "\"a'b\"",
+        "caf\u{e9}",
+        "a\tb",
+        "b\r",
+        "x\u{2028}y",
+        "s  ",
     ];
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = |n: usize| {
@@ -179,4 +216,35 @@ fn never_disagrees_with_the_general_reader() {
         }
     }
     assert!(read_some > 1000, "only {read_some} documents were read");
+}
+
+/// Lines are cut as `split('\n')` cuts them, with their leading spaces counted, and refused exactly when
+/// the text holds a character the reader does not take.
+#[test]
+fn lines_are_cut_and_checked_in_one_pass_as_in_two() {
+    for text in [
+        "",
+        "\n",
+        "a: 1",
+        "a: 1\n",
+        "  a: 1\n\n   \n  - b\n",
+        "   ",
+        "k: caf\u{e9}\n  x: \u{1f600}\n",
+        "a:\tb\n",
+        "a: b\r\n",
+        "a: \u{feff}\n",
+        "a: \u{7f}\n",
+        "a: \u{2028}\n",
+        "a: \u{85}\n",
+    ] {
+        let lines = super::lines_of(text);
+        assert_eq!(lines.is_some(), super::plain_chars(text), "{text:?}");
+        if let Some(lines) = lines {
+            let raw: Vec<&str> = lines.iter().map(|l| l.raw).collect();
+            assert_eq!(raw, text.split('\n').collect::<Vec<_>>(), "{text:?}");
+            for l in &lines {
+                assert_eq!(l.indent, l.raw.len() - l.raw.trim_start_matches(' ').len());
+            }
+        }
+    }
 }
