@@ -70,7 +70,7 @@ fn take_identity(mut obj: Value) -> (String, String, String, Option<String>) {
     if !obj.is_object() {
         return identity(&obj);
     }
-    let mut take = |v: &mut Value| match v.take() {
+    let take = |v: &mut Value| match v.take() {
         Value::String(s) => s,
         _ => String::new(),
     };

@@ -57,8 +57,19 @@ pub fn formatter(
     lenient: bool,
 ) -> impl Fn(&mut Output, &mut State, &Value) -> Result<(), Error> + Send + Sync + 'static {
     move |out: &mut Output, _state: &mut State, value: &Value| {
-        let text = to_text(value, lenient)?;
-        out.write_str(&text).map_err(|err| {
+        // strings, integers and booleans (nearly everything a chart prints) are written as they are,
+        // without first making a copy of their text
+        let written = match value.kind() {
+            ValueKind::String => out.write_str(value.as_str().unwrap_or_default()),
+            ValueKind::None => Ok(()),
+            ValueKind::Bool => out.write_str(if value.is_true() { "true" } else { "false" }),
+            ValueKind::Number if value.is_integer() => write!(out, "{value}"),
+            _ => {
+                let text = to_text(value, lenient)?;
+                out.write_str(&text)
+            }
+        };
+        written.map_err(|err| {
             Error::new(ErrorKind::WriteFailure, "failed to write output").with_source(err)
         })
     }
@@ -189,6 +200,29 @@ mod tests {
     fn bytes_fail() {
         let err = render("{{ b }}", context! { b => Value::from_bytes(vec![1, 2]) }).unwrap_err();
         assert!(err.to_string().contains("b64encode"), "{err}");
+    }
+
+    #[test]
+    fn printing_writes_what_to_text_gives_for_every_kind() {
+        let values = [
+            Value::from("plain"),
+            Value::from_safe_string("<safe>".into()),
+            Value::from(""),
+            Value::from(-42),
+            Value::from(u64::MAX),
+            Value::from(i128::MIN),
+            Value::from(2.5),
+            Value::from(3.0),
+            Value::from(true),
+            Value::from(false),
+            Value::from(()),
+            Value::from(vec![1, 2]),
+            Value::from_iter([("k", "v")]),
+        ];
+        for v in values {
+            let out = render("[{{ v }}]", context! { v => v.clone() }).unwrap();
+            assert_eq!(out, format!("[{}]", to_text(&v, false).unwrap()), "{v:?}");
+        }
     }
 
     #[test]
