@@ -264,7 +264,7 @@ impl Prepared {
     }
 }
 
-/// Output of one template up to which its documents are checked where it rendered ([`prepare`]).
+/// Output of one template up to which its documents are checked on the rendering threads ([`prepare`]).
 const CHECK_WHERE_RENDERED: usize = 64 * 1024;
 
 /// Run values → render → manifest for a loaded chart. Fatal errors (unreadable values files, bad `--set`)
@@ -293,7 +293,7 @@ pub fn prepare(chart: Chart, req: &LayerRequest, opts: &RenderOptions) -> Result
     let mut docs = Vec::new();
     let mut notes = None;
     let mut secret_values = Vec::new();
-    // a template's documents are checked on the thread that rendered it, unless its output is large: then
+    // a template's documents are checked on the rendering threads, unless its output is large: then
     // they are checked on every core after the render, not on one while the others wait
     let check =
         |text: &str| (text.len() <= CHECK_WHERE_RENDERED).then(|| manifest::check_file(text));
@@ -310,7 +310,7 @@ pub fn prepare(chart: Chart, req: &LayerRequest, opts: &RenderOptions) -> Result
                     text: &f.text,
                 })
                 .collect();
-            // CRDs come first; templates were checked where they rendered
+            // CRDs come first; templates were checked on the rendering threads
             let checked = std::iter::repeat_with(|| None)
                 .take(rendered.crds.len())
                 .chain(checked.into_iter().map(Option::flatten))

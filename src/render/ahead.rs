@@ -8,7 +8,7 @@ use super::budget::{Budget, Used};
 use minijinja::value::Value;
 use minijinja::Environment;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::thread;
 
 /// Charts with fewer templates than this render on the calling thread: a thread costs more than it saves.
@@ -26,7 +26,7 @@ pub(super) struct Job<'a> {
     pub notes: bool,
 }
 
-/// The output of every job, with what `each` returned for it (called where it rendered), in job order; or
+/// The output of every job, with what `each` returned for it (called on the rendering threads), in job order; or
 /// `None` when they must render one at a time: too few, one core, a failed template, or more than the
 /// budget used in all. `budget` is charged with what the returned output used, and only then.
 pub(super) fn render<T: Send>(
@@ -44,28 +44,42 @@ pub(super) fn render<T: Send>(
         return None;
     }
     let share = budget.share();
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
+    let queue = Queue {
+        state: Mutex::new(State::default()),
+        changed: Condvar::new(),
+        jobs: jobs.len(),
+    };
     let work = || {
         let mut mine = Budget::from_share(&share);
         let (env, base) = setup();
         let mut done = Vec::new();
-        while !failed.load(Ordering::Relaxed) {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(job) = jobs.get(i) else { break };
+        while let Some(task) = queue.next() {
+            let i = match task {
+                Task::Check(i, text) => {
+                    let checked = each(&text);
+                    done.push((i, (text, Some(checked))));
+                    continue;
+                }
+                Task::Render(i) => i,
+            };
+            let job = &jobs[i];
             let ctx = super::template_context(&base, &job.shown, &job.base_path);
+            let guard = Rendering(&queue);
             let rendered = mine.template(|sink| {
                 let t = env.template_from_named_str(job.rel, job.source)?;
                 let captured = t.render_captured_to(ctx, sink)?;
                 Ok(captured.state().fuel_levels().map(|(used, _)| used))
             });
+            std::mem::forget(guard);
+            let mut state = queue.lock();
+            state.rendering -= 1;
             match rendered {
-                Ok(text) => {
-                    let checked = (!job.notes).then(|| each(&text));
-                    done.push((i, (text, checked)));
-                }
-                Err(_) => failed.store(true, Ordering::Relaxed),
+                Ok(text) if job.notes => done.push((i, (text, None))),
+                Ok(text) => state.rendered.push((i, text)),
+                Err(_) => state.failed = true,
             }
+            drop(state);
+            queue.changed.notify_all();
         }
         (done, mine.used_of(&share))
     };
@@ -85,7 +99,7 @@ pub(super) fn render<T: Send>(
     let used = results
         .iter()
         .fold(Used::default(), |sum, (_, used)| sum.add(*used));
-    if failed.load(Ordering::Relaxed) || !Budget::fits(&share, used) {
+    if queue.lock().failed || !Budget::fits(&share, used) {
         return None;
     }
     let mut out: Vec<Option<(String, Option<T>)>> = (0..jobs.len()).map(|_| None).collect();
@@ -99,4 +113,75 @@ pub(super) fn render<T: Send>(
         budget.charge(used);
     }
     out
+}
+
+/// What a thread does next: render a template, or check what another rendered (`each`).
+enum Task {
+    Render(usize),
+    Check(usize, String),
+}
+
+/// The work of a side-by-side render. Threads render templates first and check their output after: when
+/// no template is left to start, a thread checks what the others rendered instead of waiting for the last
+/// (often the longest) template to finish. (Checking first whenever 1 MiB of output waited was tried: the
+/// same wall time, 2.5 MiB more peak memory.)
+struct Queue {
+    state: Mutex<State>,
+    /// Signalled when a template finishes rendering.
+    changed: Condvar,
+    jobs: usize,
+}
+
+#[derive(Default)]
+struct State {
+    /// The next template to render.
+    next: usize,
+    /// Templates being rendered.
+    rendering: usize,
+    /// Output waiting to be checked, with its template's position.
+    rendered: Vec<(usize, String)>,
+    /// A template failed: the side-by-side result will not be used.
+    failed: bool,
+}
+
+/// Held while a template renders: should the render panic, the others stop instead of waiting for it.
+struct Rendering<'a>(&'a Queue);
+
+impl Drop for Rendering<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.lock();
+        state.rendering -= 1;
+        state.failed = true;
+        drop(state);
+        self.0.changed.notify_all();
+    }
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The next task, `None` when there is none left (or a template failed).
+    fn next(&self) -> Option<Task> {
+        let mut state = self.lock();
+        loop {
+            if state.failed {
+                return None;
+            }
+            if state.next < self.jobs {
+                state.next += 1;
+                state.rendering += 1;
+                return Some(Task::Render(state.next - 1));
+            }
+            // the latest output first: it is the likeliest to be still in the cache
+            if let Some((i, text)) = state.rendered.pop() {
+                return Some(Task::Check(i, text));
+            }
+            if state.rendering == 0 {
+                return None;
+            }
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
 }

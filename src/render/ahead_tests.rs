@@ -81,7 +81,7 @@ fn many_templates_render_side_by_side_as_they_would_one_at_a_time() {
             a.text
         );
         assert!(a.text.contains("tpl: release-name-x\n"), "{}", a.text);
-        // `each` ran where the template rendered, on its text
+        // `each` ran on the rendering threads, on the template's text
         if side_by_side() {
             assert_eq!(each[i], Some(a.text.len()));
         }

@@ -136,8 +136,9 @@ pub fn render_chart(
     render_chart_with(chart, values, opts, &|_| ()).map(|(rendered, _)| rendered)
 }
 
-/// [`render_chart`], also calling `each` on the text of templates as they render, on the thread that
-/// rendered them (large charts render on every core). What it returned comes back for each of
+/// [`render_chart`], also calling `each` on the text of templates as they render, on the rendering threads
+/// (large charts render on every core, and a thread with no template left to start checks what others
+/// rendered). What it returned comes back for each of
 /// [`Rendered::files`], `None` where it was not called (files not rendered side by side).
 pub fn render_chart_with<T: Send>(
     chart: &Chart,
