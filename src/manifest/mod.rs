@@ -365,6 +365,17 @@ pub use ownership::{FIELD_MANAGER, RELEASE_NAMESPACE_ANNOTATION, RELEASE_NAME_AN
 pub use secret::{redact, secret_as_stored};
 pub use set_namespace::set_namespace;
 
+/// For tests: a repeatable source of numbers (xorshift from `seed`); each call gives one below `n`.
+#[cfg(test)]
+fn picker(mut seed: u64) -> impl FnMut(usize) -> usize {
+    move |n| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    }
+}
+
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;

@@ -200,15 +200,12 @@ mod tests {
 
     #[test]
     fn permute_puts_each_item_where_the_permutation_says() {
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut pick = super::super::picker(0x2545_f491_4f6c_dd1d);
         for n in 0..40 {
             // a random permutation of 0..n (Fisher-Yates)
             let mut from: Vec<usize> = (0..n).collect();
             for i in (1..n).rev() {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                from.swap(i, (seed % (i as u64 + 1)) as usize);
+                from.swap(i, pick(i + 1));
             }
             let original: Vec<String> = (0..n).map(|i| format!("item{i}")).collect();
             let mut items = original.clone();

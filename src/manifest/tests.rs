@@ -132,13 +132,7 @@ fn install_order_is_by_rank_then_unknown_kind_then_template_path_and_position() 
         "templates/a-b.yaml.j2",
         "templates/a/x.yaml.j2",
     ];
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = |n: usize| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed % n as u64) as usize
-    };
+    let mut next = super::picker(0x9e37_79b9_7f4a_7c15);
     let mut docs = Vec::new();
     let mut p = Vec::new();
     for (run, source) in sources.iter().chain(&sources[..1]).enumerate() {
