@@ -92,10 +92,9 @@ impl fmt::Display for Outcome {
 pub struct Applied {
     pub object: ObjectRef,
     pub outcome: Outcome,
-    /// The object as the server returned it (for dry runs too); the live object when nothing was sent;
-    /// `None` only in a dry run for a kind whose CRD is part of the same run and so not yet installed.
-    /// For Secrets it holds their data: mask it before showing it.
-    pub result: Option<Value>,
+    /// Whether the server checked the object: false only in a dry run for a kind whose CRD is part of the
+    /// same run and so not yet installed.
+    pub validated: bool,
 }
 
 /// API requests made, counted per attempt (retries included).

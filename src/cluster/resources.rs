@@ -132,6 +132,23 @@ pub fn api_for(
     }
 }
 
+/// A request builder for objects of `resource` in `namespace`, the same URLs as [`api_for`]'s, for requests
+/// whose answer is read into something smaller than a whole object.
+pub fn request_for(
+    client: &kube::Client,
+    resource: &ApiResource,
+    namespaced: bool,
+    namespace: Option<&str>,
+) -> kube::core::Request {
+    use kube::Resource;
+    let ns = match (namespaced, namespace) {
+        (true, Some(ns)) => Some(ns),
+        (true, None) => Some(client.default_namespace()),
+        (false, _) => None,
+    };
+    kube::core::Request::new(DynamicObject::url_path(resource, ns))
+}
+
 /// `apps/v1` → (`apps`, `v1`); `v1` → (``, `v1`).
 pub fn split_api_version(api_version: &str) -> (&str, &str) {
     match api_version.rsplit_once('/') {

@@ -65,9 +65,9 @@ impl Deployer for ClusterDeployer {
             .into_iter()
             .map(|a| Change {
                 object: to_id(&a.object),
-                action: match (a.outcome, &a.result) {
+                action: match (a.outcome, a.validated) {
                     // a dry run installs no CRD, so the server cannot check objects of a kind it defines
-                    (Outcome::Created, None) => NOT_VALIDATED,
+                    (Outcome::Created, false) => NOT_VALIDATED,
                     (Outcome::Created, _) => "created",
                     (Outcome::Configured, _) => "configured",
                     (Outcome::Unchanged, _) => "unchanged",

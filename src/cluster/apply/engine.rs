@@ -5,7 +5,7 @@ use super::error::{parse_conflict, ApplyError};
 use super::live::{owner, ownership_violation, read_live, Owner};
 use super::subset::{managed_fields_still_desired, object_is_subset};
 use super::{groups, is_crd, Applied, ApplyOptions, BatchKinds, Outcome, Stats};
-use crate::cluster::resources::{api_for, is_unknown_kind, Resolver};
+use crate::cluster::resources::{is_unknown_kind, request_for, Resolver};
 use crate::cluster::retry::{api_message, describe, Budget};
 use crate::cluster::Cluster;
 use crate::manifest::{redact, ObjectRef, FIELD_MANAGER};
@@ -156,7 +156,7 @@ async fn apply_one(
             return Ok(Applied {
                 object: r,
                 outcome: Outcome::Created,
-                result: None,
+                validated: false,
             })
         }
         Err(error) => return Err(ApplyError::Failed { object: r, error }),
@@ -170,11 +170,11 @@ async fn apply_one(
             return Ok(Applied {
                 object: r,
                 outcome: Outcome::Unchanged,
-                result: Some(live.clone()),
+                validated: true,
             });
         }
     }
-    let api = api_for(
+    let request = request_for(
         &cluster.client,
         &resource,
         namespaced,
@@ -189,81 +189,113 @@ async fn apply_one(
         params = params.dry_run();
     }
     let patch = Patch::Apply(obj);
-    let sent = cluster
-        .writes
-        .send(Budget::default(), || {
-            stats.writes.fetch_add(1, Ordering::Relaxed);
-            api.patch(&r.name, &params, &patch)
-        })
-        .await;
-    match sent {
-        Ok(returned) => {
-            let returned = serde_json::to_value(returned).expect("objects serialize");
-            let outcome = match live {
-                None => Outcome::Created,
-                Some(live) if unchanged_by(live, &returned, opts.dry_run) => Outcome::Unchanged,
-                Some(_) => Outcome::Configured,
-            };
-            Ok(Applied {
-                object: r,
-                outcome,
-                result: Some(returned),
-            })
+    let send = || {
+        stats.writes.fetch_add(1, Ordering::Relaxed);
+        let request = request.patch(&r.name, &params, &patch);
+        async move {
+            let request = request.map_err(kube::Error::BuildRequest)?;
+            cluster.client.request_text(request).await
         }
-        Err(kube::Error::Api(status)) if status.code == 409 => {
-            let (managers, fields) = parse_conflict(&status);
-            Err(ApplyError::Conflict {
-                object: r,
-                managers,
-                fields,
-                message: redact(&status.message, obj),
-            })
+    };
+    let answer = match cluster.writes.send(Budget::default(), send).await {
+        Ok(text) => Answer::read(&text, opts.dry_run),
+        Err(e) => return Err(failed(cluster, r, obj, e)),
+    };
+    let outcome = match (live, answer) {
+        (None, _) => Outcome::Created,
+        (Some(live), Ok(answer)) if answer.leaves_unchanged(live) => Outcome::Unchanged,
+        (Some(_), _) => Outcome::Configured,
+    };
+    Ok(Applied {
+        object: r,
+        outcome,
+        validated: true,
+    })
+}
+
+/// What is read of the server's answer to an apply: the whole object in a dry run (whose resourceVersion
+/// never moves, so only its content tells whether it would change), else only its resourceVersion; the rest
+/// of a real apply's answer (the object again, with its managed fields) is skipped unparsed.
+#[derive(Debug, PartialEq)]
+enum Answer {
+    Version(Option<String>),
+    Whole(Value),
+}
+
+impl Answer {
+    /// An answer that cannot be read counts as a change (`Configured`): the apply itself succeeded.
+    fn read(text: &str, dry_run: bool) -> serde_json::Result<Answer> {
+        #[derive(serde::Deserialize)]
+        struct Versioned {
+            #[serde(default)]
+            metadata: Meta,
         }
-        Err(e) => {
-            let hint = match &e {
-                kube::Error::Api(s) if s.code == 422 => {
-                    "\n\nhint: fix the field named above in the chart"
-                }
-                kube::Error::Api(s) if s.code == 404 && r.namespace.is_some() => {
-                    "\n\nhint: does the namespace exist? create it first, or render it before this object"
-                }
-                _ => "",
-            };
-            let mut error = match &e {
-                kube::Error::Api(s) if s.code != 401 && s.code != 403 => {
-                    anyhow::anyhow!("{}{hint}", api_message(&e))
-                }
-                _ => describe(e, "send the patch", &cluster.server),
-            };
-            if obj["kind"] == "Secret" {
-                error = anyhow::anyhow!("{}", redact(&format!("{error:#}"), obj));
+        #[derive(serde::Deserialize, Default)]
+        struct Meta {
+            #[serde(default, rename = "resourceVersion")]
+            resource_version: Option<String>,
+        }
+        if dry_run {
+            return serde_json::from_str(text).map(Answer::Whole);
+        }
+        let v: Versioned = serde_json::from_str(text)?;
+        Ok(Answer::Version(v.metadata.resource_version))
+    }
+
+    /// Whether this answer shows that the apply changed nothing of `live`.
+    fn leaves_unchanged(&self, live: &Value) -> bool {
+        match self {
+            Answer::Version(returned) => {
+                let rv = live["metadata"]["resourceVersion"].as_str();
+                rv.is_some() && rv == returned.as_deref()
             }
-            Err(ApplyError::Failed { object: r, error })
+            Answer::Whole(returned) => {
+                let strip = |v: &Value| {
+                    let mut v = v.clone();
+                    if let Some(meta) = v["metadata"].as_object_mut() {
+                        for k in ["managedFields", "resourceVersion", "generation"] {
+                            meta.remove(k);
+                        }
+                    }
+                    v
+                };
+                strip(live) == strip(returned)
+            }
         }
     }
 }
 
-/// Whether the server's answer shows that the apply changed nothing.
-fn unchanged_by(live: &Value, returned: &Value, dry_run: bool) -> bool {
-    let rv = |v: &Value| {
-        v["metadata"]["resourceVersion"]
-            .as_str()
-            .map(str::to_string)
-    };
-    if !dry_run {
-        return rv(live).is_some() && rv(live) == rv(returned);
-    }
-    // a dry run never bumps the resourceVersion: compare content instead
-    let strip = |v: &Value| {
-        let mut v = v.clone();
-        if let Some(meta) = v["metadata"].as_object_mut() {
-            for k in ["managedFields", "resourceVersion", "generation"] {
-                meta.remove(k);
-            }
+/// The error of a refused or failed apply of `obj`: conflicts name the other managers and fields, other
+/// refusals keep the server's message with a hint; a Secret's values are masked out of every message.
+fn failed(cluster: &Cluster, r: ObjectRef, obj: &Value, e: kube::Error) -> ApplyError {
+    if let kube::Error::Api(status) = &e {
+        if status.code == 409 {
+            let (managers, fields) = parse_conflict(status);
+            return ApplyError::Conflict {
+                object: r,
+                managers,
+                fields,
+                message: redact(&status.message, obj),
+            };
         }
-        v
+    }
+    let hint = match &e {
+        kube::Error::Api(s) if s.code == 422 => "\n\nhint: fix the field named above in the chart",
+        kube::Error::Api(s) if s.code == 404 && r.namespace.is_some() => {
+            "\n\nhint: does the namespace exist? create it first, or render it before this object"
+        }
+        _ => "",
     };
-    strip(live) == strip(returned)
+    let mut error = match &e {
+        kube::Error::Api(s) if s.code != 401 && s.code != 403 => {
+            anyhow::anyhow!("{}{hint}", api_message(&e))
+        }
+        _ => describe(e, "send the patch", &cluster.server),
+    };
+    if obj["kind"] == "Secret" {
+        error = anyhow::anyhow!("{}", redact(&format!("{error:#}"), obj));
+    }
+    ApplyError::Failed { object: r, error }
 }
 
 /// Wait until the named CRDs report Established, so their kinds can be used by later groups.
@@ -326,11 +358,37 @@ mod tests {
         let live = json!({"metadata": {"name": "a", "resourceVersion": "5", "managedFields": [1]}, "data": {"k": "v"}});
         let same = json!({"metadata": {"name": "a", "resourceVersion": "5", "managedFields": [2]}, "data": {"k": "v"}});
         let bumped = json!({"metadata": {"name": "a", "resourceVersion": "6"}, "data": {"k": "w"}});
-        assert!(unchanged_by(&live, &same, false));
-        assert!(!unchanged_by(&live, &bumped, false));
-        assert!(unchanged_by(&live, &same, true));
+        let read = |v: &Value, dry_run| Answer::read(&v.to_string(), dry_run).unwrap();
+        assert!(read(&same, false).leaves_unchanged(&live));
+        assert!(!read(&bumped, false).leaves_unchanged(&live));
+        assert!(read(&same, true).leaves_unchanged(&live));
         let dry_changed =
             json!({"metadata": {"name": "a", "resourceVersion": "5"}, "data": {"k": "w"}});
-        assert!(!unchanged_by(&live, &dry_changed, true));
+        assert!(!read(&dry_changed, true).leaves_unchanged(&live));
+        // a live object without a version is never taken as unchanged by one
+        let unversioned = json!({"metadata": {"name": "a"}});
+        assert!(!Answer::Version(None).leaves_unchanged(&unversioned));
+    }
+
+    #[test]
+    fn a_real_apply_reads_only_the_resource_version_of_the_answer() {
+        let answer = r#"{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a","namespace":"n",
+            "uid":"u","resourceVersion":"333321","creationTimestamp":"2026-12-03T12:16:26Z",
+            "annotations":{"tack.dev/release-name":"a"},"managedFields":[{"manager":"tack",
+            "operation":"Apply","apiVersion":"v1","fieldsType":"FieldsV1",
+            "fieldsV1":{"f:data":{"f:index":{}}}}]},"data":{"index":"5"}}"#;
+        assert_eq!(
+            Answer::read(answer, false).unwrap(),
+            Answer::Version(Some("333321".into()))
+        );
+        assert_eq!(
+            Answer::read(r#"{"kind":"Status"}"#, false).unwrap(),
+            Answer::Version(None)
+        );
+        let Answer::Whole(whole) = Answer::read(answer, true).unwrap() else {
+            panic!("a dry run reads the whole answer")
+        };
+        assert_eq!(whole["data"]["index"], "5");
+        assert!(Answer::read("{not json", false).is_err());
     }
 }
