@@ -1,5 +1,5 @@
 //! How many write requests to keep in flight, learnt from the server's answers instead of fixed: the limit
-//! climbs while each step up buys throughput, steps back when latency rises without buying any (the extra
+//! doubles while each step up buys throughput (slow start, as in TCP), then climbs by half, steps back when latency rises without buying any (the extra
 //! requests only queue in the server), and halves on 429 Too Many Requests (whose Retry-After also pauses
 //! new requests). The learning ([`Limiter`]) is a pure state machine fed with instants, so its behaviour is
 //! tested without a clock; [`Gate`] holds requests to the limit.
@@ -30,8 +30,11 @@ pub const DEFAULT_BOUNDS: Bounds = Bounds {
 
 /// Fewest answers a window holds before it is judged (a window also holds at least `limit` answers).
 const MIN_WINDOW: usize = 16;
-/// One step up (at least one more request), and the step back when it bought nothing.
+/// One step up once slow start is over (at least one more request), and the step back when it bought nothing.
 const GROWTH: f64 = 1.5;
+/// One step up during slow start: until the first window whose throughput does not rise (or a 429), the
+/// limit doubles, so a run of thousands of requests reaches the server's best in a few windows.
+const SLOW_START_GROWTH: f64 = 2.0;
 /// Throughput must beat the last window's by this much to count as rising (not noise).
 const RISE: f64 = 1.05;
 /// Latency above the last window's by this much, with no more throughput, is queueing: step back.
@@ -53,6 +56,8 @@ pub struct Limiter {
     held: u32,
     last_decrease: Option<Instant>,
     paused_until: Option<Instant>,
+    /// Still doubling: no window has yet failed to raise throughput, and no 429 came.
+    slow_start: bool,
 }
 
 impl Limiter {
@@ -67,6 +72,7 @@ impl Limiter {
             held: 0,
             last_decrease: None,
             paused_until: None,
+            slow_start: true,
         }
     }
 
@@ -101,6 +107,7 @@ impl Limiter {
         if self.last_decrease.is_some_and(|d| started < d) {
             return;
         }
+        self.slow_start = false;
         self.limit = (self.limit * BACKOFF).max(1.0);
         self.last_decrease = Some(now);
         self.window.clear();
@@ -122,6 +129,7 @@ impl Limiter {
         let last = self.last.replace((throughput, latency));
         match last {
             Some((t, l)) if throughput <= t * RISE => {
+                self.slow_start = false;
                 if latency.as_secs_f64() > l.as_secs_f64() * QUEUEING {
                     // more waiting, no more answers: the last step up only queues in the server
                     self.limit = (self.limit / GROWTH).max(1.0);
@@ -140,7 +148,12 @@ impl Limiter {
     }
 
     fn grow(&mut self) {
-        self.limit = (self.limit * GROWTH).max(self.limit + 1.0).min(self.max);
+        let growth = if self.slow_start {
+            SLOW_START_GROWTH
+        } else {
+            GROWTH
+        };
+        self.limit = (self.limit * growth).max(self.limit + 1.0).min(self.max);
         self.held = 0;
     }
 }
@@ -302,7 +315,7 @@ mod tests {
     }
 
     #[test]
-    fn grows_while_throughput_rises_even_as_latency_rises_and_never_past_the_maximum() {
+    fn doubles_while_throughput_rises_even_as_latency_rises_and_never_past_the_maximum() {
         let mut l = Limiter::new(bounds(4, 20));
         let mut clock = Instant::now();
         let mut seen = vec![l.limit()];
@@ -311,7 +324,7 @@ mod tests {
             window(&mut l, &mut clock, round as u32 * 4 * MS, round);
             seen.push(l.limit());
         }
-        assert_eq!(seen[..5], [4, 6, 9, 13, 20], "{seen:?}");
+        assert_eq!(seen[..4], [4, 8, 16, 20], "{seen:?}");
         assert!(seen.iter().all(|&n| n <= 20), "{seen:?}");
         assert_eq!(*seen.last().unwrap(), 20, "{seen:?}");
     }
@@ -321,18 +334,18 @@ mod tests {
         let mut l = Limiter::new(bounds(8, 64));
         let mut clock = Instant::now();
         window(&mut l, &mut clock, 4 * MS, 2);
-        assert_eq!(l.limit(), 12);
+        assert_eq!(l.limit(), 16);
         // two answers a millisecond, more than the first window (whose span holds one latency)
         window(&mut l, &mut clock, 4 * MS, 2);
-        assert_eq!(l.limit(), 18);
-        // the same throughput and latency at a higher limit: held
+        assert_eq!(l.limit(), 32);
+        // the same throughput and latency at a higher limit: held, and slow start is over
         for _ in 1..PROBE_AFTER {
             window(&mut l, &mut clock, 4 * MS, 2);
-            assert_eq!(l.limit(), 18);
+            assert_eq!(l.limit(), 32);
         }
-        // until it probes one step up
+        // until it probes one step up, by half now
         window(&mut l, &mut clock, 4 * MS, 2);
-        assert_eq!(l.limit(), 27);
+        assert_eq!(l.limit(), 48);
     }
 
     #[test]
@@ -340,15 +353,15 @@ mod tests {
         let mut l = Limiter::new(bounds(16, 64));
         let mut clock = Instant::now();
         window(&mut l, &mut clock, 4 * MS, 4);
-        assert_eq!(l.limit(), 24);
+        assert_eq!(l.limit(), 32);
         window(&mut l, &mut clock, 4 * MS, 4);
-        assert_eq!(l.limit(), 36);
+        assert_eq!(l.limit(), 64);
         // the same four answers a millisecond, each waiting three times as long: queueing
         window(&mut l, &mut clock, 12 * MS, 4);
-        assert_eq!(l.limit(), 24);
+        assert_eq!(l.limit(), 42);
         // latency back down, throughput as before: held, not grown
         window(&mut l, &mut clock, 4 * MS, 4);
-        assert_eq!(l.limit(), 24);
+        assert_eq!(l.limit(), 42);
     }
 
     #[test]
@@ -368,6 +381,10 @@ mod tests {
         assert_eq!(l.limit(), 8);
         // the longer pause wins
         assert_eq!(l.paused_until(now), Some(now + Duration::from_secs(2)));
+        // and slow start is over: the next step up is by half, not double
+        let mut clock = now + Duration::from_secs(3);
+        window(&mut l, &mut clock, 4 * MS, 2);
+        assert_eq!(l.limit(), 12);
     }
 
     #[test]
