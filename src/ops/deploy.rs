@@ -7,8 +7,8 @@ pub use super::core::{object_id, Change, DeployOptions, Deployer, Desired, Op, O
 use super::hooks;
 use super::lock;
 use super::prune::not_in;
-use super::records::prune_history;
 pub use super::records::{current_deployed, load, read_history, set_status};
+use super::records::{prune_history, set_status_of};
 use crate::events;
 use crate::manifest::hooks::Event;
 pub use crate::release::manifest_objects;
@@ -97,14 +97,15 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         status,
         mut release,
     } = next;
-    match store.create(&release).await {
-        Ok(_) => {}
+    // the record as this operation wrote it, while nobody else has written it since
+    let mut written = match store.create(&release).await {
+        Ok(version) => Some(version),
         Err(StoreError::AlreadyExists(w)) => bail!(
             "{w}: another operation created revision {} at the same time\n\nhint: run `tack history {name} -n {ns}` and retry",
             release.revision
         ),
         Err(e) => return Err(anyhow!(e)),
-    }
+    };
     pending.set(Some(release.revision));
 
     let (pre, post) = hook_events(op, status);
@@ -136,6 +137,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         ))
     });
     if !runs.is_empty() {
+        written = None;
         if let Err(e) =
             super::records::record_hook_runs(store, (ns, name), release.revision, &runs).await
         {
@@ -151,15 +153,28 @@ async fn locked<S: ReleaseStore, D: Deployer>(
                 _ if status == Status::PendingInstall => "install complete".to_string(),
                 _ => "upgrade complete".to_string(),
             };
-            release = set_status(
-                store,
-                &opts.namespace,
-                &opts.name,
-                release.revision,
-                Status::Deployed,
-                Some(description),
-            )
-            .await?;
+            release = match &written {
+                Some(version) => {
+                    set_status_of(
+                        store,
+                        (&release, version),
+                        Status::Deployed,
+                        Some(description),
+                    )
+                    .await?
+                }
+                None => {
+                    set_status(
+                        store,
+                        &opts.namespace,
+                        &opts.name,
+                        release.revision,
+                        Status::Deployed,
+                        Some(description),
+                    )
+                    .await?
+                }
+            };
             pending.set(None);
             // every earlier deployed revision (normally one; more in a damaged history) is superseded now
             for old in history.iter().filter(|s| s.status == Status::Deployed) {
@@ -179,13 +194,17 @@ async fn locked<S: ReleaseStore, D: Deployer>(
                     ));
                 }
             }
-            prune_history(
-                store,
-                (&opts.namespace, &opts.name),
-                opts.history_max,
-                release.revision,
-            )
-            .await;
+            // under the lock the history is what was read before plus this revision: nothing to prune
+            // while that is within --history-max
+            if history.len() + 1 > opts.history_max {
+                prune_history(
+                    store,
+                    (&opts.namespace, &opts.name),
+                    opts.history_max,
+                    release.revision,
+                )
+                .await;
+            }
             Ok(Outcome { release, changes })
         }
         Err(err) => {

@@ -582,6 +582,46 @@ async fn an_interrupted_revision_is_marked_failed_by_the_next_operation() {
 }
 
 #[tokio::test]
+async fn a_deploy_reads_the_history_once_and_does_not_read_back_its_own_record() {
+    use crate::storage::memory::Reads;
+    let (store, fake) = (MemoryStore::new(), Fake::default());
+    run(&store, &fake, Op::Install, desired(&["a"]), &opts())
+        .await
+        .unwrap();
+    // the history under the lock; the new record is marked deployed from what was written, and with one
+    // revision of at most ten there is nothing to prune
+    assert_eq!(
+        store.reads(),
+        Reads {
+            histories: 1,
+            gets: 0
+        }
+    );
+    run(
+        &store,
+        &fake,
+        Op::Upgrade { install: false },
+        desired(&["a"]),
+        &opts(),
+    )
+    .await
+    .unwrap();
+    // the upgrade adds its history and the previous revision, read once to compare and once to mark it
+    // superseded
+    assert_eq!(
+        store.reads(),
+        Reads {
+            histories: 2,
+            gets: 2
+        }
+    );
+    assert_eq!(
+        statuses(&store).await,
+        [(1, Status::Superseded), (2, Status::Deployed)]
+    );
+}
+
+#[tokio::test]
 async fn status_writes_retry_on_conflict() {
     let (store, fake) = (MemoryStore::new(), Fake::default());
     run(&store, &fake, Op::Install, desired(&["a"]), &opts())

@@ -62,16 +62,7 @@ pub async fn set_status<S: ReleaseStore>(
             .await?
             .with_context(|| format!("revision {rev} of release `{name}` vanished"))?;
         let mut r = stored.release;
-        r.status = status;
-        if let Some(d) = &description {
-            r.description = d.clone();
-        }
-        if status == Status::Deployed || status == Status::Failed {
-            r.last_deployed = jiff::Timestamp::now();
-        }
-        if status == Status::Uninstalled {
-            r.deleted = Some(jiff::Timestamp::now());
-        }
+        restate(&mut r, status, description.as_deref());
         match store.update(&r, &stored.version).await {
             Ok(_) => return Ok(r),
             Err(StoreError::Conflict(w)) => last_err = Some(w),
@@ -82,6 +73,48 @@ pub async fn set_status<S: ReleaseStore>(
         "{} kept changing while tack tried to mark it {status}; giving up after 5 attempts",
         last_err.unwrap_or_default()
     )
+}
+
+/// [`set_status`] of `release`, which this operation wrote itself as `version`: written back without reading
+/// it first (a large manifest is not fetched and decoded again), and re-read only if someone else wrote it
+/// in between.
+pub async fn set_status_of<S: ReleaseStore>(
+    store: &S,
+    (release, version): (&Release, &str),
+    status: Status,
+    description: Option<String>,
+) -> Result<Release> {
+    let mut r = release.clone();
+    restate(&mut r, status, description.as_deref());
+    match store.update(&r, version).await {
+        Ok(_) => Ok(r),
+        Err(StoreError::Conflict(_)) => {
+            set_status(
+                store,
+                &r.namespace,
+                &r.name,
+                r.revision,
+                status,
+                description,
+            )
+            .await
+        }
+        Err(e) => Err(anyhow!(e)),
+    }
+}
+
+/// What changing a revision's status to `status` changes in its record.
+fn restate(r: &mut Release, status: Status, description: Option<&str>) {
+    r.status = status;
+    if let Some(d) = description {
+        r.description = d.to_string();
+    }
+    if status == Status::Deployed || status == Status::Failed {
+        r.last_deployed = jiff::Timestamp::now();
+    }
+    if status == Status::Uninstalled {
+        r.deleted = Some(jiff::Timestamp::now());
+    }
 }
 
 /// Record the runs of hooks in revision `rev`, re-reading on conflict.

@@ -40,7 +40,8 @@ pub(super) async fn decide<S: ReleaseStore, D: Deployer>(
     opts: &DeployOptions,
 ) -> Result<Next> {
     let (ns, name) = (opts.namespace.as_str(), opts.name.as_str());
-    let history = read_history(store, ns, name).await?;
+    let mut history = read_history(store, ns, name).await?;
+    let stale = history.iter().filter(|s| s.status.is_pending()).count();
     for s in history.iter().filter(|s| s.status.is_pending()) {
         held.fence(store, "marking an unfinished revision failed")
             .await?;
@@ -61,7 +62,9 @@ pub(super) async fn decide<S: ReleaseStore, D: Deployer>(
         )
         .await?;
     }
-    let history = read_history(store, ns, name).await?;
+    if stale > 0 {
+        history = read_history(store, ns, name).await?;
+    }
     let current = current_deployed(&history, ns, name);
     let last_rev = history.iter().map(|s| s.revision).max().unwrap_or(0);
 

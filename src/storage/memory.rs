@@ -17,6 +17,15 @@ struct Inner {
     next_version: u64,
     /// Fail the next N updates with a conflict (to test retries).
     conflicts_to_inject: usize,
+    /// Calls of `history` and `get` so far.
+    reads: Reads,
+}
+
+/// How often records were read, so tests can check that an operation reads only what it needs.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Reads {
+    pub histories: usize,
+    pub gets: usize,
 }
 
 /// Release records in a map.
@@ -33,6 +42,11 @@ impl MemoryStore {
     /// Make the next `n` updates fail with a conflict, as if someone else wrote in between.
     pub fn inject_conflicts(&self, n: usize) {
         self.inner.lock().unwrap().conflicts_to_inject = n;
+    }
+
+    /// The reads of records so far.
+    pub fn reads(&self) -> Reads {
+        self.inner.lock().unwrap().reads
     }
 
     /// Set a lock as if another process held or renewed it (for tests); its version changes, as a write of
@@ -68,7 +82,8 @@ fn where_(ns: &str, name: &str, rev: u64) -> String {
 
 impl ReleaseStore for MemoryStore {
     async fn history(&self, namespace: &str, name: &str) -> Result<(Vec<Summary>, Vec<String>)> {
-        let inner = self.inner.lock().unwrap();
+        let mut inner = self.inner.lock().unwrap();
+        inner.reads.histories += 1;
         let out = inner
             .records
             .iter()
@@ -90,7 +105,8 @@ impl ReleaseStore for MemoryStore {
     }
 
     async fn get(&self, namespace: &str, name: &str, revision: u64) -> Result<Option<Stored>> {
-        let inner = self.inner.lock().unwrap();
+        let mut inner = self.inner.lock().unwrap();
+        inner.reads.gets += 1;
         Ok(inner
             .records
             .get(&(namespace.into(), name.into(), revision))
