@@ -1,7 +1,8 @@
 //! Benchmark (not a test): the API server's own throughput for server-side apply of small ConfigMaps,
 //! measured with a plain client (kube's HTTP client, request bodies built before the clock starts, answers
-//! not parsed) at fixed concurrencies. It is the yardstick for `tack install`: what the server can take
-//! when the client costs next to nothing.
+//! not parsed) at fixed concurrencies. It sends the same objects as `tack install` of the benchmark's chart
+//! (perf_cluster.py): ConfigMaps of two data keys with tack's two ownership annotations. It is the
+//! yardstick for `tack install`: what the server can take when the client costs next to nothing.
 //!
 //! cargo run --release --example apply_throughput -- [--objects N] [--runs R] [--concurrency 1,4,8]
 //!
@@ -92,8 +93,11 @@ async fn one_run(
     let requests: Vec<Request<Vec<u8>>> = (0..objects)
         .map(|i| {
             let name = format!("plain-cm-{i}");
+            // the very objects `tack install` sends for the benchmark's chart: its two ownership
+            // annotations are fields the server tracks too
             let body = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": {"name": name, "namespace": ns},
+                "metadata": {"name": name, "namespace": ns, "annotations": {
+                    "tack.dev/release-name": "many", "tack.dev/release-namespace": ns}},
                 "data": {"index": i.to_string(), "rev": "0"}});
             request(
                 "PATCH",
