@@ -9,7 +9,7 @@
 //! throughput between 1 and 64 in flight), so a limiter that backs off at a fixed multiple of the lowest
 //! latency leaves much of the server unused.
 
-use crate::cluster::retry::{retry, Budget};
+use crate::cluster::retry::{retry_within, Budget, RESTART_PATIENCE, UNREACHABLE_PATIENCE};
 use std::future::Future;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -170,6 +170,8 @@ pub struct Gate {
 struct GateState {
     limiter: Limiter,
     in_flight: usize,
+    /// Whether the server has answered any request through this gate.
+    answered: bool,
 }
 
 /// One request's place among those in flight; given back when dropped.
@@ -197,6 +199,7 @@ impl Gate {
             state: Mutex::new(GateState {
                 limiter: Limiter::new(bounds),
                 in_flight: 0,
+                answered: false,
             }),
             notify: Notify::new(),
         }
@@ -240,15 +243,25 @@ impl Gate {
         }
     }
 
-    /// Run the idempotent request `op` with [`retry`], holding one place among those in flight for all its
-    /// attempts and learning from each.
+    /// How long a request waits for a server it cannot reach: longer once the server has answered through
+    /// this gate (it is restarting, not missing).
+    pub fn patience(&self) -> Duration {
+        if self.lock().answered {
+            RESTART_PATIENCE
+        } else {
+            UNREACHABLE_PATIENCE
+        }
+    }
+
+    /// Run the idempotent request `op` with [`retry_within`] and [`Gate::patience`], holding one place among
+    /// those in flight for all its attempts and learning from each.
     pub async fn send<T, F, Fut>(&self, budget: Budget, mut op: F) -> Result<T, kube::Error>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, kube::Error>>,
     {
         let _permit = self.acquire().await;
-        retry(budget, || {
+        retry_within(budget, self.patience(), || {
             let started = Instant::now();
             let attempt = op();
             async move {
@@ -277,7 +290,10 @@ impl Gate {
                         .map(|s| Duration::from_secs(u64::from(s)));
                     s.limiter.overloaded(started, now, after);
                 }
-                Ok(_) | Err(kube::Error::Api(_)) => s.limiter.answered(started, now),
+                Ok(_) | Err(kube::Error::Api(_)) => {
+                    s.answered = true;
+                    s.limiter.answered(started, now)
+                }
                 Err(_) => {}
             }
             s.limiter.limit() > before
@@ -412,6 +428,19 @@ mod tests {
         assert_eq!(Limiter::new(bounds(100, 10)).limit(), 10);
         assert_eq!(Limiter::new(bounds(0, 10)).limit(), 1);
         assert_eq!(Limiter::new(bounds(5, 0)).limit(), 1);
+    }
+
+    #[test]
+    fn a_server_that_answered_is_waited_for_longer_when_it_goes_away() {
+        let gate = Gate::new(bounds(2, 4));
+        assert_eq!(gate.patience(), UNREACHABLE_PATIENCE);
+        // a request that never reached the server teaches nothing
+        let refused: Result<(), kube::Error> = Err(kube::Error::Service("refused".into()));
+        gate.observe(Instant::now(), &refused);
+        assert_eq!(gate.patience(), UNREACHABLE_PATIENCE);
+        gate.observe(Instant::now(), &Ok(()));
+        assert_eq!(gate.patience(), RESTART_PATIENCE);
+        assert!(RESTART_PATIENCE > UNREACHABLE_PATIENCE);
     }
 
     #[tokio::test]

@@ -8,6 +8,11 @@ use std::time::{Duration, Instant};
 /// How long requests are repeated while the server cannot be reached at all (an API server restarting takes
 /// a few seconds); the caller's own bound (`--timeout`) may end them sooner.
 pub const UNREACHABLE_PATIENCE: Duration = Duration::from_secs(8);
+/// How long writes are repeated while a server that already answered in this run cannot be reached: a restart
+/// or failover of the control plane in the middle of a release can take tens of seconds on a busy machine,
+/// and giving up half-way leaves a release failed with part of its objects applied. The caller's own bound
+/// (`--timeout`) still ends them sooner; a server never reached fails after [`UNREACHABLE_PATIENCE`].
+pub const RESTART_PATIENCE: Duration = Duration::from_secs(30);
 /// The longest pause between two attempts to reach a server that is not there.
 const UNREACHABLE_MAX_DELAY: Duration = Duration::from_secs(2);
 
