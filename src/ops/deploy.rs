@@ -107,6 +107,8 @@ async fn locked<S: ReleaseStore, D: Deployer>(
         Err(e) => return Err(anyhow!(e)),
     };
     pending.set(Some(release.revision));
+    // under the lock the release has the revisions read before and this one
+    let kept = (opts.history_max, history.len() + 1);
 
     let (pre, post) = hook_events(op, status);
     let mut runs: Vec<(ObjectId, HookRun)> = Vec::new();
@@ -153,28 +155,13 @@ async fn locked<S: ReleaseStore, D: Deployer>(
                 _ if status == Status::PendingInstall => "install complete".to_string(),
                 _ => "upgrade complete".to_string(),
             };
-            release = match &written {
-                Some(version) => {
-                    set_status_of(
-                        store,
-                        (&release, version),
-                        Status::Deployed,
-                        Some(description),
-                    )
-                    .await?
-                }
-                None => {
-                    set_status(
-                        store,
-                        &opts.namespace,
-                        &opts.name,
-                        release.revision,
-                        Status::Deployed,
-                        Some(description),
-                    )
-                    .await?
-                }
-            };
+            release = set_status_of(
+                store,
+                (&release, written.as_deref()),
+                Status::Deployed,
+                Some(description),
+            )
+            .await?;
             pending.set(None);
             // every earlier deployed revision (normally one; more in a damaged history) is superseded now
             for old in history.iter().filter(|s| s.status == Status::Deployed) {
@@ -194,17 +181,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
                     ));
                 }
             }
-            // under the lock the history is what was read before plus this revision: nothing to prune
-            // while that is within --history-max
-            if history.len() + 1 > opts.history_max {
-                prune_history(
-                    store,
-                    (&opts.namespace, &opts.name),
-                    opts.history_max,
-                    release.revision,
-                )
-                .await;
-            }
+            prune_history(store, (ns, name), kept, release.revision).await;
             Ok(Outcome { release, changes })
         }
         Err(err) => {
@@ -220,13 +197,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
             .await?;
             pending.set(None);
             if !opts.atomic {
-                prune_history(
-                    store,
-                    (&opts.namespace, &opts.name),
-                    opts.history_max,
-                    release.revision,
-                )
-                .await;
+                prune_history(store, (ns, name), kept, release.revision).await;
                 return Err(err);
             }
             let restored = restore(
@@ -238,13 +209,7 @@ async fn locked<S: ReleaseStore, D: Deployer>(
                 release.revision,
             )
             .await;
-            prune_history(
-                store,
-                (&opts.namespace, &opts.name),
-                opts.history_max,
-                release.revision,
-            )
-            .await;
+            prune_history(store, (ns, name), kept, release.revision).await;
             match restored {
                 Ok(msg) => Err(err.context(format!("--atomic: {msg}"))),
                 Err(rollback_err) => {

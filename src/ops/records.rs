@@ -75,30 +75,24 @@ pub async fn set_status<S: ReleaseStore>(
     )
 }
 
-/// [`set_status`] of `release`, which this operation wrote itself as `version`: written back without reading
-/// it first (a large manifest is not fetched and decoded again), and re-read only if someone else wrote it
-/// in between.
+/// [`set_status`] of `release`, which this operation wrote itself as `version` (`None` when someone may have
+/// written it since): written back without reading it first (a large manifest is not fetched and decoded
+/// again), and re-read only if someone else wrote it in between.
 pub async fn set_status_of<S: ReleaseStore>(
     store: &S,
-    (release, version): (&Release, &str),
+    (release, version): (&Release, Option<&str>),
     status: Status,
     description: Option<String>,
 ) -> Result<Release> {
+    let (ns, name, rev) = (&release.namespace, &release.name, release.revision);
+    let Some(version) = version else {
+        return set_status(store, ns, name, rev, status, description).await;
+    };
     let mut r = release.clone();
     restate(&mut r, status, description.as_deref());
     match store.update(&r, version).await {
         Ok(_) => Ok(r),
-        Err(StoreError::Conflict(_)) => {
-            set_status(
-                store,
-                &r.namespace,
-                &r.name,
-                r.revision,
-                status,
-                description,
-            )
-            .await
-        }
+        Err(StoreError::Conflict(_)) => set_status(store, ns, name, rev, status, description).await,
         Err(e) => Err(anyhow!(e)),
     }
 }
@@ -140,14 +134,16 @@ pub async fn record_hook_runs<S: ReleaseStore>(
     bail!("revision {rev} of `{name}` kept changing while tack tried to record its hook runs")
 }
 
-/// Delete the oldest revisions beyond `history_max`, never the current deployed one nor `keep`.
+/// Delete the oldest revisions beyond `history_max`, never the current deployed one nor `keep`. `revisions`
+/// is how many the release has as far as the caller knows under the lock (the history it read plus the
+/// revision it created): the history is listed only when that exceeds `history_max`.
 pub(super) async fn prune_history<S: ReleaseStore>(
     store: &S,
     (ns, name): (&str, &str),
-    history_max: usize,
+    (history_max, revisions): (usize, usize),
     keep: u64,
 ) {
-    if history_max == 0 {
+    if history_max == 0 || revisions <= history_max {
         return;
     }
     let Ok((history, _)) = store.history(ns, name).await else {
