@@ -119,15 +119,60 @@ pub struct CheckedFile(Vec<(usize, String, Checked)>);
 
 /// Split `text` into documents and check each one, as [`parse_all`] does.
 pub fn check_file(text: &str) -> CheckedFile {
+    check_piece(text, 0)
+}
+
+/// [`check_file`] of a piece of a file's text that [`cuts`] made, `lines_before` lines into the file.
+pub fn check_piece(text: &str, lines_before: usize) -> CheckedFile {
     CheckedFile(
         split_documents(text)
             .into_iter()
             .map(|(line, doc)| {
                 let checked = check_document(&doc);
-                (line, doc, checked)
+                (lines_before + line, doc, checked)
             })
             .collect(),
     )
+}
+
+impl CheckedFile {
+    /// The pieces of one file, checked apart ([`check_piece`]), as one.
+    pub fn join(pieces: Vec<CheckedFile>) -> CheckedFile {
+        let mut pieces = pieces.into_iter();
+        let mut all = pieces.next().map_or_else(Vec::new, |first| first.0);
+        for piece in pieces {
+            all.extend(piece.0);
+        }
+        CheckedFile(all)
+    }
+}
+
+/// Where to cut `text` into pieces of at least `size` bytes (but the last) that, checked apart
+/// ([`check_piece`]) and joined, give what checking the whole gives: each cut is at the start of a document
+/// separator line. Returns (byte offset, lines before it) of every piece after the first.
+pub fn cuts(text: &str, size: usize) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let (mut from, mut lines) = (0, 0);
+    let mut at = size.max(1);
+    while at < bytes.len() {
+        // the next line at or after `at` that is a separator
+        let Some(found) = memchr::memmem::find(&bytes[at - 1..], b"\n---") else {
+            break;
+        };
+        let line_start = at + found;
+        let line_end =
+            memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |e| line_start + e);
+        if is_separator(text[line_start..line_end].trim_end_matches('\r')) {
+            lines += memchr::memchr_iter(b'\n', &bytes[from..line_start]).count();
+            out.push((line_start, lines));
+            from = line_start;
+            at = line_start + size.max(1);
+        } else {
+            at = line_end.max(line_start + 1);
+        }
+    }
+    out
 }
 
 /// [`parse_all`], given the files already checked by [`check_file`] (`checked[i]` for `files[i]`; files

@@ -24,6 +24,59 @@ fn splits_on_whole_separator_lines_only() {
 }
 
 #[test]
+fn a_file_checked_in_pieces_gives_what_it_gives_checked_whole() {
+    let mut text = String::from("# leading comment\n");
+    for i in 0..60 {
+        let sep = ["---\n", "--- # note\n", "---\r\n", "---   \n"][i % 4];
+        text.push_str(sep);
+        match i % 7 {
+            // not separators: inside a literal block and a line that only starts with dashes
+            3 => text.push_str(&format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n  k: |\n    ---x\n    ----\n"
+            )),
+            4 => text.push_str(&format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n  bad: [\n")),
+            5 => text.push_str("# only a comment\n\n"),
+            6 => text.push_str(&format!("apiVersion: v1\nmetadata:\n  name: c{i}\n")),
+            _ => text.push_str(&format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n  i: \"{i}\"\n"
+            )),
+        }
+    }
+    let file = Rendered {
+        source: "templates/x.yaml.j2",
+        display: "c/templates/x.yaml",
+        text: &text,
+    };
+    let show = |docs: Vec<Document>, problems: Vec<Problem>| {
+        let docs: Vec<_> = docs
+            .iter()
+            .map(|d| (d.index, d.start_line, d.text.clone(), d.id()))
+            .collect();
+        let problems: Vec<_> = problems.iter().map(|p| p.to_string()).collect();
+        format!("{docs:#?}\n{problems:#?}")
+    };
+    let mut problems = Vec::new();
+    let whole = show(parse_all(&[file], false, &mut problems), problems);
+    assert!(whole.contains("name: c59"), "{whole}");
+    for size in [1, 10, 60, 200, 1000, text.len(), text.len() + 1] {
+        let cuts = cuts(&text, size);
+        assert_eq!(cuts.is_empty(), size >= text.len(), "size {size}");
+        let mut pieces = Vec::new();
+        let starts = std::iter::once((0, 0)).chain(cuts.iter().copied());
+        let ends = cuts.iter().map(|c| c.0).chain([text.len()]);
+        for ((from, lines_before), to) in starts.zip(ends) {
+            assert!(to - from >= size || to == text.len(), "size {size}");
+            assert_eq!(lines_before, text[..from].matches('\n').count());
+            pieces.push(check_piece(&text[from..to], lines_before));
+        }
+        let mut problems = Vec::new();
+        let joined = CheckedFile::join(pieces);
+        let apart = parse_checked(&[file], vec![Some(joined)], false, &mut problems);
+        assert_eq!(show(apart, problems), whole, "size {size}");
+    }
+}
+
+#[test]
 fn drops_empty_and_comment_only_documents() {
     let docs = split_documents("---\n\n# only a comment\n---\n   \n---\nkind: A\n");
     assert_eq!(docs.len(), 1);

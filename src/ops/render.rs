@@ -264,8 +264,9 @@ impl Prepared {
     }
 }
 
-/// Output of one template up to which its documents are checked on the rendering threads ([`prepare`]).
-const CHECK_WHERE_RENDERED: usize = 64 * 1024;
+/// Output of one template is checked on the rendering threads ([`prepare`]) in pieces of about this size,
+/// so that a template with a long loop is checked on every core.
+const CHECK_PIECE: usize = 32 * 1024;
 
 /// Run values → render → manifest for a loaded chart. Fatal errors (unreadable values files, bad `--set`)
 /// return `Err`; problems in the chart's output are collected in [`Prepared::errors`].
@@ -293,10 +294,12 @@ pub fn prepare(chart: Chart, req: &LayerRequest, opts: &RenderOptions) -> Result
     let mut docs = Vec::new();
     let mut notes = None;
     let mut secret_values = Vec::new();
-    // a template's documents are checked on the rendering threads, unless its output is large: then
-    // they are checked on every core after the render, not on one while the others wait
-    let check =
-        |text: &str| (text.len() <= CHECK_WHERE_RENDERED).then(|| manifest::check_file(text));
+    // a template's documents are checked on the rendering threads, a long output in pieces that go to
+    // whichever threads are free, not on one while the others wait
+    let check = render::OnRendered {
+        each: &manifest::check_piece,
+        cut: &|text: &str| manifest::cuts(text, CHECK_PIECE),
+    };
     match render::render_chart_with(&chart, &values, opts, &check) {
         Ok((rendered, checked)) => {
             let mut problems: Vec<Problem> = Vec::new();
@@ -313,7 +316,11 @@ pub fn prepare(chart: Chart, req: &LayerRequest, opts: &RenderOptions) -> Result
             // CRDs come first; templates were checked on the rendering threads
             let checked = std::iter::repeat_with(|| None)
                 .take(rendered.crds.len())
-                .chain(checked.into_iter().map(Option::flatten))
+                .chain(
+                    checked
+                        .into_iter()
+                        .map(|c| c.map(manifest::CheckedFile::join)),
+                )
                 .collect();
             docs = manifest::parse_checked(&files, checked, opts.show_secrets, &mut problems);
             problems.extend(manifest::find_duplicates(&docs, &opts.namespace));

@@ -66,7 +66,17 @@ apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ release.name }}-N\n  labe
 fn many_templates_render_side_by_side_as_they_would_one_at_a_time() {
     let (_d, c) = chart(40, |i| BODY.replace('N', &i.to_string()));
     let opts = RenderOptions::default();
-    let (rendered, each) = render_chart_with(&c, &values(), &opts, &|t: &str| t.len()).unwrap();
+    // each output is cut before its `data:` line: both pieces come back, in order, with their lines
+    let cut_at_data = |t: &str| {
+        t.find("data:")
+            .map(|at| vec![(at, t[..at].matches('\n').count())])
+            .unwrap_or_default()
+    };
+    let on = OnRendered {
+        each: &|t: &str, before: usize| (t.to_string(), before),
+        cut: &cut_at_data,
+    };
+    let (rendered, each) = render_chart_with(&c, &values(), &opts, &on).unwrap();
     let alone = render_chart(&c, &values(), &one_at_a_time(&opts)).unwrap();
     assert_eq!(rendered.files.len(), 40);
     assert_eq!(each.len(), rendered.files.len());
@@ -81,13 +91,18 @@ fn many_templates_render_side_by_side_as_they_would_one_at_a_time() {
             a.text
         );
         assert!(a.text.contains("tpl: release-name-x\n"), "{}", a.text);
-        // `each` ran on the rendering threads, on the template's text
+        // `each` ran on the rendering threads, on each piece of the template's text
         if side_by_side() {
-            assert_eq!(each[i], Some(a.text.len()));
+            let pieces = each[i].as_ref().expect("checked where rendered");
+            let at = a.text.find("data:").unwrap();
+            let expected = [
+                (a.text[..at].to_string(), 0),
+                (a.text[at..].to_string(), a.text[..at].matches('\n').count()),
+            ];
+            assert_eq!(pieces.as_slice(), expected.as_slice());
         }
     }
-    let (_, each) =
-        render_chart_with(&c, &values(), &one_at_a_time(&opts), &|t: &str| t.len()).unwrap();
+    let (_, each) = render_chart_with(&c, &values(), &one_at_a_time(&opts), &on).unwrap();
     assert!(each.iter().all(Option::is_none));
 }
 

@@ -29,6 +29,7 @@ use subcharts::dependency_enabled;
 /// Instructions a whole chart render (every template, subchart and `tpl` call together) may execute before
 /// rendering is stopped (a guard against endless loops).
 pub const DEFAULT_FUEL: u64 = 50_000_000;
+pub use ahead::OnRendered;
 pub use budget::DEFAULT_MAX_OUTPUT;
 /// Kubernetes version templates see when no cluster is asked.
 pub const DEFAULT_KUBE_VERSION: &str = "v1.32.0";
@@ -133,25 +134,29 @@ pub fn render_chart(
     values: &Values,
     opts: &RenderOptions,
 ) -> Result<Rendered, RenderErrors> {
-    render_chart_with(chart, values, opts, &|_| ()).map(|(rendered, _)| rendered)
+    let on = OnRendered {
+        each: &|_, _| (),
+        cut: &|_| Vec::new(),
+    };
+    render_chart_with(chart, values, opts, &on).map(|(rendered, _)| rendered)
 }
 
-/// [`render_chart`], also calling `each` on the text of templates as they render, on the rendering threads
-/// (large charts render on every core, and a thread with no template left to start checks what others
-/// rendered). What it returned comes back for each of
-/// [`Rendered::files`], `None` where it was not called (files not rendered side by side).
+/// [`render_chart`], also calling `on.each` on the text of templates as they render (or on each piece
+/// `on.cut` makes of it), on the rendering threads: large charts render on every core, and a thread with
+/// no template left to start checks what others rendered. What it returned comes back for each of
+/// [`Rendered::files`], piece by piece, `None` where it was not called (files not rendered side by side).
 pub fn render_chart_with<T: Send>(
     chart: &Chart,
     values: &Values,
     opts: &RenderOptions,
-    each: &(dyn Fn(&str) -> T + Sync),
-) -> Result<(Rendered, Vec<Option<T>>), RenderErrors> {
+    on: &OnRendered<T>,
+) -> Result<(Rendered, Vec<Checked<T>>), RenderErrors> {
     let _memory = crate::limits::RenderMemory::arm(opts.max_memory);
     let seen = tpl::SeenSecrets::default();
     let mut run = Run {
         opts,
         out: Rendered::default(),
-        each,
+        on,
         done: Vec::new(),
         errs: Vec::new(),
         budget: budget::Budget::start(opts.fuel, opts.max_output),
@@ -173,14 +178,17 @@ pub fn render_chart_with<T: Send>(
     }
 }
 
+/// What `on.each` returned for the pieces of one template's output, in order; `None` where it was not called.
+pub type Checked<T> = Option<Vec<T>>;
+
 /// The state of one chart render, shared by the chart and its subcharts.
 struct Run<'a, T> {
     opts: &'a RenderOptions,
     out: Rendered,
     /// Called on each template's text where it renders ([`render_chart_with`]).
-    each: &'a (dyn Fn(&str) -> T + Sync),
-    /// What `each` returned, for each of `out.files`.
-    done: Vec<Option<T>>,
+    on: &'a OnRendered<'a, T>,
+    /// What `on.each` returned, for each of `out.files`.
+    done: Vec<Checked<T>>,
     errs: Vec<TemplateError>,
     budget: budget::Budget,
     seen: tpl::SeenSecrets,
@@ -345,7 +353,7 @@ fn render_ahead<T: Send>(
     top: bool,
     syntax_errors: bool,
     run: &mut Run<T>,
-) -> Option<BTreeMap<usize, (String, Option<T>)>> {
+) -> Option<BTreeMap<usize, (String, Checked<T>)>> {
     if syntax_errors || run.budget.exhausted() || run.opts.rng_seed.is_some() {
         return None;
     }
@@ -380,7 +388,7 @@ fn render_ahead<T: Send>(
         env.set_fuel(fuel);
         (env, base_context(chart, values, opts))
     };
-    let texts = ahead::render(&jobs, &setup, run.each, &mut run.budget)?;
+    let texts = ahead::render(&jobs, &setup, run.on, &mut run.budget)?;
     Some(at.into_iter().zip(texts).collect())
 }
 

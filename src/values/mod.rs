@@ -220,16 +220,38 @@ impl fmt::Display for Warning {
     }
 }
 
+/// Words that make a key secret, matched anywhere in the key and in any case.
+const SECRET_WORDS: [&str; 9] = [
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "privatekey",
+    "private_key",
+    "credential",
+];
+
 /// Whether values under this key must never be printed (passwords, tokens, keys, ...).
 pub fn is_secret_key(key: &str) -> bool {
+    if key.is_ascii() {
+        // the common case, without building the expression below (about a millisecond, on every run)
+        let key = key.as_bytes();
+        return SECRET_WORDS.iter().any(|w| {
+            key.windows(w.len())
+                .any(|at| at.eq_ignore_ascii_case(w.as_bytes()))
+        });
+    }
+    secret_key_pattern().is_match(key)
+}
+
+/// [`SECRET_WORDS`] with Unicode case folding (`ſecret` is `secret`), for keys that are not ASCII.
+fn secret_key_pattern() -> &'static regex::Regex {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
-        regex::Regex::new(
-            r"(?i)(password|passwd|secret|token|apikey|api_key|private_?key|credential)",
-        )
-        .expect("static regex")
+        regex::Regex::new(&format!("(?i)({})", SECRET_WORDS.join("|"))).expect("static regex")
     })
-    .is_match(key)
 }
 
 /// Whether any key along `path` looks secret, so the value there must be redacted.

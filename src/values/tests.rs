@@ -122,3 +122,38 @@ fn end_to_end_resolve_explain_validate() {
         "{text}"
     );
 }
+
+#[test]
+fn secret_keys_in_ascii_are_found_as_the_case_folding_expression_finds_them() {
+    let words = SECRET_WORDS.iter().flat_map(|w| {
+        [
+            w.to_string(),
+            w.to_uppercase(),
+            format!("db{}Ref", w.to_uppercase()),
+            format!("x_{w}_1"),
+            w[1..].to_string(),
+            w[..w.len() - 1].to_string(),
+        ]
+    });
+    let others = [
+        "",
+        "name",
+        "passwor",
+        "pass_word",
+        "api-key",
+        "private-key",
+        "tok3n",
+        "ApIkEy",
+    ];
+    for key in words.chain(others.iter().map(|k| k.to_string())) {
+        assert_eq!(
+            is_secret_key(&key),
+            secret_key_pattern().is_match(&key),
+            "{key:?}"
+        );
+    }
+    // beyond ASCII the expression decides, with Unicode case folding
+    assert!(is_secret_key("ſecret"));
+    assert!(is_secret_key("Пароль_password"));
+    assert!(!is_secret_key("Пароль"));
+}
