@@ -9,7 +9,9 @@
 #       `list -A` over 200 releases of 10 revisions each, and `history` and `status` of one of them, on the
 #       test control plane (needs KUBECONFIG, see docs/testenv.md).
 #   tests/bench/perf.sh stack [--runs N]
-#       `diff --all` of a stack of 12 instances of 200 objects each, against one instance alone.
+#       `diff --all` of a stack of 12 instances of 200 objects each, against one instance alone, with every
+#       object changed and with one object changed per instance; then both again through a fault-injecting
+#       proxy (tests/netfault/netfault.sh builds it) that delays every answer by LATENCY_MS (default 30).
 #   tests/bench/perf.sh install [--runs N] [--helm BIN]
 #       First the API server's own throughput for server-side apply of 2,000 new ConfigMaps by a plain
 #       client at concurrencies 1 to 64 (apply_throughput.rs), then `tack install` of the same 2,000
@@ -79,9 +81,13 @@ render() {
 
 case "$mode" in
   render) render ;;
-  list | stack)
+  list)
     need_cluster
     python3 "$here/perf_cluster.py" "$mode" "$tack" "$runs" "$work" ;;
+  stack)
+    need_cluster
+    proxy=$("$root/tests/netfault/netfault.sh" path)
+    python3 "$here/perf_cluster.py" stack "$tack" "$runs" "$work" "" "" "$proxy" ;;
   install)
     need_cluster
     cargo build --release --quiet --example apply_throughput

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """The cluster modes of perf.sh: list, stack and install on the test control plane.
 
-Usage: perf_cluster.py MODE TACK RUNS WORKDIR [HELM] [PLAIN]
+Usage: perf_cluster.py MODE TACK RUNS WORKDIR [HELM] [PLAIN] [TOXIPROXY]
 Every object is created in namespaces named bench-perf-*, removed at the end. With HELM (a helm binary),
 install also times Helm's install, no-op upgrade and `upgrade --dry-run=server` (Helm has no diff of its
 own) of the same objects. API requests per operation are read from the API server's /metrics
 (apiserver_request_total by verb and resource), before and after one run of each operation. With PLAIN (the
 apply_throughput example binary), each install round first runs the plain client at 16 and 64 in flight on
 the same 2,000 ConfigMaps, so that tack is compared with the server's throughput of that moment (it moves
-by tens of percent between minutes on a shared host) and not with a figure taken earlier.
+by tens of percent between minutes on a shared host) and not with a figure taken earlier. With TOXIPROXY (the
+fault-injecting proxy's server binary, tests/netfault/netfault.sh path), stack also runs its diffs through a
+proxy on loopback that delays every answer of the API server by LATENCY_MS (environment, default 30), as a
+cluster in another region would.
 """
 import collections
 import concurrent.futures
@@ -17,27 +20,32 @@ import re
 import statistics
 import subprocess
 import sys
+import json
+import socket
+import tempfile
 import time
+import urllib.request
 
 mode, tack, runs, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 helm = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] else None
 plain = sys.argv[6] if len(sys.argv) > 6 and sys.argv[6] else None
+toxiproxy = sys.argv[7] if len(sys.argv) > 7 and sys.argv[7] else None
 stamp = str(int(time.time()))[-6:]
 
 
-def run(args, check=True, tool=None):
+def run(args, check=True, tool=None, env=None):
     cmd = [tool or tack] + args
-    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     if check and p.returncode != 0:
         sys.exit(f"error: {' '.join(cmd)}: {p.stderr.strip()}")
     return p
 
 
-def timed(args, n=runs, check=True, tool=None):
+def timed(args, n=runs, check=True, tool=None, env=None):
     times = []
     for _ in range(n):
         t = time.perf_counter()
-        run(args, check, tool)
+        run(args, check, tool, env)
         times.append(time.perf_counter() - t)
     return statistics.median(times)
 
@@ -89,10 +97,11 @@ def chart(name, objects, payload=""):
     with open(os.path.join(d, "Chart.yaml"), "w") as f:
         f.write(f"apiVersion: v2\nname: {name}\nversion: 1.0.0\n")
     with open(os.path.join(d, "values.yaml"), "w") as f:
-        f.write(f"count: {objects}\nrev: 0\n")
+        f.write(f"count: {objects}\nrev: 0\nchanged: {objects}\n")
     with open(os.path.join(d, "templates", "cms.yaml.j2"), "w") as f:
         f.write("{% for i in range(values.count) %}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n"
-                "  name: {{ release.name }}-cm-{{ i }}\ndata:\n  index: {{ i | quote }}\n  rev: {{ values.rev | quote }}\n"
+                "  name: {{ release.name }}-cm-{{ i }}\ndata:\n  index: {{ i | quote }}\n"
+                "  rev: {{ (values.rev if i < values.changed else 0) | quote }}\n"
                 + payload + "{% endfor %}\n")
     return d
 
@@ -124,7 +133,56 @@ def list_mode():
         delete_namespaces(sorted(set(namespaces)))
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SlowLink:
+    """A toxiproxy server on loopback in front of the API server, delaying every answer by `ms`, and a
+    kubeconfig that talks through it."""
+
+    def __init__(self, ms):
+        port = free_port()
+        self.api = f"127.0.0.1:{port}"
+        self.server = subprocess.Popen([toxiproxy, "-host", "127.0.0.1", "-port", str(port)],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            sys.exit(f"error: {toxiproxy} did not listen on {self.api}")
+        text = open(os.environ["KUBECONFIG"]).read()
+        line = next(l for l in text.splitlines() if l.strip().startswith("server: https://127.0.0.1:"))
+        upstream = line.strip()[len("server: https://"):]
+        listen = f"127.0.0.1:{free_port()}"
+        self.call("/proxies", {"name": "apiserver", "listen": listen, "upstream": upstream})
+        self.call("/proxies/apiserver/toxics", {"name": "slow", "type": "latency", "stream": "downstream",
+                                                "attributes": {"latency": ms, "jitter": 0}})
+        self.dir = tempfile.mkdtemp(dir=work)
+        self.env = dict(os.environ, KUBECONFIG=os.path.join(self.dir, "kubeconfig"))
+        with open(self.env["KUBECONFIG"], "w") as f:
+            f.write(text.replace(line, f"    server: https://{listen}"))
+
+    def call(self, path, body):
+        req = urllib.request.Request(f"http://{self.api}{path}", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+        urllib.request.urlopen(req, timeout=5).read()
+
+    def close(self):
+        self.server.kill()
+        self.server.wait()
+
+
 def stack_mode():
+    """`diff --all` of a stack against the diff of one of its instances: every object changed (each one a
+    server-side dry run, so the API server's throughput bounds the stack), one object changed per instance
+    (most of the time is rendering, reading records and live objects, one dry run), and both again through a
+    slow link when the proxy is given."""
     instances, objects = 12, 200
     c = chart("app", objects)
     with open(os.path.join(work, "tack.yaml"), "w") as f:
@@ -133,19 +191,34 @@ def stack_mode():
             f.write(f"  - name: i{i}\n    namespace: bench-perf-{stamp}-s{i}\n")
     stack = os.path.join(work, "tack.yaml")
     namespaces = [f"bench-perf-{stamp}-s{i}" for i in range(instances)]
+    cases = [("every object changed", ["--set", "rev=1"]),
+             ("one object changed per instance", ["--set", "rev=1", "--set", "changed=1"])]
+    links = [("local API server", None)]
+    slow = None
     try:
         run(["install", "--all", "--stack", stack, "--create-namespace"])
-        changed = ["--set", "rev=1"]
-        one = ["diff", "--instance", "i0", "--stack", stack] + changed
-        every = ["diff", "--all", "--stack", stack] + changed
-        single = timed(one, check=False)
-        whole = timed(every, check=False)
-        print(f"diff of one instance ({objects} objects):   median {single * 1000:.0f} ms")
-        print(f"diff --all ({instances} instances):          median {whole * 1000:.0f} ms "
-              f"({whole / single:.1f}x one instance; the sum would be {instances}x)")
-        counted("diff of one instance", lambda: run(one, check=False))
-        counted("diff --all", lambda: run(every, check=False))
+        if toxiproxy:
+            ms = int(os.environ.get("LATENCY_MS", "30"))
+            slow = SlowLink(ms)
+            links.append((f"through a link adding {ms} ms to every answer", slow.env))
+        print(f"stack of {instances} instances x {objects} ConfigMaps, medians of {runs} runs")
+        for link, env in links:
+            print(f"{link}:")
+            for case, changed in cases:
+                one = ["diff", "--instance", "i0", "--stack", stack] + changed
+                every = ["diff", "--all", "--stack", stack] + changed
+                single = timed(one, check=False, env=env)
+                whole = timed(every, check=False, env=env)
+                print(f"  {case}: one instance {single * 1000:.0f} ms, diff --all {whole * 1000:.0f} ms "
+                      f"({whole / single:.1f}x one instance; the sum would be {instances}x)")
+        for case, changed in cases:
+            one = ["diff", "--instance", "i0", "--stack", stack] + changed
+            every = ["diff", "--all", "--stack", stack] + changed
+            counted(f"diff of one instance, {case}", lambda: run(one, check=False))
+            counted(f"diff --all, {case}", lambda: run(every, check=False))
     finally:
+        if slow:
+            slow.close()
         delete_namespaces(namespaces)
 
 
