@@ -13,6 +13,10 @@ use crate::stack::runner::RunOptions;
 use crate::stack::{self, Instance, Selection, Stack};
 use crate::values::{LayerRequest, SetArg};
 use anyhow::{Context, Result};
+
+/// Stack instances worked on at once when `--concurrency` is not given; a diff compares every selected
+/// instance at once ([`read_only_concurrency`]).
+pub const DEFAULT_CONCURRENCY: usize = 4;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -288,10 +292,19 @@ fn stack_targets(
         all,
         from_stack: true,
         run: RunOptions {
-            concurrency: a.concurrency,
+            concurrency: a.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
             fail_fast: a.fail_fast,
         },
     })
+}
+
+/// For a command that writes nothing (a diff): without `--concurrency`, every selected instance at once.
+/// The cluster's write limiter still bounds the dry runs in flight, and every instance is rendered before
+/// any is compared, so holding them all costs nothing more.
+pub fn read_only_concurrency(targets: &mut Targets, a: &StackArgs) {
+    if a.concurrency.is_none() {
+        targets.run.concurrency = targets.selected().count().max(1);
+    }
 }
 
 /// An instance as a target: its chart, env, tier, values files and `set` entries, then the command line's

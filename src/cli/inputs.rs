@@ -98,9 +98,9 @@ pub struct StackArgs {
     /// An instance of the stack file, by name (repeatable)
     #[arg(long = "instance", value_name = "NAME")]
     pub instances: Vec<String>,
-    /// Most instances worked on at once
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = parse_concurrency)]
-    pub concurrency: usize,
+    /// Most instances worked on at once (default: 4; a diff compares every selected instance at once)
+    #[arg(long, value_name = "N", value_parser = parse_concurrency)]
+    pub concurrency: Option<usize>,
     /// Start no further instance after one fails
     #[arg(long)]
     pub fail_fast: bool,

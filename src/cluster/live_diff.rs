@@ -75,7 +75,7 @@ pub async fn gather(
     wanted.extend(recorded.iter().map(ObjectRef::of));
     wanted.sort();
     wanted.dedup();
-    let live = read_live(cluster, &resolver, &wanted, stats).await?;
+    let mut live = read_live(cluster, &resolver, &wanted, stats).await?;
 
     let batch = BatchKinds::of(&objects);
     let ctx = DryRun {
@@ -85,7 +85,7 @@ pub async fn gather(
         stats,
         batch: &batch,
     };
-    let mut done: Vec<(usize, Option<Value>, Vec<Note>)> = stream::iter(objects.iter().enumerate())
+    let mut done: Vec<(usize, After, Vec<Note>)> = stream::iter(objects.iter().enumerate())
         .map(|(i, obj)| {
             let live = live.get(&refs[i]);
             let ctx = &ctx;
@@ -99,10 +99,26 @@ pub async fn gather(
         .await?;
     done.sort_by_key(|(i, _, _)| *i);
 
+    // drift first, while the live objects are all in the map: the inputs then take theirs out of it
+    let drift = recorded
+        .into_iter()
+        .map(|rec| {
+            let r = ObjectRef::of(&rec);
+            DriftInput {
+                live: live.get(&r).cloned(),
+                object: r,
+                recorded: rec,
+            }
+        })
+        .collect();
     let mut inputs: Vec<Input> = done
         .into_iter()
         .map(|(i, after, mut notes)| {
-            let before = live.get(&refs[i]).cloned();
+            let before = live.remove(&refs[i]);
+            let after = match after {
+                After::Live => before.clone(),
+                After::Is(v) => Some(v),
+            };
             // the operation refuses a CRD that drops a stored version before any write
             if let Some(why) = before
                 .as_ref()
@@ -155,17 +171,6 @@ pub async fn gather(
             notes: obj_notes,
         });
     }
-    let drift = recorded
-        .into_iter()
-        .map(|rec| {
-            let r = ObjectRef::of(&rec);
-            DriftInput {
-                live: live.get(&r).cloned(),
-                object: r,
-                recorded: rec,
-            }
-        })
-        .collect();
     Ok(Gathered {
         inputs,
         drift,
@@ -186,6 +191,12 @@ async fn recorded_objects(
     apply::prepare(resolver, plain, opts).await
 }
 
+/// What the server would store for an object: what it holds already (nothing would be sent), or this.
+enum After {
+    Live,
+    Is(Value),
+}
+
 struct DryRun<'a> {
     cluster: &'a Cluster,
     resolver: &'a Resolver,
@@ -197,7 +208,7 @@ struct DryRun<'a> {
 impl DryRun<'_> {
     /// What the server would store for `obj` (prepared), with notes; `Err` only when the cluster cannot be
     /// reached at all.
-    async fn one(&self, obj: &Value, live: Option<&Value>) -> Result<(Option<Value>, Vec<Note>)> {
+    async fn one(&self, obj: &Value, live: Option<&Value>) -> Result<(After, Vec<Note>)> {
         let r = ObjectRef::of(obj);
         let (resource, namespaced) = match self.resolver.resolve(&r.api_version, &r.kind).await {
             Ok(found) => found,
@@ -205,7 +216,10 @@ impl DryRun<'_> {
                 if is_unknown_kind(&e) && self.batch.scope(&r.api_version, &r.kind).is_some() =>
             {
                 let note = "its kind comes from a CustomResourceDefinition of this release that is not installed yet; shown as rendered, without server defaults";
-                return Ok((Some(obj.clone()), vec![Note::new(NoteLevel::Info, note)]));
+                return Ok((
+                    After::Is(obj.clone()),
+                    vec![Note::new(NoteLevel::Info, note)],
+                ));
             }
             Err(e) => return Err(e.context(format!("cannot diff {r}"))),
         };
@@ -218,7 +232,7 @@ impl DryRun<'_> {
                 && object_is_subset(obj, l)
                 && managed_fields_still_desired(l, obj, FIELD_MANAGER)
             {
-                return Ok((Some(l.clone()), notes));
+                return Ok((After::Live, notes));
             }
         }
         if let Some(w) = who.as_ref().filter(|_| !ours) {
@@ -247,7 +261,7 @@ impl DryRun<'_> {
         let force = self.opts.force_conflicts || !ours;
         let sent = self.patch(&api, &r.name, obj, force).await;
         let err = match sent {
-            Ok(v) => return Ok((Some(v), notes)),
+            Ok(v) => return Ok((After::Is(v), notes)),
             Err(e) => e,
         };
         match &err {
@@ -265,7 +279,7 @@ impl DryRun<'_> {
                     ),
                 ));
                 match self.patch(&api, &r.name, obj, true).await {
-                    Ok(v) => Ok((Some(v), notes)),
+                    Ok(v) => Ok((After::Is(v), notes)),
                     Err(e) => self.refused(obj, e, notes),
                 }
             }
@@ -277,7 +291,7 @@ impl DryRun<'_> {
                         r.namespace.as_deref().unwrap_or_default()
                     ),
                 ));
-                Ok((Some(obj.clone()), notes))
+                Ok((After::Is(obj.clone()), notes))
             }
             _ => self.refused(obj, err, notes),
         }
@@ -289,7 +303,7 @@ impl DryRun<'_> {
         obj: &Value,
         err: kube::Error,
         mut notes: Vec<Note>,
-    ) -> Result<(Option<Value>, Vec<Note>)> {
+    ) -> Result<(After, Vec<Note>)> {
         match &err {
             kube::Error::Api(s) if s.code != 401 && s.code != 403 => {
                 let message = redact(&api_message(&err), obj);
@@ -297,7 +311,7 @@ impl DryRun<'_> {
                     NoteLevel::Error,
                     format!("the server refused the dry run: {message}\n\nhint: fix the object in the chart; shown as rendered"),
                 ));
-                Ok((Some(obj.clone()), notes))
+                Ok((After::Is(obj.clone()), notes))
             }
             _ => {
                 let what = format!("dry-run {}", ObjectRef::of(obj));

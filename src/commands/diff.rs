@@ -51,6 +51,7 @@ fn upgrade(ctx: &Ctx, args: &DiffUpgradeArgs, matches: Option<&ArgMatches>) -> R
         needs_chart: true,
     };
     let mut targets = settings::targets(&ctx.settings, &args.stack, pos, &args.layers, &sets)?;
+    settings::read_only_concurrency(&mut targets, &args.stack);
     let out = &args.diff;
     let mut rs = settings::render_settings(&args.render)?;
     rs.show_secrets = out.show_secrets;

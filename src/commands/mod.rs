@@ -202,23 +202,33 @@ fn recall_layers(
     use crate::ops::recall;
     let mut changed = std::collections::BTreeMap::new();
     let stack = targets.from_stack;
-    for t in targets.all.iter_mut().filter(|t| t.selected) {
+    // the selected targets' records are read side by side (a stack's instances wait on the API server, not
+    // on each other), up to 16 at once; what was read is applied in order
+    let reads = targets.selected().map(|t| async move {
         // an unreachable cluster fails the target's job later, with its own error
-        let Ok(c) = clusters.get(t) else {
+        let c = clusters.get(t).ok()?;
+        let bound = deadline.on(&c.server);
+        let read = crate::deadline::within(
+            Some(&bound),
+            "reading what the release recorded",
+            recall::recorded(&c, &t.namespace, &t.name),
+        );
+        Some(read.await.map_err(|e| {
+            e.context(format!(
+                "cannot read what {} recorded (its env, tier and values)",
+                t.describe()
+            ))
+        }))
+    });
+    let reads: Vec<_> = rt.block_on(futures::StreamExt::collect(futures::StreamExt::buffered(
+        futures::stream::iter(reads),
+        16,
+    )));
+    for (t, read) in targets.all.iter_mut().filter(|t| t.selected).zip(reads) {
+        let Some(read) = read else {
             continue;
         };
-        let rec = rt
-            .block_on(crate::deadline::within(
-                Some(&deadline.on(&c.server)),
-                "reading what the release recorded",
-                recall::recorded(&c, &t.namespace, &t.name),
-            ))
-            .map_err(|e| {
-                e.context(format!(
-                    "cannot read what {} recorded (its env, tier and values)",
-                    t.describe()
-                ))
-            })?;
+        let rec = read?;
         let r = recall::apply(t, rec, reuse);
         let who = if stack {
             format!("instance `{}`: ", t.name)

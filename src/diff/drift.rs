@@ -55,6 +55,25 @@ fn project_at(recorded: &Value, live: &Value, key: &str, parent: &str) -> Value 
     }
 }
 
+/// Whether `project(recorded, live) == recorded`, without building the projection.
+pub fn undrifted(recorded: &Value, live: &Value) -> bool {
+    undrifted_at(recorded, live, "", "")
+}
+
+fn undrifted_at(recorded: &Value, live: &Value, key: &str, parent: &str) -> bool {
+    match (recorded, live) {
+        (Value::Object(r), Value::Object(l)) => r.iter().all(|(k, rv)| match l.get(k) {
+            Some(lv) if !lv.is_null() => undrifted_at(rv, lv, k, key),
+            _ => is_zero(rv),
+        }),
+        (Value::Array(r), Value::Array(l)) if r.len() == l.len() => r
+            .iter()
+            .zip(l)
+            .all(|(rv, lv)| undrifted_at(rv, lv, key, parent)),
+        (r, l) => equivalent(r, l, key, parent),
+    }
+}
+
 /// Whether two leaf values mean the same to the server.
 fn equivalent(a: &Value, b: &Value, key: &str, parent: &str) -> bool {
     if a == b || (is_zero(a) && b.is_null()) {
@@ -181,5 +200,39 @@ mod tests {
             &json!({"data": {"k": "v"}}),
         );
         assert_eq!(gone, json!({"data": {"k": "v"}}));
+    }
+
+    #[test]
+    fn undrifted_is_exactly_a_projection_equal_to_the_record() {
+        let recorded = json!({"spec": {"replicas": 2, "template": {"spec": {"containers": [{
+            "name": "a", "image": "x:1",
+            "resources": {"requests": {"cpu": 1, "memory": "1024Mi"}, "limits": {"cpu": "1000m"}}}]}},
+            "paused": false, "empty": {}, "gone": "", "list": [1, {"a": "b"}]}, "data": {"k": "1"}});
+        let lives = [
+            json!({"spec": {"replicas": 2, "progressDeadlineSeconds": 600,
+                "template": {"spec": {"containers": [{
+                "name": "a", "image": "x:1", "terminationMessagePath": "/dev/termination-log",
+                "resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "1"}}}]}},
+                "gone": null, "list": [1.0, {"a": "b", "c": 1}]}, "data": {"k": "1"}}),
+            json!({"spec": {"replicas": 3}}),
+            json!({"spec": {"replicas": 2, "list": [1, {"a": "b"}, 3]}, "data": {"k": "1"}}),
+            json!({"spec": {"replicas": 2, "list": [1, {"a": "c"}]}, "data": {"k": "1.0"}}),
+            json!({"spec": "text", "data": {"k": "1"}}),
+            json!({"spec": {"replicas": "2", "paused": null, "empty": null, "gone": "",
+                "list": [1, {"a": "b"}],
+                "template": {"spec": {"containers": [{"name": "a", "image": "x:1",
+                "resources": {"requests": {"cpu": "1000m", "memory": "1Gi"}, "limits": {"cpu": 1}}}]}}},
+                "data": {"k": "1"}}),
+            json!(null),
+        ];
+        for live in &lives {
+            assert_eq!(
+                undrifted(&recorded, live),
+                project(&recorded, live) == recorded,
+                "{live}"
+            );
+        }
+        assert!(undrifted(&recorded, &lives[0]));
+        assert!(!undrifted(&recorded, &lives[1]));
     }
 }

@@ -29,20 +29,30 @@ pub const NOISE_ANNOTATIONS: &[&str] = &[
 /// that only had tack's annotations compares equal to one that never had any. The `creationTimestamp: null`
 /// the server writes into embedded object templates (a Deployment's pod template) goes as well.
 pub fn strip_noise(obj: &Value) -> Value {
-    let mut obj = obj.clone();
-    let Some(map) = obj.as_object_mut() else {
-        return obj;
+    let Some(whole) = obj.as_object() else {
+        return obj.clone();
     };
+    // copied without the noise (managedFields is often most of a live object), then trimmed
+    let mut map = serde_json::Map::new();
+    for (k, v) in whole {
+        if NOISE_TOP.contains(&k.as_str()) {
+            continue;
+        }
+        let v = match v.as_object().filter(|_| k == "metadata") {
+            Some(meta) => Value::Object(
+                meta.iter()
+                    .filter(|(k, _)| !NOISE_METADATA.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+            None => v.clone(),
+        };
+        map.insert(k.clone(), v);
+    }
     if let Some(spec) = map.get_mut("spec") {
         strip_template_timestamps(spec);
     }
-    for k in NOISE_TOP {
-        map.remove(*k);
-    }
     if let Some(meta) = map.get_mut("metadata").and_then(Value::as_object_mut) {
-        for k in NOISE_METADATA {
-            meta.remove(*k);
-        }
         let mut empty = false;
         if let Some(ann) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
             for k in NOISE_ANNOTATIONS {
@@ -54,7 +64,7 @@ pub fn strip_noise(obj: &Value) -> Value {
             meta.remove("annotations");
         }
     }
-    obj
+    Value::Object(map)
 }
 
 fn strip_template_timestamps(value: &mut Value) {

@@ -46,6 +46,20 @@ pub fn build(
 }
 
 fn entry(input: &Input, opts: &Options) -> Option<Entry> {
+    if let (Some(b), Some(a)) = (&input.before, &input.after) {
+        // what the server holds already (nothing would be sent): unchanged, without copying either side
+        if b == a && !mask::is_secret(b) {
+            return Some(Entry {
+                object: input.object.clone(),
+                action: Action::Unchanged,
+                before: String::new(),
+                after: String::new(),
+                paths: Vec::new(),
+                secret_keys: Vec::new(),
+                notes: scrubbed_notes(input),
+            });
+        }
+    }
     let before = input.before.as_ref().map(|v| normalized(v, opts));
     let after = input.after.as_ref().map(|v| normalized(v, opts));
     let secret_keys = if input
@@ -109,6 +123,14 @@ fn scrubbed_notes(input: &Input) -> Vec<Note> {
 }
 
 fn drift_entry(d: &DriftInput, opts: &Options) -> Option<DriftEntry> {
+    // nothing drifted before the noise and ignored fields are taken out: nothing drifted after either (the
+    // same fields go from both sides), so neither side is copied
+    if d.live.as_ref().is_some_and(|live| {
+        let recorded = secret_as_stored(&d.recorded);
+        drift::undrifted(&recorded, live)
+    }) {
+        return None;
+    }
     let recorded = normalized(&secret_as_stored(&d.recorded), opts);
     let Some(live) = &d.live else {
         return Some(DriftEntry {
@@ -211,5 +233,59 @@ mod tests {
                 ("gone", true, false)
             ]
         );
+    }
+
+    fn live(name: &str, v: &str, version: &str) -> Value {
+        let mut o = cm(name, v);
+        o["metadata"]["resourceVersion"] = json!(version);
+        o["metadata"]["managedFields"] = json!([{"manager": "tack", "operation": "Apply"}]);
+        o
+    }
+
+    fn input(before: Value, after: Value) -> Input {
+        Input {
+            object: ObjectRef::of(&before),
+            before: Some(before),
+            after: Some(after),
+            notes: vec![Note::new(super::super::NoteLevel::Info, "n".to_string())],
+        }
+    }
+
+    #[test]
+    fn the_same_object_on_both_sides_is_unchanged_as_when_only_noise_differs() {
+        let opts = Options::default();
+        let same = entry(&input(live("x", "1", "7"), live("x", "1", "7")), &opts).unwrap();
+        let noisy = entry(&input(live("x", "1", "7"), live("x", "1", "8")), &opts).unwrap();
+        assert_eq!(format!("{same:?}"), format!("{noisy:?}"));
+        assert_eq!(same.action, Action::Unchanged);
+        let changed = entry(&input(live("x", "1", "7"), live("x", "2", "8")), &opts).unwrap();
+        assert_eq!(changed.action, Action::Change);
+        assert_eq!(changed.paths, vec!["data.k".to_string()]);
+    }
+
+    #[test]
+    fn drift_is_found_with_or_without_noise_on_the_live_side() {
+        let opts = Options::default();
+        let drifted = |recorded: Value, live: Value| {
+            drift_entry(
+                &DriftInput {
+                    object: ObjectRef::of(&recorded),
+                    recorded,
+                    live: Some(live),
+                },
+                &opts,
+            )
+            .map(|d| d.paths)
+        };
+        assert_eq!(drifted(cm("x", "1"), live("x", "1", "7")), None);
+        assert_eq!(
+            drifted(cm("x", "1"), live("x", "2", "7")),
+            Some(vec!["data.k".to_string()])
+        );
+        // the record's annotations are tack's own, which the comparison leaves out
+        let mut annotated = cm("x", "1");
+        annotated["metadata"]["annotations"] =
+            json!({crate::manifest::RELEASE_NAME_ANNOTATION: "r"});
+        assert_eq!(drifted(annotated, live("x", "1", "7")), None);
     }
 }

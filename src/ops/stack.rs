@@ -54,7 +54,8 @@ impl RenderedInstance {
     }
 }
 
-/// Render every target, at most `concurrency` at once; `lookup` is given to the selected ones only (the others
+/// Render every target, at most `concurrency` at once (and no more than there are cores: rendering keeps a
+/// core busy); `lookup` is given to the selected ones only (the others
 /// render offline: they are only checked against).
 pub fn render_all(
     targets: &Targets,
@@ -72,7 +73,8 @@ pub fn render_all_with(
     phase: Phase,
     lookup_for: &(dyn Fn(&Target) -> Option<Arc<dyn Lookup>> + Sync),
 ) -> Vec<RenderedInstance> {
-    parallel_map(&targets.all, targets.run.concurrency, |t| {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    parallel_map(&targets.all, targets.run.concurrency.min(cores), |t| {
         let start = Instant::now();
         let lookup = if t.selected { lookup_for(t) } else { None };
         let outcome = render_target(t, rs, phase, lookup);

@@ -2,7 +2,7 @@
 //! and deleting only what this release owns.
 
 use super::{groups, ApplyOptions, Stats};
-use crate::cluster::resources::{api_for, is_unknown_kind, Resolver};
+use crate::cluster::resources::{api_for, is_unknown_kind, request_for, Resolver};
 use crate::cluster::retry::{describe, retry, status_code, Budget};
 use crate::cluster::Cluster;
 use crate::manifest::{ObjectRef, RELEASE_NAMESPACE_ANNOTATION, RELEASE_NAME_ANNOTATION};
@@ -15,6 +15,21 @@ use std::sync::atomic::Ordering;
 
 /// Objects per LIST page: large enough that a release's objects of one type usually fit in one request.
 const PAGE_SIZE: u32 = 1000;
+
+/// One page of a LIST, its items read straight into JSON (not into typed objects first).
+#[derive(serde::Deserialize)]
+struct Page {
+    #[serde(default)]
+    items: Vec<Value>,
+    #[serde(default)]
+    metadata: PageMeta,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct PageMeta {
+    #[serde(rename = "continue", default)]
+    next: Option<String>,
+}
 
 /// Who an existing object belongs to, by its tack annotations.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,20 +153,21 @@ async fn read_type(
         items.extend(got.map(|o| serde_json::to_value(o).expect("objects serialize")));
     } else {
         let what = format!("list {}{place}", resource.plural);
+        let request = request_for(&cluster.client, &resource, namespaced, namespace);
         let mut params = ListParams::default().limit(PAGE_SIZE);
         loop {
-            let page = retry(Budget::default(), || {
+            let page: Page = retry(Budget::default(), || {
                 stats.reads.fetch_add(1, Ordering::Relaxed);
-                api.list(&params)
+                let request = request.list(&params);
+                async move {
+                    let request = request.map_err(kube::Error::BuildRequest)?;
+                    cluster.client.request::<Page>(request).await
+                }
             })
             .await
             .map_err(|e| describe(e, &what, &cluster.server))?;
-            items.extend(
-                page.items
-                    .iter()
-                    .map(|o| serde_json::to_value(o).expect("objects serialize")),
-            );
-            match page.metadata.continue_.filter(|c| !c.is_empty()) {
+            items.extend(page.items);
+            match page.metadata.next.filter(|c| !c.is_empty()) {
                 Some(token) => params = params.continue_token(&token),
                 None => break,
             }
@@ -167,9 +183,23 @@ async fn read_type(
         item["kind"] = Value::String(kind.to_string());
         by_name.insert(name, item);
     }
+    // each object is moved out, not copied; a name asked for more than once is copied for all but the last
+    let mut asked: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for r in refs {
+        *asked.entry(r.name.as_str()).or_default() += 1;
+    }
     Ok(refs
         .iter()
-        .filter_map(|r| by_name.get(&r.name).map(|v| ((*r).clone(), v.clone())))
+        .filter_map(|r| {
+            let left = asked.get_mut(r.name.as_str()).expect("counted above");
+            *left -= 1;
+            let v = if *left == 0 {
+                by_name.remove(&r.name)
+            } else {
+                by_name.get(&r.name).cloned()
+            };
+            v.map(|v| ((*r).clone(), v))
+        })
         .collect())
 }
 

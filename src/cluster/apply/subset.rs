@@ -38,12 +38,13 @@ pub fn object_is_subset(desired: &Value, live: &Value) -> bool {
 /// stops applying, so a subset check alone would leave them behind forever.
 pub fn managed_fields_still_desired(live: &Value, desired: &Value, manager: &str) -> bool {
     let entries = live["metadata"]["managedFields"].as_array();
-    let mut desired = desired.clone();
+    let mut desired = std::borrow::Cow::Borrowed(desired);
     if desired["kind"] == "Secret" && desired.get("stringData").is_some() {
         // the server records `stringData` and stores `data`: accept both
         let strings = desired["stringData"].clone();
-        desired = secret_as_stored(&desired);
-        desired["stringData"] = strings;
+        let mut stored = secret_as_stored(&desired);
+        stored["stringData"] = strings;
+        desired = std::borrow::Cow::Owned(stored);
     }
     entries.into_iter().flatten().all(|entry| {
         entry["manager"] != manager
