@@ -113,16 +113,12 @@ pub fn parse_all(
     parse_checked(files, Vec::new(), show_secrets, problems)
 }
 
-/// The documents of one rendered file, each checked ([`check_file`]); built on whichever thread rendered
+/// The documents of one rendered file, each checked ([`check_piece`]); built on whichever thread rendered
 /// the file, and turned into [`Document`]s by [`parse_checked`].
 pub struct CheckedFile(Vec<(usize, String, Checked)>);
 
-/// Split `text` into documents and check each one, as [`parse_all`] does.
-pub fn check_file(text: &str) -> CheckedFile {
-    check_piece(text, 0)
-}
-
-/// [`check_file`] of a piece of a file's text that [`cuts`] made, `lines_before` lines into the file.
+/// Split a piece of a file's text that [`cuts`] made (or the whole text, `lines_before` 0) into documents
+/// and check each one, as [`parse_all`] does; `lines_before` is how many lines of the file precede it.
 pub fn check_piece(text: &str, lines_before: usize) -> CheckedFile {
     CheckedFile(
         split_documents(text)
@@ -138,12 +134,7 @@ pub fn check_piece(text: &str, lines_before: usize) -> CheckedFile {
 impl CheckedFile {
     /// The pieces of one file, checked apart ([`check_piece`]), as one.
     pub fn join(pieces: Vec<CheckedFile>) -> CheckedFile {
-        let mut pieces = pieces.into_iter();
-        let mut all = pieces.next().map_or_else(Vec::new, |first| first.0);
-        for piece in pieces {
-            all.extend(piece.0);
-        }
-        CheckedFile(all)
+        CheckedFile(pieces.into_iter().flat_map(|piece| piece.0).collect())
     }
 }
 
@@ -151,10 +142,10 @@ impl CheckedFile {
 /// ([`check_piece`]) and joined, give what checking the whole gives: each cut is at the start of a document
 /// separator line. Returns (byte offset, lines before it) of every piece after the first.
 pub fn cuts(text: &str, size: usize) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
+    let (bytes, size) = (text.as_bytes(), size.max(1));
     let mut out = Vec::new();
     let (mut from, mut lines) = (0, 0);
-    let mut at = size.max(1);
+    let mut at = size;
     while at < bytes.len() {
         // the next line at or after `at` that is a separator
         let Some(found) = memchr::memmem::find(&bytes[at - 1..], b"\n---") else {
@@ -167,7 +158,7 @@ pub fn cuts(text: &str, size: usize) -> Vec<(usize, usize)> {
             lines += memchr::memchr_iter(b'\n', &bytes[from..line_start]).count();
             out.push((line_start, lines));
             from = line_start;
-            at = line_start + size.max(1);
+            at = line_start + size;
         } else {
             at = line_end.max(line_start + 1);
         }
@@ -175,7 +166,7 @@ pub fn cuts(text: &str, size: usize) -> Vec<(usize, usize)> {
     out
 }
 
-/// [`parse_all`], given the files already checked by [`check_file`] (`checked[i]` for `files[i]`; files
+/// [`parse_all`], given the files already checked by [`check_piece`] (`checked[i]` for `files[i]`; files
 /// it has no entry for, or `None`, are checked here).
 pub fn parse_checked(
     files: &[Rendered],

@@ -94,9 +94,12 @@ pub async fn read_live(
     objects: &[ObjectRef],
     stats: &Stats,
 ) -> Result<BTreeMap<ObjectRef, Value>> {
-    // group by type and namespace
+    // group by type and namespace, each object once (the result is keyed by reference)
+    let mut unique: Vec<&ObjectRef> = objects.iter().collect();
+    unique.sort();
+    unique.dedup();
     let mut by_type: BTreeMap<(String, String, Option<String>), Vec<&ObjectRef>> = BTreeMap::new();
-    for r in objects {
+    for r in unique {
         by_type
             .entry((r.api_version.clone(), r.kind.clone(), r.namespace.clone()))
             .or_default()
@@ -183,23 +186,10 @@ async fn read_type(
         item["kind"] = Value::String(kind.to_string());
         by_name.insert(name, item);
     }
-    // each object is moved out, not copied; a name asked for more than once is copied for all but the last
-    let mut asked: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for r in refs {
-        *asked.entry(r.name.as_str()).or_default() += 1;
-    }
+    // names are unique within a type and namespace (read_live drops repeated references): moved, not copied
     Ok(refs
         .iter()
-        .filter_map(|r| {
-            let left = asked.get_mut(r.name.as_str()).expect("counted above");
-            *left -= 1;
-            let v = if *left == 0 {
-                by_name.remove(&r.name)
-            } else {
-                by_name.get(&r.name).cloned()
-            };
-            v.map(|v| ((*r).clone(), v))
-        })
+        .filter_map(|r| by_name.remove(&r.name).map(|v| ((*r).clone(), v)))
         .collect())
 }
 
